@@ -1,0 +1,205 @@
+"""One settings object, read once at start-up from the environment and `.env`.
+
+Every value is validated here so a bad deployment fails loudly before serving a request.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,60}[a-z0-9]$")
+
+MIB = 1024 * 1024
+
+
+class TableAlias(BaseModel):
+    """An admin-API alias: the real DynamoDB table name and its partition key attribute."""
+
+    table: str
+    key: str
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+
+    # AWS. With no endpoint and no credentials the embedded local stack is used.
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    use_local_stack: bool | None = None
+    table_prefix: str = "pre-work"
+    stage: str = "dev"
+    media_bucket: str | None = None
+    thumbnails_bucket: str | None = None
+    documents_bucket: str | None = None
+    upload_queue_name: str | None = None
+    cors_allowed_origins: Annotated[list[str], NoDecode] = [
+        "http://localhost:3001",
+        "http://localhost:8000",
+        "http://127.0.0.1:8000",
+    ]
+    aws_max_attempts: int = Field(default=4, ge=1, le=10)
+    aws_retry_mode: Literal["standard", "adaptive"] = "standard"
+    aws_connect_timeout: float = Field(default=2.0, gt=0)
+    aws_read_timeout: float = Field(default=10.0, gt=0)
+    aws_max_pool_connections: int = Field(default=100, ge=1, le=1000)
+
+    # Cognito. JWKS URL and issuer are derived from the pool id unless set.
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    cognito_jwks_url: str | None = None
+    cognito_issuer: str | None = None
+    jwks_cache_seconds: int = Field(default=3600, ge=0)
+    jwks_timeout_seconds: float = Field(default=3.0, gt=0)
+    demo_password: str = "PreWork-Demo-2026!"
+
+    # API behaviour and limits.
+    cursor_secret: str = "dev-only-cursor-secret-change-me"
+    page_size_default: int = Field(default=20, ge=1, le=100)
+    page_size_max: int = Field(default=100, ge=1, le=1000)
+    fanout_concurrency: int = Field(default=100, ge=1, le=1000)
+    max_query_depth: int = Field(default=10, ge=1, le=100)
+    max_query_tokens: int = Field(default=2000, ge=10)
+    max_aliases: int = Field(default=30, ge=1)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_subscriptions_per_connection: int = Field(default=20, ge=1)
+    connection_init_timeout_seconds: float = Field(default=10.0, gt=0)
+    parser_cache_size: int = Field(default=256, ge=1)
+    validation_cache_size: int = Field(default=256, ge=1)
+    introspection: bool | None = None
+
+    # Media pipeline.
+    max_image_bytes: int = Field(default=20 * MIB, ge=1)
+    max_document_bytes: int = Field(default=50 * MIB, ge=1)
+    max_image_pixels: int = Field(default=60_000_000, ge=1)
+    upload_url_expiry_seconds: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+    download_url_expiry_seconds: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+    thumbnail_widths: tuple[int, int] = (200, 400)
+    thumbnail_quality: int = Field(default=80, ge=1, le=100)
+    thumbnail_threads: int = Field(default=2, ge=1, le=32)
+    worker_wait_seconds: int = Field(default=10, ge=0, le=20)
+    worker_visibility_timeout: int = Field(default=60, ge=1)
+    worker_max_receives: int = Field(default=5, ge=1)
+    run_worker_in_process: bool | None = None
+
+    # Fan-out of subscription events across processes.
+    redis_url: str | None = None
+
+    # Observability.
+    otel_exporter_otlp_endpoint: str | None = None
+
+    # Admin table API: JSON object alias -> {"table": ..., "key": ...}, merged over the defaults.
+    admin_table_aliases: dict[str, TableAlias] = {}
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("table_prefix", "stage")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", value):
+            raise ValueError("must be 1-40 characters of letters, digits, '_', '.', '-'")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        for bucket in (self.media_bucket, self.thumbnails_bucket, self.documents_bucket):
+            if bucket is not None and not _NAME.fullmatch(bucket):
+                raise ValueError(f"invalid S3 bucket name: {bucket!r}")
+        if self.env == "production" and self.cursor_secret.startswith("dev-only"):
+            raise ValueError("CURSOR_SECRET must be set in production")
+        if self.page_size_default > self.page_size_max:
+            raise ValueError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX")
+        return self
+
+    # Derived names -----------------------------------------------------------------
+
+    @property
+    def local(self) -> bool:
+        """Whether `serve` should start the embedded moto stack."""
+        if self.use_local_stack is not None:
+            return self.use_local_stack
+        return self.aws_endpoint_url is None and self.env != "production"
+
+    @property
+    def worker_in_process(self) -> bool:
+        if self.run_worker_in_process is not None:
+            return self.run_worker_in_process
+        return self.local
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is not None:
+            return self.introspection
+        return self.env != "production"
+
+    def table(self, entity: str) -> str:
+        """The real table name of an entity, `{prefix}-{entity}-{stage}`."""
+        return f"{self.table_prefix}-{entity}-{self.stage}"
+
+    @cached_property
+    def media_bucket_name(self) -> str:
+        return self.media_bucket or f"{self.table_prefix}-media-uploads-{self.stage}"
+
+    @cached_property
+    def thumbnails_bucket_name(self) -> str:
+        return self.thumbnails_bucket or f"{self.table_prefix}-thumbnails-{self.stage}"
+
+    @cached_property
+    def documents_bucket_name(self) -> str:
+        return self.documents_bucket or f"{self.table_prefix}-documents-{self.stage}"
+
+    @cached_property
+    def queue_name(self) -> str:
+        return self.upload_queue_name or f"{self.table_prefix}-uploads-{self.stage}"
+
+    @cached_property
+    def jwks_url(self) -> str | None:
+        if self.cognito_jwks_url:
+            return self.cognito_jwks_url
+        if not self.cognito_user_pool_id:
+            return None
+        return f"{self.cognito_base_url}/{self.cognito_user_pool_id}/.well-known/jwks.json"
+
+    @cached_property
+    def issuer(self) -> str | None:
+        if self.cognito_issuer:
+            return self.cognito_issuer
+        if not self.cognito_user_pool_id:
+            return None
+        # Tokens name the AWS URL as issuer even when a local stack signs them.
+        return f"https://cognito-idp.{self.aws_region}.amazonaws.com/{self.cognito_user_pool_id}"
+
+    @property
+    def cognito_base_url(self) -> str:
+        if self.aws_endpoint_url:
+            return self.aws_endpoint_url.rstrip("/")
+        return f"https://cognito-idp.{self.aws_region}.amazonaws.com"
+
+    @cached_property
+    def table_aliases(self) -> dict[str, TableAlias]:
+        defaults = {
+            "Users": TableAlias(table=self.table("users"), key="userId"),
+            "Profiles": TableAlias(table=self.table("profiles"), key="profileId"),
+            "Submissions": TableAlias(table=self.table("submissions"), key="submissionId"),
+            "Media": TableAlias(table=self.table("media"), key="mediaId"),
+            "AuditLog": TableAlias(table=self.table("audit-log"), key="logId"),
+            "ImageCollections": TableAlias(table=self.table("image-collections"), key="userId"),
+        }
+        return {**defaults, **self.admin_table_aliases}
