@@ -63,10 +63,10 @@ class Settings(BaseSettings):
     cognito_issuer: str | None = None
     jwks_cache_seconds: int = Field(default=3600, ge=0)
     jwks_timeout_seconds: float = Field(default=3.0, gt=0)
-    demo_password: str = "PreWork-Demo-2026!"
+    demo_password: str = "PreWork-Demo-2026!"  # noqa: S105 - local stack only
 
     # API behaviour and limits.
-    cursor_secret: str = "dev-only-cursor-secret-change-me"
+    cursor_secret: str = "dev-only-cursor-secret-change-me"  # noqa: S105 - refused in production
     page_size_default: int = Field(default=20, ge=1, le=100)
     page_size_max: int = Field(default=100, ge=1, le=1000)
     fanout_concurrency: int = Field(default=100, ge=1, le=1000)

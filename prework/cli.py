@@ -1,0 +1,188 @@
+"""The `prework` command: serve, worker, init, token, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from prework.services.settings import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        # Fail loudly and readably on a bad configuration value.
+        print(f"prework: invalid settings:\n{error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from prework.graph.app import create_app
+    from prework.services.bootstrap import bootstrap_local, write_state
+    from prework.services.local_stack import LocalStack
+
+    settings = _settings()
+    if args.port is not None:
+        settings = settings.model_copy(update={"port": args.port})
+    _logging(settings)
+    stack = None
+    if settings.local:
+        stack = LocalStack()
+        stack.start()
+        settings = asyncio.run(bootstrap_local(stack.settings_for(settings)))
+        write_state(settings)
+    base = f"http://{settings.host}:{settings.port}"
+    print(_banner(settings, base, local=stack is not None), flush=True)
+    try:
+        if settings.workers > 1 and stack is None:
+            uvicorn.run(
+                "prework.graph.app:app_from_env",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=settings.workers,
+                log_level=settings.log_level.lower(),
+                proxy_headers=True,
+            )
+        else:
+            uvicorn.run(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level.lower(),
+                proxy_headers=True,
+            )
+    finally:
+        if stack is not None:
+            stack.stop()
+    return 0
+
+
+def _banner(settings: Settings, base: str, *, local: bool) -> str:
+    lines = [
+        "",
+        f"  Pre-Work GraphQL API   {base}/graphql  (GraphiQL in a browser)",
+        f"  Health                 {base}/healthz",
+    ]
+    if local:
+        lines += [
+            f"  Local AWS stack        {settings.aws_endpoint_url}  (moto)",
+            "  Demo people            admin@example.com, manager@example.com, user@example.com",
+            f"  Demo password          {settings.demo_password}",
+            "  Get a token            .venv/bin/prework token user@example.com",
+            '  Then in GraphiQL\'s headers:  {"Authorization": "Bearer <token>"}',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from prework.services.aws import Aws
+    from prework.services.bootstrap import read_state
+    from prework.services.errors import ServiceError
+    from prework.services.tokens import password_login
+
+    settings = _settings()
+    state = read_state() or {}
+    endpoint = args.endpoint or settings.aws_endpoint_url or state.get("endpoint")
+    client_id = args.client or settings.cognito_client_id or state.get("clientId")
+    password = args.password or os.environ.get("PREWORK_PASSWORD") or state.get("password")
+    if not client_id:
+        print("prework token: no app client: start `make run` or pass --client", file=sys.stderr)
+        return 2
+    if not password:
+        print("prework token: pass --password (or set PREWORK_PASSWORD)", file=sys.stderr)
+        return 2
+    if (endpoint and "localhost" in endpoint) or (endpoint or "").startswith("http://127."):
+        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+            os.environ.setdefault(name, value)
+    settings = settings.model_copy(update={"aws_endpoint_url": endpoint})
+
+    async def login() -> str:
+        async with Aws(settings) as aws:
+            tokens = await password_login(
+                aws=aws, client_id=client_id, username=args.email, password=password
+            )
+        return tokens.access_token if args.access else tokens.id_token
+
+    try:
+        print(asyncio.run(login()))
+    except ServiceError as error:
+        print(f"prework token: {error.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from prework.services import provisioning
+    from prework.services.aws import Aws
+
+    settings = _settings()
+
+    async def run() -> list[provisioning.Step]:
+        async with Aws(settings) as aws:
+            steps = await provisioning.provision(aws=aws, settings=settings)
+            if args.cognito:
+                pool, more = await provisioning.ensure_cognito(aws=aws, settings=settings)
+                steps += more
+                print(f"COGNITO_USER_POOL_ID={pool.pool_id}\nCOGNITO_CLIENT_ID={pool.client_id}")
+            return steps
+
+    steps = asyncio.run(run())
+    for step in steps:
+        print(step)
+    if not any(step.created for step in steps):
+        print("nothing changed: every resource already exists")
+    return 0
+
+
+def cmd_export_schema(_: argparse.Namespace) -> int:
+    from prework.graph.schema import sdl
+
+    sys.stdout.write(sdl())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="prework", description="Pre-Work GraphQL API")
+    sub = root.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API (on the embedded local AWS stack by default)")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+    token = sub.add_parser("token", help="print a Cognito ID token for a user (USER_PASSWORD_AUTH)")
+    token.add_argument("email")
+    token.add_argument("--password")
+    token.add_argument("--client", help="app client id (default: settings or the local stack)")
+    token.add_argument("--pool", help="user pool id (informational; the client names the pool)")
+    token.add_argument("--endpoint", help="Cognito endpoint URL (default: settings or local stack)")
+    token.add_argument("--access", action="store_true", help="print the access token instead")
+    token.set_defaults(func=cmd_token)
+    init = sub.add_parser("init", help="create tables, buckets, queue (idempotent)")
+    init.add_argument("--cognito", action="store_true", help="also a user pool, client and groups")
+    init.set_defaults(func=cmd_init)
+    export = sub.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(func=cmd_export_schema)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

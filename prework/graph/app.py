@@ -1,0 +1,128 @@
+"""The Starlette application: GraphQL over HTTP and WebSocket, plus health endpoints."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from prework.graph.context import Context
+from prework.graph.schema import build_schema
+from prework.services.container import Services, ServicesScope
+from prework.services.errors import ServiceError
+from prework.services.settings import Settings
+
+log = logging.getLogger("prework.app")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def request_id_of(headers: Any) -> str:
+    """The caller's X-Request-Id when it is sane, else a new one."""
+    given = headers.get("x-request-id", "")
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our typed context and token handling."""
+
+    def __init__(self, *, services_ref: Callable[[], Services], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._services = services_ref
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        services = self._services()
+        request_id = request_id_of(request.headers)
+        request.state.request_id = request_id
+        context = Context(
+            services=services, request_id=request_id, request=request, response=response
+        )
+        token = bearer(request.headers.get("authorization"))
+        if token is not None:
+            await self._authenticate(context, token)
+        if isinstance(response, Response):
+            response.headers["X-Request-Id"] = request_id
+        return context
+
+    async def _authenticate(self, context: Context, token: str) -> None:
+        try:
+            context.identity = await context.services.verifier.verify(token)
+        except ServiceError as error:
+            context.identity, context.auth_error = None, error
+        context.refresh()
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        params = context.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization")
+        token = bearer(raw) if isinstance(raw, str) else None
+        if token is not None:
+            await self._authenticate(context, token)
+            if context.identity is None:
+                # A bad token closes the socket (4403) instead of running anonymous.
+                raise ConnectionRejectionError({"message": "invalid token"})
+        return None
+
+
+def create_app(
+    settings: Settings, *, on_startup: list[Callable[[Services], Any]] | None = None
+) -> Starlette:
+    """The ASGI app. Clients open at start-up and close at shutdown (the lifespan)."""
+    holder: dict[str, Services] = {}
+
+    def services() -> Services:
+        return holder["services"]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with ServicesScope(settings) as opened:
+            holder["services"] = opened
+            app.state.services = opened
+            for hook in on_startup or []:
+                result = hook(opened)
+                if hasattr(result, "__await__"):
+                    await result
+            yield
+
+    view = GraphQLView(
+        services_ref=services,
+        schema=build_schema(settings),
+        graphql_ide="graphiql" if settings.env != "production" else None,
+        connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+    )
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/graphql", view),
+            WebSocketRoute("/graphql", view),
+            Route("/healthz", healthz),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory` with several workers: settings from the environment."""
+    return create_app(Settings())

@@ -1,0 +1,85 @@
+"""Every GraphQL error leaves with `extensions.code`; unexpected ones are logged and masked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from botocore.exceptions import BotoCoreError, ClientError
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from prework.services.errors import ServiceError
+
+log = logging.getLogger("prework.errors")
+
+_UNAVAILABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "ServiceUnavailable",
+    "InternalServerError",
+}
+
+
+def code_of(error: GraphQLError) -> str:
+    """The client-facing code of one error."""
+    original = error.original_error
+    if isinstance(original, ServiceError):
+        return original.code
+    if original is None or isinstance(original, GraphQLError):
+        message = error.message
+        if message.startswith("Syntax Error"):
+            return "GRAPHQL_PARSE_FAILED"
+        if message.startswith("Variable '") or "got invalid value" in message:
+            return "BAD_USER_INPUT"
+        return "GRAPHQL_VALIDATION_FAILED"
+    if isinstance(original, BotoCoreError) or (
+        isinstance(original, ClientError)
+        and original.response.get("Error", {}).get("Code") in _UNAVAILABLE
+    ):
+        return "SERVICE_UNAVAILABLE"
+    return "INTERNAL_SERVER_ERROR"
+
+
+class ErrorCodes(SchemaExtension):
+    """Adds codes and the request id; hides internals (always in production)."""
+
+    def __init__(self, *, mask_internal: bool = True) -> None:
+        self.mask_internal = mask_internal
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [self._format(e) for e in result.errors]
+
+    def _format(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        code = code_of(error)
+        extensions = dict(error.extensions or {})
+        extensions["code"] = code
+        if request_id:
+            extensions["requestId"] = request_id
+        message = error.message
+        original = error.original_error
+        if isinstance(original, ServiceError):
+            extensions.update(original.details)
+            message = original.message
+        elif code == "SERVICE_UNAVAILABLE":
+            log.warning("backing service failed (request %s): %s", request_id, original)
+            message = "a backing service is unavailable; try again shortly"
+        elif code == "INTERNAL_SERVER_ERROR":
+            log.error("unexpected error (request %s)", request_id, exc_info=original)
+            if self.mask_internal:
+                message = "Internal server error"
+        return GraphQLError(
+            message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None if code == "INTERNAL_SERVER_ERROR" else original,
+            extensions=extensions,
+        )

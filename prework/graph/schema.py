@@ -1,0 +1,58 @@
+"""The schema: each area contributes its Query/Mutation/Subscription parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from prework.graph.errors import ErrorCodes
+from prework.graph.people import PeopleMutation, PeopleQuery
+from prework.graph.subscriptions import PeopleSubscription
+from prework.services.settings import Settings
+
+Query = merge_types("Query", (PeopleQuery,))
+Mutation = merge_types("Mutation", (PeopleMutation,))
+Subscription = merge_types("Subscription", (PeopleSubscription,))
+
+
+def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Limits and caches from settings; factories so each operation gets fresh state."""
+    production = settings.env == "production"
+    factories: list[Callable[[], SchemaExtension]] = [
+        lambda: ErrorCodes(mask_internal=production),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+    ]
+    # Caches are shared across operations, so one instance each, bounded.
+    parser_cache = ParserCache(maxsize=settings.parser_cache_size)
+    validation_cache = ValidationCache(maxsize=settings.validation_cache_size)
+    factories += [lambda: parser_cache, lambda: validation_cache]
+    if not settings.introspection_enabled:
+        factories.append(DisableIntrospection)
+    return factories
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions(settings),
+    )
+
+
+def sdl() -> str:
+    """The schema as SDL (what `schema.graphql` holds)."""
+    return build_schema(Settings()).as_str() + "\n"

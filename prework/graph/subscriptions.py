@@ -1,0 +1,28 @@
+"""Subscriptions over graphql-transport-ws (and legacy graphql-ws)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from prework.graph.context import Info
+from prework.graph.types.nodes import Submission
+from prework.resolvers import events
+from prework.services import metrics
+
+
+@strawberry.type
+class PeopleSubscription:
+    @strawberry.subscription(
+        description="Status changes of one submission, or of all the caller may see."
+    )
+    async def submission_status_changed(
+        self, info: Info, submission_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Submission, None]:
+        metrics.SUBSCRIPTIONS_OPEN.inc()
+        try:
+            async for record in events.submission_changes(info.context, submission_id):
+                yield Submission.of(record)
+        finally:
+            metrics.SUBSCRIPTIONS_OPEN.dec()

@@ -1,0 +1,53 @@
+"""Input types of the people-side mutations."""
+
+from __future__ import annotations
+
+import strawberry
+
+from prework.graph.types.common import Role
+
+
+@strawberry.input
+class ProfileInput:
+    first_name: str | None = None
+    last_name: str | None = None
+    job_title: str | None = None
+    department: str | None = None
+    phone: str | None = None
+    bio: str | None = None
+
+
+@strawberry.input(description="A new user and their profile. Admins only.")
+class CreateUserInput:
+    email: str
+    username: str
+    role: Role = Role.USER
+    manager_id: strawberry.ID | None = None
+    profile: ProfileInput | None = None
+
+
+@strawberry.input
+class UpdateUserInput:
+    username: str | None = None
+    role: Role | None = strawberry.field(default=None, description="Admins only.")
+
+
+@strawberry.input
+class UpdateProfileInput(ProfileInput):
+    manager_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Admins only; null removes the manager."
+    )
+
+
+@strawberry.input
+class CreateSubmissionInput:
+    title: str
+    description: str | None = None
+    content: str | None = None
+
+
+@strawberry.input
+class UpdateSubmissionInput:
+    title: str | None = None
+    description: str | None = None
+    content: str | None = None

@@ -1,0 +1,33 @@
+"""What every resolver gets: the shared services, the caller, and this request's loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from prework.resolvers.loaders import Loaders, make_loaders
+from prework.services.access import Viewer
+from prework.services.container import Services
+from prework.services.errors import ServiceError
+from prework.services.identity import Identity
+
+
+@dataclass
+class RequestContext:
+    services: Services
+    request_id: str
+    identity: Identity | None = None
+    auth_error: ServiceError | None = None
+    loaders: Loaders = field(init=False)
+    viewer: Viewer = field(init=False)
+    connection_params: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """New loaders and viewer: per request, and per event on a long-lived subscription."""
+        self.loaders = make_loaders(self.services)
+        self.viewer = Viewer(
+            identity=self.identity, load_user=self.loaders.user.load, rejection=self.auth_error
+        )

@@ -1,0 +1,35 @@
+"""Subscription streams: authorized at subscribe time and again for every event."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from prework.resolvers.context import RequestContext
+from prework.resolvers.loaders import make_loaders
+from prework.services import submissions
+from prework.services.access import Viewer
+from prework.services.errors import NotFound
+from prework.services.records import Submission
+
+
+def event_viewer(ctx: RequestContext) -> Viewer:
+    """A viewer with fresh loaders: team membership may change while a subscription lives."""
+    loaders = make_loaders(ctx.services)
+    return Viewer(identity=ctx.viewer.require(), load_user=loaders.user.load)
+
+
+async def submission_changes(
+    ctx: RequestContext, submission_id: str | None
+) -> AsyncIterator[Submission]:
+    ctx.viewer.require()
+    if submission_id is not None:
+        found = await ctx.loaders.submission.load(submission_id)
+        if found is None:
+            raise NotFound("no submission with this id")
+        await ctx.viewer.check_owned(found.user_id, what="this submission")
+    async for event in ctx.services.events.subscribe(submissions.CHANNEL):
+        record = Submission.from_item(event)
+        if submission_id is not None and record.submission_id != submission_id:
+            continue
+        if await event_viewer(ctx).can_read_owned(record.user_id):
+            yield record

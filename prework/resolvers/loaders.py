@@ -1,0 +1,87 @@
+"""Per-request DataLoaders.
+
+By-key edges (user, profile, submission by id) batch into BatchGetItem, 100 keys a call.
+One-to-many edges (a user's submissions, a manager's team) run one Query per distinct parent,
+all issued together in one wave with bounded concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from prework.services import profiles, submissions, users
+from prework.services.container import Services
+from prework.services.pagination import Slice
+from prework.services.records import Profile, Submission, SubmissionStatus, User
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """A one-to-many page request: parent id plus the page arguments."""
+
+    parent: str
+    first: int
+    after: str | None = None
+    status: SubmissionStatus | None = None
+
+
+def by_key(
+    fetch: Callable[[list[str]], Awaitable[dict[str, V]]],
+) -> DataLoader[str, V | None]:
+    async def load(keys: list[str]) -> list[V | None]:
+        found = await fetch(list(dict.fromkeys(keys)))
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def fan_out(fetch: Callable[[K], Awaitable[V]], *, concurrency: int) -> DataLoader[K, V]:
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(key: K) -> V:
+        async with semaphore:
+            return await fetch(key)
+
+    async def load(keys: Sequence[K]) -> list[V | BaseException]:
+        return list(await asyncio.gather(*(one(k) for k in keys), return_exceptions=True))
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class Loaders:
+    user: DataLoader[str, User | None]
+    profile: DataLoader[str, Profile | None]
+    submission: DataLoader[str, Submission | None]
+    submissions_by_user: DataLoader[PageKey, Slice[Submission]]
+    team: DataLoader[PageKey, Slice[Profile]]
+
+
+def make_loaders(services: Services) -> Loaders:
+    """Fresh loaders for one request (caches must not outlive it)."""
+    concurrency = services.settings.fanout_concurrency
+    return Loaders(
+        user=by_key(lambda ids: users.get_users(services=services, ids=ids)),
+        profile=by_key(lambda ids: profiles.get_profiles(services=services, ids=ids)),
+        submission=by_key(lambda ids: submissions.get_submissions(services=services, ids=ids)),
+        submissions_by_user=fan_out(
+            lambda k: submissions.by_user_page(
+                services=services, user_id=k.parent, status=k.status, first=k.first, after=k.after
+            ),
+            concurrency=concurrency,
+        ),
+        team=fan_out(
+            lambda k: profiles.team_page(
+                services=services, manager_id=k.parent, first=k.first, after=k.after
+            ),
+            concurrency=concurrency,
+        ),
+    )

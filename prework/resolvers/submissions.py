@@ -1,0 +1,33 @@
+"""Resolvers for submissions."""
+
+from __future__ import annotations
+
+from prework.resolvers.context import RequestContext
+from prework.services import submissions
+from prework.services.pagination import Slice
+from prework.services.records import Submission, SubmissionStatus
+
+
+async def submission(ctx: RequestContext, submission_id: str) -> Submission | None:
+    ctx.viewer.require()
+    found = await ctx.loaders.submission.load(submission_id)
+    if found is not None:
+        await ctx.viewer.check_owned(found.user_id, what="this submission")
+    return found
+
+
+async def submission_list(
+    ctx: RequestContext,
+    user_id: str | None,
+    status: SubmissionStatus | None,
+    first: int,
+    after: str | None,
+) -> Slice[Submission]:
+    return await submissions.list_submissions(
+        services=ctx.services,
+        viewer=ctx.viewer,
+        user_id=user_id,
+        status=status,
+        first=first,
+        after=after,
+    )

@@ -1,0 +1,50 @@
+"""The process-wide services every request shares: settings, AWS clients, auth, events."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+from prework.services.auth import TokenVerifier
+from prework.services.aws import Aws
+from prework.services.cursors import Cursors
+from prework.services.events import Broker, broker_for
+from prework.services.settings import Settings
+from prework.services.tables import TableNames
+
+
+@dataclass
+class Services:
+    settings: Settings
+    aws: Aws
+    tables: TableNames
+    cursors: Cursors
+    verifier: TokenVerifier
+    events: Broker
+
+
+class ServicesScope:
+    """`async with ServicesScope(settings) as services:` opens and closes everything."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Services:
+        s = self.settings
+        aws = await self._stack.enter_async_context(Aws(s))
+        verifier = TokenVerifier(settings=s)
+        self._stack.push_async_callback(verifier.aclose)
+        events = broker_for(s.redis_url)
+        self._stack.push_async_callback(events.aclose)
+        return Services(
+            settings=s,
+            aws=aws,
+            tables=TableNames.from_settings(s),
+            cursors=Cursors(s.cursor_secret),
+            verifier=verifier,
+            events=events,
+        )
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()

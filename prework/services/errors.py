@@ -1,0 +1,40 @@
+"""Domain errors. Each carries the `extensions.code` clients see; the graph layer maps them."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A failure the caller can act on; its message is safe to show."""
+
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class Unauthenticated(ServiceError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(ServiceError):
+    code = "FORBIDDEN"
+
+
+class NotFound(ServiceError):
+    code = "NOT_FOUND"
+
+
+class BadInput(ServiceError):
+    code = "BAD_USER_INPUT"
+
+
+class Conflict(ServiceError):
+    code = "CONFLICT"
+
+
+class Unavailable(ServiceError):
+    """A backing service (DynamoDB, S3, Redis) did not answer in time; retrying may help."""
+
+    code = "SERVICE_UNAVAILABLE"

@@ -1,0 +1,115 @@
+"""Change events for subscriptions: an in-process broker, or Redis pub/sub across processes.
+
+Events are small JSON objects published on a channel ("media", "submission"). Subscribers
+filter and authorize each event themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator
+from typing import Any, Protocol
+
+import orjson
+
+log = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+_QUEUE_SIZE = 1000
+
+
+class Broker(Protocol):
+    async def publish(self, channel: str, event: Event) -> None: ...
+
+    def subscribe(self, channel: str) -> AsyncGenerator[Event, None]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class LocalBroker:
+    """Fan-out inside one process. A slow subscriber drops its oldest events, never blocks."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[str, set[asyncio.Queue[Event]]] = {}
+
+    async def publish(self, channel: str, event: Event) -> None:
+        for queue in list(self._subscribers.get(channel, ())):
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(event)
+
+    async def subscribe(self, channel: str) -> AsyncGenerator[Event, None]:
+        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=_QUEUE_SIZE)
+        self._subscribers.setdefault(channel, set()).add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._subscribers[channel].discard(queue)
+
+    async def aclose(self) -> None:
+        self._subscribers.clear()
+
+
+class RedisBroker:
+    """Redis pub/sub: events published by any process (API or worker) reach every API process.
+
+    One Redis subscription per channel per process, shared by all local subscribers.
+    """
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url, socket_connect_timeout=2, health_check_interval=15)
+        self._local = LocalBroker()
+        self._readers: dict[str, asyncio.Task[None]] = {}
+        self._ready: dict[str, asyncio.Event] = {}
+
+    async def publish(self, channel: str, event: Event) -> None:
+        await self._redis.publish(f"prework:{channel}", orjson.dumps(event))
+
+    async def subscribe(self, channel: str) -> AsyncGenerator[Event, None]:
+        if channel not in self._readers:
+            self._ready[channel] = asyncio.Event()
+            self._readers[channel] = asyncio.create_task(self._read(channel))
+        stream = self._local.subscribe(channel)
+        # Register the local queue before waiting, so no event between ready and first read is lost.
+        first = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0)
+        await self._ready[channel].wait()
+        try:
+            yield await first
+            async for event in stream:
+                yield event
+        finally:
+            first.cancel()
+            await stream.aclose()
+
+    async def _read(self, channel: str) -> None:
+        while True:
+            try:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                await pubsub.subscribe(f"prework:{channel}")
+                self._ready[channel].set()
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        await self._local.publish(channel, orjson.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # redis down: retry, subscribers keep waiting
+                log.warning("redis subscription on %s failed: %s; retrying", channel, error)
+                await asyncio.sleep(1)
+
+    async def aclose(self) -> None:
+        for task in self._readers.values():
+            task.cancel()
+        await asyncio.gather(*self._readers.values(), return_exceptions=True)
+        await self._redis.aclose()
+
+
+def broker_for(redis_url: str | None) -> Broker:
+    """Redis when configured, otherwise in-process."""
+    return RedisBroker(redis_url) if redis_url else LocalBroker()

@@ -1,0 +1,25 @@
+"""Prometheus metrics shared by the API and the worker (prometheus-client's default registry)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+REQUESTS = Counter(
+    "prework_graphql_requests_total",
+    "GraphQL operations by operation name and outcome",
+    ["operation", "outcome"],
+)
+REQUEST_SECONDS = Histogram(
+    "prework_graphql_request_seconds", "GraphQL operation latency", ["operation"]
+)
+AWS_CALLS = Counter(
+    "prework_aws_calls_total", "AWS API calls by service and operation", ["service", "operation"]
+)
+AWS_CALL_SECONDS = Histogram(
+    "prework_aws_call_seconds", "AWS API call latency", ["service", "operation"]
+)
+WORKER_PROCESSED = Counter(
+    "prework_worker_processed_total", "Uploads processed by the worker by outcome", ["outcome"]
+)
+WORKER_SECONDS = Histogram("prework_worker_seconds", "Time to process one upload")
+SUBSCRIPTIONS_OPEN = Gauge("prework_subscriptions_open", "Open GraphQL subscriptions")

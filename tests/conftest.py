@@ -1,0 +1,82 @@
+"""Session fixtures: one moto server per test process, provisioned like `make run`, and the
+real application served on loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from prework.graph.app import create_app
+from prework.services.bootstrap import bootstrap_local
+from prework.services.container import Services
+from prework.services.local_stack import LocalStack
+from prework.services.settings import Settings
+from tests.support import Api, ServerThread, login, run_async
+
+DEMO_PASSWORD = "PreWork-Demo-2026!"
+
+
+@dataclass(frozen=True)
+class Stack:
+    settings: Settings
+    server: ServerThread
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.server.app.state.services
+        return services
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[LocalStack]:
+    stack = LocalStack()
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(local_stack: LocalStack) -> Settings:
+    base = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        env="test",
+        demo_password=DEMO_PASSWORD,
+        cursor_secret="test-cursor-secret",
+        worker_wait_seconds=1,
+    )
+    settings: Settings = run_async(bootstrap_local(local_stack.settings_for(base)))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def stack(settings: Settings) -> Iterator[Stack]:
+    server = ServerThread(create_app(settings)).start()
+    yield Stack(settings=settings, server=server)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack) -> Api:
+    return Api(stack.server.url)
+
+
+@pytest.fixture(scope="session")
+def admin_token(settings: Settings) -> str:
+    return login(settings, "admin@example.com", DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def manager_token(settings: Settings) -> str:
+    return login(settings, "manager@example.com", DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def user_token(settings: Settings) -> str:
+    return login(settings, "user@example.com", DEMO_PASSWORD)
+
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
