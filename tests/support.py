@@ -4,6 +4,7 @@ small GraphQL client. Nothing is mocked in-process."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import json
 import socket
@@ -17,7 +18,7 @@ import boto3
 import httpx
 import moto
 import uvicorn
-from jose import jwt
+from jose import jwk, jwt
 from starlette.applications import Starlette
 
 from prework.services.aws import AwsCall
@@ -177,6 +178,17 @@ def forge(
             headers=headers or {"kid": "dummy"},
         )
     )
+
+
+def sign_raw(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """A token with exactly `header` (no fields added), signed RS256 with moto's key."""
+
+    def b64(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    signing_input = f"{b64(header)}.{b64(claims)}"
+    signature = jwk.construct(moto_private_key(), algorithm="RS256").sign(signing_input.encode())
+    return signing_input + "." + base64.urlsafe_b64encode(signature).decode().rstrip("=")
 
 
 def run_async(coro: Any) -> Any:

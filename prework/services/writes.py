@@ -95,7 +95,7 @@ async def save_changes(
         entity_id=entity_id,
         action=action,
         owner_id=owner_id,
-        changes={k: (getattr(record, k), v) for k, v in changes.items()},
+        changes={camel(k): (getattr(record, k), v) for k, v in changes.items()},
         at=at,
     )
     items = [

@@ -1,0 +1,122 @@
+"""No N+1: the backend requests of a nested page do not grow with the page size, except one
+Query per parent for one-to-many edges, all in the same wave (DESIGN.md batching rules)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from prework.graph.app import create_app
+from prework.services import profiles, provisioning, submissions, users
+from prework.services.access import Viewer
+from prework.services.aws import Aws
+from prework.services.container import ServicesScope
+from prework.services.identity import Identity, Role
+from prework.services.settings import Settings
+from tests.support import Api, CallLog, ServerThread
+
+NESTED = """
+query Nested($n: Int!) {
+  users(first: $n) {
+    edges { node {
+      profile { manager { email } }
+      submissions(first: 5) { edges { node { status } } }
+    } }
+  }
+}
+"""
+SEEDER = Identity(user_id="seed", username="seed.batching", groups=frozenset({"admin"}))
+
+
+async def _seed(settings: Settings, people: int) -> None:
+    async with Aws(settings) as aws:
+        await provisioning.provision(aws=aws, settings=settings)
+    async with ServicesScope(settings) as services:
+        boss, _ = await users.create_user(
+            services=services,
+            actor=SEEDER,
+            email="boss@batch.test",
+            username="boss",
+            role=Role.MANAGER,
+        )
+        deputy, _ = await users.create_user(
+            services=services,
+            actor=SEEDER,
+            email="deputy@batch.test",
+            username="deputy",
+            role=Role.MANAGER,
+            profile=users.NewProfile(manager_id=boss.user_id),
+        )
+        # Everyone has a manager, so every page loads managers: the count is deterministic.
+        viewer = Viewer(
+            identity=SEEDER, load_user=lambda i: users.get_user(services=services, user_id=i)
+        )
+        await profiles.update_profile(
+            services=services,
+            viewer=viewer,
+            profile_id=boss.profile_id,
+            changes=users.NewProfile(),
+            manager_id=deputy.user_id,
+        )
+        for i in range(people):
+            person, _ = await users.create_user(
+                services=services,
+                actor=SEEDER,
+                email=f"member{i}@batch.test",
+                username=f"member{i}",
+                profile=users.NewProfile(manager_id=boss.user_id),
+            )
+            if i % 3 == 0:
+                owner = Viewer(
+                    identity=Identity(user_id=person.user_id, username=person.username),
+                    load_user=viewer.load_user,
+                )
+                await submissions.create_submission(services=services, viewer=owner, title=f"t{i}")
+
+
+@pytest.fixture(scope="module")
+def isolated(settings: Settings) -> Iterator[tuple[Api, CallLog]]:
+    """Own tables (prefix `batching`) with exactly known data, and its own API server."""
+    own = settings.model_copy(update={"table_prefix": "batching"})
+    asyncio.run(_seed(own.model_copy(update={"cognito_user_pool_id": None}), 60))
+    server = ServerThread(create_app(own)).start()
+    log = CallLog()
+    server.app.state.services.aws.listeners.append(log)
+    yield Api(server.url), log
+    server.stop()
+
+
+def _measure(api: Api, log: CallLog, token: str, n: int) -> dict[str, Any]:
+    log.calls.clear()
+    data = api.data(NESTED, {"n": n}, token=token)
+    assert len(data["users"]["edges"]) == n
+    assert all(e["node"]["profile"]["manager"]["email"] for e in data["users"]["edges"])
+    return {
+        "BatchGetItem": log.count("BatchGetItem"),
+        "Query": log.count("Query"),
+        "Scan": log.count("Scan"),
+        "GetItem": log.count("GetItem"),
+        "waves": log.waves(),
+    }
+
+
+def test_nested_page_costs_the_same_for_5_and_50_parents(
+    isolated: tuple[Api, CallLog], admin_token: str
+) -> None:
+    # given 62 users, each with a manager, some with submissions
+    api, log = isolated
+    # when the nested query runs for 5 and for 50 users
+    small = _measure(api, log, admin_token, 5)
+    large = _measure(api, log, admin_token, 50)
+    # then by-key edges cost the same: one BatchGetItem per level (profiles, managers)
+    assert small["BatchGetItem"] == large["BatchGetItem"] == 2
+    assert small["GetItem"] == large["GetItem"] == 0
+    assert small["Scan"] == large["Scan"] == 1
+    # and the one-to-many edge costs exactly one Query per parent
+    assert small["Query"] == 5
+    assert large["Query"] - small["Query"] == 45
+    # and the number of sequential round trips is the nesting depth, whatever N is
+    assert small["waves"] == large["waves"] == 3
