@@ -233,12 +233,9 @@ async def update_submission(
 async def submit_submission(
     *, services: Services, viewer: Viewer, submission_id: str
 ) -> Submission:
-    """DRAFT (or REJECTED) → SUBMITTED, by the owner."""
+    """DRAFT (or REJECTED) → SUBMITTED, by the owner (or an admin)."""
     submission = await _get(services=services, viewer=viewer, submission_id=submission_id)
-    identity = viewer.require()
-    if submission.user_id != identity.user_id:
-        await viewer.check_owned(submission.user_id, what="this submission")
-        raise Forbidden("only the owner may submit this submission")
+    identity = viewer.check_self_or_admin(submission.user_id, what="this submission")
     if submission.status not in EDITABLE:
         raise BadInput(f"cannot submit a {submission.status.value} submission")
     changes = {"status": SubmissionStatus.SUBMITTED, "submitted_at": clock.now_iso()}

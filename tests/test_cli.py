@@ -1,0 +1,103 @@
+"""The `prework` command against the test session's moto server, as a user would run it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from jose import jwt
+
+from prework.services.settings import Settings
+
+PREWORK = [sys.executable, "-m", "prework.cli"]
+
+
+def _run(
+    args: list[str], settings: Settings, cwd: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": settings.aws_endpoint_url or "",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        **env,
+    }
+    return subprocess.run(
+        PREWORK + args, cwd=cwd, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_init_is_idempotent(settings: Settings, tmp_path: Path) -> None:
+    # given an AWS (the moto server) without the `cli` stage's resources
+    # when init runs twice
+    first = _run(["init"], settings, tmp_path, STAGE="cli")
+    second = _run(["init"], settings, tmp_path, STAGE="cli")
+    # then the first creates every table, bucket and queue, the second changes nothing
+    assert first.returncode == 0, first.stderr
+    assert "created  table          pre-work-users-cli" in first.stdout
+    assert "created  bucket         pre-work-media-uploads-cli" in first.stdout
+    assert "created  queue          pre-work-uploads-cli" in first.stdout
+    assert second.returncode == 0, second.stderr
+    assert "created" not in second.stdout
+    assert "nothing changed" in second.stdout
+
+
+def test_token_prints_a_verifiable_id_token(settings: Settings, tmp_path: Path) -> None:
+    # given the local pool and a demo user
+    # when asking for a token
+    result = _run(
+        [
+            "token",
+            "user@example.com",
+            "--client",
+            settings.cognito_client_id or "",
+            "--password",
+            settings.demo_password,
+        ],
+        settings,
+        tmp_path,
+    )
+    # then a raw ID token for that user is printed
+    assert result.returncode == 0, result.stderr
+    claims = jwt.get_unverified_claims(result.stdout.strip())
+    assert claims["email"] == "user@example.com"
+    assert claims["token_use"] == "id"
+
+
+def test_token_with_a_wrong_password_fails_cleanly(settings: Settings, tmp_path: Path) -> None:
+    # when the password is wrong
+    result = _run(
+        [
+            "token",
+            "user@example.com",
+            "--client",
+            settings.cognito_client_id or "",
+            "--password",
+            "nope",
+        ],
+        settings,
+        tmp_path,
+    )
+    # then a one-line error, no traceback
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("prework token:")
+
+
+def test_bad_settings_fail_loudly(settings: Settings, tmp_path: Path) -> None:
+    # when a setting has a bad value
+    result = _run(["serve"], settings, tmp_path, PAGE_SIZE_MAX="lots")
+    # then start-up stops at once with the setting named, and no traceback
+    assert result.returncode == 2
+    assert "page_size_max" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_export_schema_prints_the_sdl(settings: Settings, tmp_path: Path) -> None:
+    # when
+    result = _run(["export-schema"], settings, tmp_path)
+    # then
+    assert result.returncode == 0
+    assert "type Query {" in result.stdout
