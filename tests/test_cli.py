@@ -25,7 +25,13 @@ def _run(
         **env,
     }
     return subprocess.run(
-        PREWORK + args, cwd=cwd, env=environment, capture_output=True, text=True, timeout=120
+        PREWORK + args,
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

@@ -50,7 +50,7 @@ def make_person(
         {
             "input": {
                 "email": email,
-                "username": email.split("@")[0],
+                "username": email.split("@", maxsplit=1)[0],
                 "role": role,
                 "managerId": manager_id,
                 "profile": profile or None,
