@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -19,6 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from prework.graph.context import Context
+from prework.graph.limits import BodyLimit
 from prework.graph.schema import build_schema
 from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
@@ -114,6 +116,7 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     return Starlette(
+        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
         routes=[
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),

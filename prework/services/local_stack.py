@@ -26,6 +26,7 @@ class LocalStack:
     def start(self) -> str:
         # moto's werkzeug logs every request at INFO; keep the service's own logs readable.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        logging.getLogger("aiobotocore.credentials").setLevel(logging.WARNING)
         for name, value in LOCAL_CREDENTIALS.items():
             os.environ.setdefault(name, value)
         self._server.start()

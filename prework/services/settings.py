@@ -67,7 +67,6 @@ class Settings(BaseSettings):
 
     # API behaviour and limits.
     cursor_secret: str = "dev-only-cursor-secret-change-me"  # noqa: S105 - refused in production
-    page_size_default: int = Field(default=20, ge=1, le=100)
     page_size_max: int = Field(default=100, ge=1, le=1000)
     fanout_concurrency: int = Field(default=100, ge=1, le=1000)
     max_query_depth: int = Field(default=10, ge=1, le=100)
@@ -124,8 +123,6 @@ class Settings(BaseSettings):
                 raise ValueError(f"invalid S3 bucket name: {bucket!r}")
         if self.env == "production" and self.cursor_secret.startswith("dev-only"):
             raise ValueError("CURSOR_SECRET must be set in production")
-        if self.page_size_default > self.page_size_max:
-            raise ValueError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX")
         return self
 
     # Derived names -----------------------------------------------------------------

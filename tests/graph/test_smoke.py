@@ -11,3 +11,29 @@ def test_me_answers_for_the_demo_user(api: Api, user_token: str) -> None:
     assert data["me"]["email"] == "user@example.com"
     assert data["me"]["role"] == "USER"
     assert data["me"]["profile"]["manager"]["email"] == "manager@example.com"
+
+
+def test_oversized_bodies_are_refused_with_413(api: Api) -> None:
+    # given a body over the 256 KiB default
+    padding = "#" + "x" * 300_000 + "\n"
+    # when it is posted
+    response = api.post(padding + "{ me { id } }")
+    # then a coded 413, not a 500
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_graphiql_is_served_to_browsers(api: Api) -> None:
+    # when a browser opens /graphql
+    response = api.http.get(f"{api.url}/graphql", headers={"Accept": "text/html"})
+    # then GraphiQL comes back
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+def test_request_id_is_returned_and_in_errors(api: Api) -> None:
+    # given a caller-chosen request id
+    response = api.post(ME, headers={"X-Request-Id": "abc12345-test"})
+    # then it is echoed in the header and in the error extensions
+    assert response.headers["x-request-id"] == "abc12345-test"
+    assert response.json()["errors"][0]["extensions"]["requestId"] == "abc12345-test"
