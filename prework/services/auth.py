@@ -37,7 +37,7 @@ class TokenVerifier:
         self._http = http or httpx.AsyncClient(timeout=settings.jwks_timeout_seconds)
         self._keys: dict[str, Any] = {}
         self._fetched_at = 0.0
-        self._attempted_at = -_REFETCH_INTERVAL
+        self._forced_at = -_REFETCH_INTERVAL
         self._lock = asyncio.Lock()
 
     async def aclose(self) -> None:
@@ -112,9 +112,13 @@ class TokenVerifier:
     async def _refresh(self, *, force: bool) -> None:
         async with self._lock:
             now = time.monotonic()
-            if now - self._attempted_at < _REFETCH_INTERVAL and (self._keys or not force):
-                return
-            self._attempted_at = now
+            if force and self._keys:
+                # An unknown kid may mean rotated keys: refetch, but at most once per interval.
+                if now - self._forced_at < _REFETCH_INTERVAL:
+                    return
+                self._forced_at = now
+            elif now - self._fetched_at <= self._ttl:
+                return  # another request refreshed the stale cache meanwhile
             assert self._jwks_url is not None
             try:
                 response = await self._http.get(self._jwks_url)

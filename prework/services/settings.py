@@ -6,7 +6,6 @@ Every value is validated here so a bad deployment fails loudly before serving a 
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -150,23 +149,23 @@ class Settings(BaseSettings):
         """The real table name of an entity, `{prefix}-{entity}-{stage}`."""
         return f"{self.table_prefix}-{entity}-{self.stage}"
 
-    @cached_property
+    @property
     def media_bucket_name(self) -> str:
         return self.media_bucket or f"{self.table_prefix}-media-uploads-{self.stage}"
 
-    @cached_property
+    @property
     def thumbnails_bucket_name(self) -> str:
         return self.thumbnails_bucket or f"{self.table_prefix}-thumbnails-{self.stage}"
 
-    @cached_property
+    @property
     def documents_bucket_name(self) -> str:
         return self.documents_bucket or f"{self.table_prefix}-documents-{self.stage}"
 
-    @cached_property
+    @property
     def queue_name(self) -> str:
         return self.upload_queue_name or f"{self.table_prefix}-uploads-{self.stage}"
 
-    @cached_property
+    @property
     def jwks_url(self) -> str | None:
         if self.cognito_jwks_url:
             return self.cognito_jwks_url
@@ -174,7 +173,7 @@ class Settings(BaseSettings):
             return None
         return f"{self.cognito_base_url}/{self.cognito_user_pool_id}/.well-known/jwks.json"
 
-    @cached_property
+    @property
     def issuer(self) -> str | None:
         if self.cognito_issuer:
             return self.cognito_issuer
@@ -189,7 +188,7 @@ class Settings(BaseSettings):
             return self.aws_endpoint_url.rstrip("/")
         return f"https://cognito-idp.{self.aws_region}.amazonaws.com"
 
-    @cached_property
+    @property
     def table_aliases(self) -> dict[str, TableAlias]:
         defaults = {
             "Users": TableAlias(table=self.table("users"), key="userId"),
