@@ -36,8 +36,8 @@ class TokenVerifier:
         self._ttl = settings.jwks_cache_seconds
         self._http = http or httpx.AsyncClient(timeout=settings.jwks_timeout_seconds)
         self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
-        self._forced_at = -_REFETCH_INTERVAL
+        self._fetched_at = float("-inf")
+        self._forced_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def aclose(self) -> None:
@@ -117,7 +117,7 @@ class TokenVerifier:
                 if now - self._forced_at < _REFETCH_INTERVAL:
                     return
                 self._forced_at = now
-            elif now - self._fetched_at <= self._ttl:
+            elif not force and now - self._fetched_at <= self._ttl:
                 return  # another request refreshed the stale cache meanwhile
             assert self._jwks_url is not None
             try:
