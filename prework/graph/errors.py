@@ -42,6 +42,18 @@ def code_of(error: GraphQLError) -> str:
     return "INTERNAL_SERVER_ERROR"
 
 
+def coded(error: ServiceError) -> GraphQLError:
+    """A service error as a GraphQL error carrying its code (for subscription streams, whose
+    errors do not pass through operation extensions)."""
+    return GraphQLError(error.message, extensions={"code": error.code, **error.details})
+
+
+def expected(error: GraphQLError) -> bool:
+    """Errors that are the caller's doing (coded service errors, invalid documents)."""
+    original = error.original_error
+    return original is None or isinstance(original, (ServiceError, GraphQLError))
+
+
 class ErrorCodes(SchemaExtension):
     """Adds codes and the request id; hides internals (always in production)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -15,8 +16,9 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
-from prework.graph.errors import ErrorCodes
+from prework.graph.errors import ErrorCodes, expected
 from prework.graph.people import PeopleMutation, PeopleQuery
 from prework.graph.subscriptions import PeopleSubscription
 from prework.services.settings import Settings
@@ -44,8 +46,19 @@ def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     return factories
 
 
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Callers' mistakes are not server errors: log only the unexpected (ErrorCodes logs
+        # those again with the request id).
+        unexpected = [e for e in errors if not expected(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

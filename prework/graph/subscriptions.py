@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import TypeVar
 
 import strawberry
 
 from prework.graph.context import Info
+from prework.graph.errors import coded
 from prework.graph.types.nodes import Submission
 from prework.resolvers import events
 from prework.services import metrics
+from prework.services.errors import ServiceError
+
+T = TypeVar("T")
+
+
+async def guarded(stream: AsyncIterator[T]) -> AsyncGenerator[T, None]:
+    """Counts open subscriptions and gives service errors their code."""
+    metrics.SUBSCRIPTIONS_OPEN.inc()
+    try:
+        async for item in stream:
+            yield item
+    except ServiceError as error:
+        raise coded(error) from error
+    finally:
+        metrics.SUBSCRIPTIONS_OPEN.dec()
 
 
 @strawberry.type
@@ -20,9 +37,5 @@ class PeopleSubscription:
     async def submission_status_changed(
         self, info: Info, submission_id: strawberry.ID | None = None
     ) -> AsyncGenerator[Submission, None]:
-        metrics.SUBSCRIPTIONS_OPEN.inc()
-        try:
-            async for record in events.submission_changes(info.context, submission_id):
-                yield Submission.of(record)
-        finally:
-            metrics.SUBSCRIPTIONS_OPEN.dec()
+        async for record in guarded(events.submission_changes(info.context, submission_id)):
+            yield Submission.of(record)
