@@ -72,6 +72,23 @@ class GraphQLView(GraphQL[Context, None]):
             context.identity, context.auth_error = None, error
         context.refresh()
 
+    async def process_result(self, request: Request, result: Any) -> Any:
+        # Parse failures never reach operation extensions; give them their code here too.
+        body = await super().process_result(request, result)
+        request_id = getattr(request.state, "request_id", None)
+        for error in body.get("errors") or []:
+            extensions = error.setdefault("extensions", {})
+            if "code" not in extensions:
+                message = str(error.get("message", ""))
+                extensions["code"] = (
+                    "GRAPHQL_PARSE_FAILED"
+                    if message.startswith("Syntax Error")
+                    else "GRAPHQL_VALIDATION_FAILED"
+                )
+            if request_id:
+                extensions.setdefault("requestId", request_id)
+        return body
+
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         params = context.connection_params or {}
         raw = params.get("Authorization") or params.get("authorization")
