@@ -11,7 +11,7 @@ from prework.services.settings import Settings
 from tests.conftest import Stack
 from tests.support import Api, ServerThread, boto, error_codes
 
-DEEP = "{ me { profile { manager { profile { manager { profile { manager { profile { manager { profile { manager { email } } } } } } } } } } } }"
+DEEP = "{ me " + "{ profile { manager " * 5 + "{ email }" + " } }" * 5 + " }"
 INTROSPECT = "{ __schema { queryType { name } } }"
 
 
