@@ -76,7 +76,8 @@ class GraphQLView(GraphQL[Context, None]):
         # Parse failures never reach operation extensions; give them their code here too.
         body = await super().process_result(request, result)
         request_id = getattr(request.state, "request_id", None)
-        for error in body.get("errors") or []:
+        errors: list[dict[str, Any]] = list(body.get("errors") or [])
+        for error in errors:
             extensions = error.setdefault("extensions", {})
             if "code" not in extensions:
                 message = str(error.get("message", ""))
