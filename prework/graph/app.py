@@ -74,10 +74,9 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def process_result(self, request: Request, result: Any) -> Any:
         # Parse failures never reach operation extensions; give them their code here too.
-        body = await super().process_result(request, result)
+        body: dict[str, Any] = dict(await super().process_result(request, result))
         request_id = getattr(request.state, "request_id", None)
-        errors: list[dict[str, Any]] = list(body.get("errors") or [])
-        for error in errors:
+        for error in body.get("errors") or []:
             extensions = error.setdefault("extensions", {})
             if "code" not in extensions:
                 message = str(error.get("message", ""))
