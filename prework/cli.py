@@ -150,6 +150,35 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from prework.services.container import ServicesScope
+    from prework.services.errors import ServiceError
+    from prework.services.identity import Identity, Role
+    from prework.services.users import create_user
+
+    settings = _settings()
+    operator = Identity(user_id="cli", username=args.operator, groups=frozenset({"admin"}))
+
+    async def run() -> str:
+        async with ServicesScope(settings) as services:
+            user, _ = await create_user(
+                services=services,
+                actor=operator,
+                email=args.email,
+                username=args.username or args.email.split("@", maxsplit=1)[0],
+                role=Role(args.role),
+                password=args.password,
+            )
+        return user.user_id
+
+    try:
+        print(asyncio.run(run()))
+    except ServiceError as error:
+        print(f"prework create-user: {error.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_export_schema(_: argparse.Namespace) -> int:
     from prework.graph.schema import sdl
 
@@ -174,6 +203,15 @@ def parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="create tables, buckets, queue (idempotent)")
     init.add_argument("--cognito", action="store_true", help="also a user pool, client and groups")
     init.set_defaults(func=cmd_init)
+    create = sub.add_parser(
+        "create-user", help="create a user (Cognito + users table), e.g. the first admin"
+    )
+    create.add_argument("email")
+    create.add_argument("--role", choices=["USER", "MANAGER", "ADMIN"], default="USER")
+    create.add_argument("--username")
+    create.add_argument("--password", help="permanent password (else Cognito sends an invite)")
+    create.add_argument("--operator", default="prework.cli", help="recorded as createdBy")
+    create.set_defaults(func=cmd_create_user)
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(func=cmd_export_schema)
     return root

@@ -107,3 +107,43 @@ def test_export_schema_prints_the_sdl(settings: Settings, tmp_path: Path) -> Non
     # then
     assert result.returncode == 0
     assert "type Query {" in result.stdout
+
+
+def test_create_user_makes_a_first_admin_who_can_sign_in(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # given the pool and tables of the test stack
+    pool = {
+        "COGNITO_USER_POOL_ID": settings.cognito_user_pool_id or "",
+        "COGNITO_CLIENT_ID": settings.cognito_client_id or "",
+    }
+    # when an operator creates an admin from the command line
+    created = _run(
+        ["create-user", "root@cli.example.com", "--role", "ADMIN", "--password", "Root-Pass-2026!"],
+        settings,
+        tmp_path,
+        **pool,
+    )
+    # then the user exists in Cognito (in the admin group) and can get a token
+    assert created.returncode == 0, created.stderr
+    token = _run(
+        [
+            "token",
+            "root@cli.example.com",
+            "--client",
+            pool["COGNITO_CLIENT_ID"],
+            "--password",
+            "Root-Pass-2026!",
+        ],
+        settings,
+        tmp_path,
+    )
+    claims = jwt.get_unverified_claims(token.stdout.strip())
+    assert claims["cognito:groups"] == ["admin"]
+    assert claims["sub"] == created.stdout.strip()
+    # and creating them again is a clean conflict
+    again = _run(
+        ["create-user", "root@cli.example.com", "--role", "ADMIN"], settings, tmp_path, **pool
+    )
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
