@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from prework.graph.context import Info
-from prework.graph.types.nodes import Submission
+from prework.graph.types.nodes import Media, Submission
 from prework.resolvers import events
 from prework.services import metrics
 
@@ -24,5 +24,21 @@ class PeopleSubscription:
         try:
             async for record in events.submission_changes(info.context, submission_id):
                 yield Submission.of(record)
+        finally:
+            metrics.SUBSCRIPTIONS_OPEN.dec()
+
+    @strawberry.subscription(
+        description=(
+            "Status changes (PROCESSING, READY, FAILED) of one media item, or of all the "
+            "caller may see: their own, a manager's team's, everything for an admin."
+        )
+    )
+    async def media_status_changed(
+        self, info: Info, media_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Media, None]:
+        metrics.SUBSCRIPTIONS_OPEN.inc()
+        try:
+            async for record in events.media_changes(info.context, media_id):
+                yield Media.of(record)
         finally:
             metrics.SUBSCRIPTIONS_OPEN.dec()
