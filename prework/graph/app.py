@@ -109,6 +109,7 @@ def create_app(
             worker = Worker(services=opened)
             app.state.worker = worker
             task = asyncio.create_task(worker.run(), name="upload-worker")
+            app.state.worker_task = task
             try:
                 yield
             finally:
