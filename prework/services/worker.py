@@ -74,6 +74,7 @@ class Worker:
         self.services = services
         # Ids of recently finished messages (deleted or left for redelivery): logs and tests.
         self.handled: deque[str] = deque(maxlen=1000)
+        self.polling = asyncio.Event()  # set once the first receive call is under way
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -85,6 +86,7 @@ class Worker:
         url = (await sqs.get_queue_url(QueueName=settings.queue_name))["QueueUrl"]
         log.info("worker polling %s", settings.queue_name)
         while not self._stopping.is_set():
+            self.polling.set()
             receive = asyncio.ensure_future(
                 sqs.receive_message(
                     QueueUrl=url,
