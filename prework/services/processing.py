@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import time
+import weakref
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,12 @@ from prework.services.writes import save_changes
 log = logging.getLogger(__name__)
 
 MISSING = "the uploaded file is missing"
+
+# One processor per media item within a process (the API's completeUpload and the in-process
+# worker often race for the same upload). Across processes the conditional writes decide;
+# moto does not serialise concurrent conditional writes the way DynamoDB does, and this lock
+# also keeps the local stack from ending with two losers.
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 class InProgress(Exception):
@@ -71,12 +78,27 @@ async def process_media(
     instead of failing the media — what `completeUpload` wants before the client has posted.
     Raises InProgress when someone else is processing it right now.
     """
+    lock = _locks.setdefault(media.media_id, asyncio.Lock())
+    waited = lock.locked()
+    async with lock:
+        if waited:
+            # Whoever held the lock has probably finished it: read it again.
+            current = await load_media(services=services, media_id=media.media_id)
+            if current is None:
+                return None
+            media = current
+        return await _process(services=services, media=media, actor=actor, require=require_object)
+
+
+async def _process(
+    *, services: Services, media: Media, actor: Identity, require: bool
+) -> Media | None:
     if media.final:
         return media
     if media.status is MediaStatus.PROCESSING and not _stale(services, media):
         raise InProgress(media.media_id)
     head = await _head(services, media.bucket, media.original_key)
-    if head is None and require_object:
+    if head is None and require:
         raise BadInput("no file has been uploaded for this media yet; post it first")
     claimed = await _transition(
         services, media, {"status": MediaStatus.PROCESSING}, actor=actor, action="PROCESS"
