@@ -15,12 +15,14 @@ Rules the worker can rely on:
 * Thumbnails are RGB JPEGs exactly the requested width with proportional height, never
   less than 1 px. An image narrower than a target is never upscaled: that thumbnail keeps
   the original width (so a 50 px image yields 50 px thumbnails for both 200 and 400).
+  Thumbnails are bound by width only, so a tall, narrow image keeps its full height.
 * Very wide strips (e.g. 65,000 x 10 px) are accepted: their thumbnails are 1 px high.
   Rejecting them would fail legitimate panoramas; a 1 px strip is a valid, if dull, image.
 * Trailing bytes after a complete image (a JPEG+ZIP or JPEG+HTML polyglot) are ignored, as
   every decoder does; the thumbnails are re-encoded pixels, so no payload reaches them.
   Many cameras append such data (MPF, vendor blobs), so rejecting it would hurt real users.
 * Alpha is composited onto white; palette, grayscale, CMYK and 16-bit images become RGB.
+  An RGB colour profile is kept; EXIF and other metadata are not copied to thumbnails.
 """
 
 from __future__ import annotations
