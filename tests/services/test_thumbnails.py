@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from PIL import Image, ImageChops, ImageFile, ImageOps, ImageStat, JpegImagePlugin
+from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, ImageStat, JpegImagePlugin
 
 from prework.services.thumbnails import (
     ImageRejected,
@@ -344,6 +344,24 @@ def test_animations_use_the_first_frame(make: Callable[[], bytes], fmt: str) -> 
     assert result.format == fmt
     assert (result.width, result.height) == (300, 200)
     assert_close(colour_at(decode(result.thumbnails[200]), 0.5, 0.5), RED)
+
+
+def test_an_rgb_colour_profile_is_kept_and_a_cmyk_one_is_not() -> None:
+    # given an RGB JPEG with an sRGB profile, and a CMYK JPEG carrying a CMYK profile header
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    rgb = factory.encode(factory.photo_like(600, 400), "JPEG", icc_profile=srgb)
+    cmyk_profile = bytes(16) + b"CMYK" + bytes(108)
+    cmyk = factory.encode(Image.new("CMYK", (600, 400)), "JPEG", icc_profile=cmyk_profile)
+
+    # when
+    from_rgb = make_thumbnails(rgb)
+    from_cmyk = make_thumbnails(cmyk)
+
+    # then the sRGB profile travels with the pixels, the CMYK one would mislabel them
+    for width in (200, 400):
+        assert decode(from_rgb.thumbnails[width]).info.get("icc_profile") == srgb
+        assert "icc_profile" not in decode(from_cmyk.thumbnails[width]).info
+        assert b"Exif" not in from_rgb.thumbnails[width].data
 
 
 # --- rejections -------------------------------------------------------------------------
