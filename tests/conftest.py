@@ -46,6 +46,9 @@ def settings(local_stack: LocalStack) -> Settings:
         demo_password=DEMO_PASSWORD,
         cursor_secret="test-cursor-secret",
         worker_wait_seconds=1,
+        # Extra servers some tests start (copies of these settings) must not compete for the
+        # upload queue: only the session's `stack` runs the worker.
+        run_worker_in_process=False,
     )
     settings: Settings = run_async(bootstrap_local(local_stack.settings_for(base)))
     return settings
@@ -53,7 +56,10 @@ def settings(local_stack: LocalStack) -> Settings:
 
 @pytest.fixture(scope="session")
 def stack(settings: Settings) -> Iterator[Stack]:
-    server = ServerThread(create_app(settings)).start()
+    # The upload worker runs inside the test server, as under `make run`.
+    server = ServerThread(
+        create_app(settings.model_copy(update={"run_worker_in_process": True}))
+    ).start()
     yield Stack(settings=settings, server=server)
     server.stop()
 

@@ -9,7 +9,7 @@ import strawberry
 
 from prework.graph.context import Info
 from prework.graph.errors import coded
-from prework.graph.types.nodes import Submission
+from prework.graph.types.nodes import Media, Submission
 from prework.resolvers import events
 from prework.services import metrics
 from prework.services.errors import ServiceError
@@ -39,3 +39,15 @@ class PeopleSubscription:
     ) -> AsyncGenerator[Submission, None]:
         async for record in guarded(events.submission_changes(info.context, submission_id)):
             yield Submission.of(record)
+
+    @strawberry.subscription(
+        description=(
+            "Status changes (PROCESSING, READY, FAILED) of one media item, or of all the "
+            "caller may see: their own, a manager's team's, everything for an admin."
+        )
+    )
+    async def media_status_changed(
+        self, info: Info, media_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Media, None]:
+        async for record in guarded(events.media_changes(info.context, media_id)):
+            yield Media.of(record)
