@@ -16,13 +16,14 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from prework.graph.admin import AdminMutation, AdminQuery
 from prework.graph.errors import ErrorCodes
 from prework.graph.people import PeopleMutation, PeopleQuery
 from prework.graph.subscriptions import PeopleSubscription
 from prework.services.settings import Settings
 
-Query = merge_types("Query", (PeopleQuery,))
-Mutation = merge_types("Mutation", (PeopleMutation,))
+Query = merge_types("Query", (PeopleQuery, AdminQuery))
+Mutation = merge_types("Mutation", (PeopleMutation, AdminMutation))
 Subscription = merge_types("Subscription", (PeopleSubscription,))
 
 
