@@ -97,15 +97,14 @@ async def _dispatch(request: Request) -> Response:
         item = await admin_tables.get_item(**common, item_id=_id(item_id), sort_id=sort_id)
         return _json(200, {"success": True, "item": item})
     if request.method == "GET":
-        return _scan_response(
-            await admin_tables.scan_items(
-                **common,
-                paginate=_flag(params.get("paginate"), "paginate"),
-                last_evaluated_key=_query_json(params.get("LastEvaluatedKey")),
-                limit=_limit(params.get("limit")),
-            ),
-            paginate=_flag(params.get("paginate"), "paginate"),
+        paginate = _flag(params.get("paginate"), "paginate")
+        result = await admin_tables.scan_items(
+            **common,
+            paginate=paginate,
+            last_evaluated_key=_query_json(params.get("LastEvaluatedKey")),
+            limit=_limit(params.get("limit")),
         )
+        return _scan_response(result, paginate=paginate)
     if request.method == "POST":
         action = params.get("action")
         if action is not None and action != "scan":

@@ -267,3 +267,26 @@ def test_decimals_round_trip_without_drift(rig: AdminRig, admin_token: str) -> N
         assert item["tiny"] == Decimal("1e-7")
         assert item["big"] == Decimal(EXACT)
         assert item["nested"]["list"] == [Decimal("0.1"), Decimal(EXACT)]
+
+
+INLINE_UPDATE = """
+mutation {
+  adminUpdateItem(table: "Workers", id: "g01",
+                  update: {set: {title: "Done"}, add: {total: 0.5}}) {
+    success results { action success }
+  }
+}"""
+
+
+def test_inline_json_literals_work_too(workers: AdminRig, admin_token: str) -> None:
+    # given a stored worker
+    # when it is updated with the update written inline in the query
+    data = workers.graphql.data(INLINE_UPDATE, token=admin_token)["adminUpdateItem"]
+    # then both actions apply (a short inline fraction keeps its digits)
+    assert data == {
+        "success": True,
+        "results": [{"action": "set", "success": True}, {"action": "add", "success": True}],
+    }
+    stored = workers.stored("g01")
+    assert stored is not None
+    assert stored["title"] == "Done" and stored["total"] == Decimal("1.5")
