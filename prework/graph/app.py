@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -21,29 +19,17 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from prework.graph.context import Context
+from prework.graph.http import bearer, request_id_of
 from prework.graph.limits import BodyLimit
+from prework.graph.rest import admin_endpoint
 from prework.graph.schema import build_schema
+from prework.services import jsonvalues
 from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
 from prework.services.settings import Settings
 from prework.services.worker import Worker
 
 log = logging.getLogger("prework.app")
-
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def request_id_of(headers: Any) -> str:
-    """The caller's X-Request-Id when it is sane, else a new one."""
-    given = headers.get("x-request-id", "")
-    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-
-
-def bearer(value: str | None) -> str | None:
-    if not value:
-        return None
-    scheme, _, token = value.strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -52,6 +38,15 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, *, services_ref: Callable[[], Services], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._services = services_ref
+
+    # Exact numbers: JSON scalars (admin items) carry Decimals, and fractions in variables
+    # keep their digits (a float subclass, so GraphQL Float arguments work as before).
+    def decode_json(self, data: str | bytes) -> object:
+        return jsonvalues.loads_graphql(data)
+
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: over WebSocket bytes would go out as binary frames.
+        return jsonvalues.dumps(data).decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self._services()
@@ -158,6 +153,7 @@ def create_app(
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
+            Route("/endpoint", admin_endpoint, methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"]),
         ],
         lifespan=lifespan,
     )

@@ -18,14 +18,15 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from prework.graph.admin import AdminMutation, AdminQuery
 from prework.graph.errors import ErrorCodes, expected
 from prework.graph.media import MediaMutation, MediaQuery
 from prework.graph.people import PeopleMutation, PeopleQuery
 from prework.graph.subscriptions import PeopleSubscription
 from prework.services.settings import Settings
 
-Query = merge_types("Query", (PeopleQuery, MediaQuery))
-Mutation = merge_types("Mutation", (PeopleMutation, MediaMutation))
+Query = merge_types("Query", (PeopleQuery, MediaQuery, AdminQuery))
+Mutation = merge_types("Mutation", (PeopleMutation, MediaMutation, AdminMutation))
 Subscription = merge_types("Subscription", (PeopleSubscription,))
 
 

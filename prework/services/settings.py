@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,60}[a-z0-9]$")
@@ -17,10 +17,17 @@ MIB = 1024 * 1024
 
 
 class TableAlias(BaseModel):
-    """An admin-API alias: the real DynamoDB table name and its partition key attribute."""
+    """An admin-API alias: the real DynamoDB table name, its partition key attribute and, for
+    a composite primary key, its sort key attribute (addressed as `sortId` by the admin API)."""
 
-    table: str
-    key: str
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    table: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{3,255}$")]
+    key: Annotated[str, Field(min_length=1, max_length=255)]
+    sort_key: Annotated[
+        str | None,
+        Field(min_length=1, max_length=255, validation_alias=AliasChoices("sort_key", "sortKey")),
+    ] = None
 
 
 class Settings(BaseSettings):
@@ -98,7 +105,8 @@ class Settings(BaseSettings):
     # Observability.
     otel_exporter_otlp_endpoint: str | None = None
 
-    # Admin table API: JSON object alias -> {"table": ..., "key": ...}, merged over the defaults.
+    # Admin table API: JSON object alias -> {"table": ..., "key": ..., "sort_key": ...},
+    # merged over the defaults.
     admin_table_aliases: dict[str, TableAlias] = {}
 
     @field_validator("cors_allowed_origins", mode="before")
@@ -106,6 +114,14 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("admin_table_aliases")
+    @classmethod
+    def _alias_names(cls, value: dict[str, TableAlias]) -> dict[str, TableAlias]:
+        for alias in value:
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", alias):
+                raise ValueError(f"invalid admin table alias {alias!r}: use 1-64 of [A-Za-z0-9_-]")
         return value
 
     @field_validator("table_prefix", "stage")
@@ -190,12 +206,17 @@ class Settings(BaseSettings):
 
     @property
     def table_aliases(self) -> dict[str, TableAlias]:
+        """Admin-API aliases: the service's tables, then ADMIN_TABLE_ALIASES over them."""
+        # A plain property, not cached: `model_copy(update=...)` copies cached values, so a
+        # cached map would ignore aliases added to a copy (tests and embedders do that).
         defaults = {
             "Users": TableAlias(table=self.table("users"), key="userId"),
             "Profiles": TableAlias(table=self.table("profiles"), key="profileId"),
             "Submissions": TableAlias(table=self.table("submissions"), key="submissionId"),
             "Media": TableAlias(table=self.table("media"), key="mediaId"),
             "AuditLog": TableAlias(table=self.table("audit-log"), key="logId"),
-            "ImageCollections": TableAlias(table=self.table("image-collections"), key="userId"),
+            "ImageCollections": TableAlias(
+                table=self.table("image-collections"), key="userId", sort_key="collectionId"
+            ),
         }
         return {**defaults, **self.admin_table_aliases}

@@ -7,7 +7,19 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from graphql import DocumentNode, StringValueNode, print_ast
+from graphql import (
+    BooleanValueNode,
+    DocumentNode,
+    IntValueNode,
+    ListValueNode,
+    NameNode,
+    NullValueNode,
+    ObjectFieldNode,
+    ObjectValueNode,
+    StringValueNode,
+    ValueNode,
+    print_ast,
+)
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -21,7 +33,38 @@ from prework.services.settings import Settings
 from tests.support import Api, ServerThread
 
 SDL = sdl()
-SCALARS = {"DateTime": st.just(StringValueNode(value="2026-01-01T00:00:00Z"))}
+
+
+def _json_values() -> st.SearchStrategy[ValueNode]:
+    """JSON scalar inputs: strings, numbers, lists and small objects (admin API payloads)."""
+    leaves: st.SearchStrategy[ValueNode] = st.one_of(
+        st.text(max_size=20).map(lambda v: StringValueNode(value=v)),
+        st.integers(-(10**12), 10**12).map(lambda v: IntValueNode(value=str(v))),
+        st.booleans().map(lambda v: BooleanValueNode(value=v)),
+        st.just(NullValueNode()),
+    )
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3).map(lambda vs: ListValueNode(values=tuple(vs))),
+            st.dictionaries(
+                st.from_regex(r"[a-zA-Z][a-zA-Z0-9_.]{0,12}", fullmatch=True), inner, max_size=3
+            ).map(
+                lambda d: ObjectValueNode(
+                    fields=tuple(
+                        ObjectFieldNode(name=NameNode(value=k), value=v) for k, v in d.items()
+                    )
+                )
+            ),
+        ),
+        max_leaves=6,
+    )
+
+
+SCALARS = {
+    "DateTime": st.just(StringValueNode(value="2026-01-01T00:00:00Z")),
+    "JSON": _json_values(),
+}
 
 
 @pytest.fixture(scope="module")
