@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -21,20 +19,18 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from prework.graph.context import Context
 from prework.graph.limits import BodyLimit
+from prework.graph.observability import RequestLog, metrics_endpoint, request_id_of
 from prework.graph.schema import build_schema
 from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
+from prework.services.health import readiness
+from prework.services.logs import configure_logging
 from prework.services.settings import Settings
+from prework.services.tracing import configure_tracing, flush_tracing
 
 log = logging.getLogger("prework.app")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def request_id_of(headers: Any) -> str:
-    """The caller's X-Request-Id when it is sane, else a new one."""
-    given = headers.get("x-request-id", "")
-    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+__all__ = ["GraphQLView", "app_from_env", "bearer", "create_app", "request_id_of"]
 
 
 def bearer(value: str | None) -> str | None:
@@ -53,7 +49,8 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self._services()
-        request_id = request_id_of(request.headers)
+        # RequestLog (outermost middleware) chose it; the fallback serves apps built without it.
+        request_id = getattr(request.state, "request_id", None) or request_id_of(request.headers)
         request.state.request_id = request_id
         context = Context(
             services=services, request_id=request_id, request=request, response=response
@@ -89,6 +86,7 @@ def create_app(
 ) -> Starlette:
     """The ASGI app. Clients open at start-up and close at shutdown (the lifespan)."""
     holder: dict[str, Services] = {}
+    tracer_provider = configure_tracing(settings)
 
     def services() -> Services:
         return holder["services"]
@@ -103,29 +101,46 @@ def create_app(
                 if hasattr(result, "__await__"):
                     await result
             yield
+        flush_tracing()
 
     view = GraphQLView(
         services_ref=services,
-        schema=build_schema(settings),
+        schema=build_schema(settings, tracer_provider=tracer_provider),
         graphql_ide="graphiql" if settings.env != "production" else None,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
     )
 
     async def healthz(_: Request) -> Response:
+        # Liveness: the process answers. Dependencies are /readyz's business.
         return JSONResponse({"status": "ok"})
 
+    async def readyz(_: Request) -> Response:
+        state = await readiness(services())
+        return JSONResponse(state.as_json(), status_code=200 if state.ready else 503)
+
     return Starlette(
-        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        ],
         routes=[
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
         lifespan=lifespan,
     )
 
 
 def app_from_env() -> Starlette:
-    """Factory for `uvicorn --factory` with several workers: settings from the environment."""
-    return create_app(Settings())
+    """Factory for `uvicorn --factory` with several workers: settings from the environment.
+
+    Runs in each worker process, so logging is configured here too (workers are spawned,
+    they do not inherit the parent's handlers).
+    """
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

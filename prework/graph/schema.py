@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from strawberry.extensions import (
@@ -17,6 +18,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from prework.graph.errors import ErrorCodes
+from prework.graph.observability import Observability
 from prework.graph.people import PeopleMutation, PeopleQuery
 from prework.graph.subscriptions import PeopleSubscription
 from prework.services.settings import Settings
@@ -26,10 +28,15 @@ Mutation = merge_types("Mutation", (PeopleMutation,))
 Subscription = merge_types("Subscription", (PeopleSubscription,))
 
 
-def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Limits and caches from settings; factories so each operation gets fresh state."""
+def extensions(
+    settings: Settings, *, tracer_provider: Any = None
+) -> list[Callable[[], SchemaExtension]]:
+    """Metrics, error codes, limits and caches from settings; factories so each operation gets
+    fresh state. With a tracer provider (tracing on), OpenTelemetry spans too."""
     production = settings.env == "production"
     factories: list[Callable[[], SchemaExtension]] = [
+        # First in, last out: it sees the codes ErrorCodes sets and the whole duration.
+        Observability,
         lambda: ErrorCodes(mask_internal=production),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
@@ -41,15 +48,21 @@ def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     factories += [lambda: parser_cache, lambda: validation_cache]
     if not settings.introspection_enabled:
         factories.append(DisableIntrospection)
+    if tracer_provider is not None:
+        # Imported only here: it imports opentelemetry, which stays unloaded when tracing is off.
+        from strawberry.extensions.tracing import OpenTelemetryExtension
+
+        factories.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))
     return factories
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, *, tracer_provider: Any = None) -> strawberry.Schema:
+    """The schema with its extensions; `tracer_provider` (from services.tracing) adds spans."""
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=extensions(settings),
+        extensions=extensions(settings, tracer_provider=tracer_provider),
     )
 
 
