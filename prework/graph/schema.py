@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -28,6 +29,25 @@ Mutation = merge_types("Mutation", (PeopleMutation,))
 Subscription = merge_types("Subscription", (PeopleSubscription,))
 
 
+class SafeParserCache(ParserCache):
+    """ParserCache that lets Strawberry report syntax errors itself.
+
+    ParserCache parses in its hook, so a syntax error escapes the operation and skips every
+    extension's result handling (no `extensions.code`, outcome not counted). On an error it
+    leaves the document unset: Strawberry parses again and returns the error the normal way.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
 def extensions(
     settings: Settings, *, tracer_provider: Any = None
 ) -> list[Callable[[], SchemaExtension]]:
@@ -43,7 +63,7 @@ def extensions(
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
     ]
     # Caches are shared across operations, so one instance each, bounded.
-    parser_cache = ParserCache(maxsize=settings.parser_cache_size)
+    parser_cache = SafeParserCache(maxsize=settings.parser_cache_size)
     validation_cache = ValidationCache(maxsize=settings.validation_cache_size)
     factories += [lambda: parser_cache, lambda: validation_cache]
     if not settings.introspection_enabled:
