@@ -26,7 +26,7 @@ from prework.services.errors import ServiceError
 from prework.services.health import readiness
 from prework.services.logs import configure_logging
 from prework.services.settings import Settings
-from prework.services.tracing import configure_tracing, flush_tracing
+from prework.services.tracing import configure_tracing, shutdown_tracing
 
 log = logging.getLogger("prework.app")
 
@@ -93,15 +93,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with ServicesScope(settings) as opened:
-            holder["services"] = opened
-            app.state.services = opened
-            for hook in on_startup or []:
-                result = hook(opened)
-                if hasattr(result, "__await__"):
-                    await result
-            yield
-        flush_tracing()
+        try:
+            async with ServicesScope(settings) as opened:
+                holder["services"] = opened
+                app.state.services = opened
+                for hook in on_startup or []:
+                    result = hook(opened)
+                    if hasattr(result, "__await__"):
+                        await result
+                yield
+        finally:
+            shutdown_tracing()  # exports buffered spans
 
     view = GraphQLView(
         services_ref=services,

@@ -127,20 +127,30 @@ class Observability(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
+        failure: Exception | None = None
         try:
             yield
+        except Exception as error:  # recorded, then left to Strawberry
+            failure = error
+            raise
         finally:
-            self._record(time.perf_counter() - started)
+            self._record(time.perf_counter() - started, failure)
 
-    def _record(self, seconds: float) -> None:
+    def _record(self, seconds: float, failure: Exception | None) -> None:
         context = self.execution_context
         name = operation_label(context.operation_name)
         try:
             kind: str | None = context.operation_type.value
         except RuntimeError:  # the document did not parse
             kind = None
-        errors = context.result.errors if context.result is not None else None
-        codes = [_code(error) for error in errors or []]
+        errors = list(context.result.errors or []) if context.result is not None else []
+        if failure is not None and not errors:
+            errors = [
+                failure
+                if isinstance(failure, GraphQLError)
+                else GraphQLError(str(failure), original_error=failure)
+            ]
+        codes = [_code(error) for error in errors]
         metrics.REQUESTS.labels(name, codes[0] if codes else "ok").inc()
         # A subscription's "duration" is how long it stayed open: not a latency.
         if kind != OperationType.SUBSCRIPTION.value:

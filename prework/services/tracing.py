@@ -77,8 +77,13 @@ def _otlp_exporter(endpoint: str) -> Any:
     return OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
 
 
-def flush_tracing() -> None:
-    """Export what is buffered (at shutdown), when tracing is on."""
-    provider = _configured.get("provider")
-    if provider is not None:
-        provider.force_flush(timeout_millis=5000)
+def shutdown_tracing() -> None:
+    """Export what is buffered, stop exporting and un-instrument (at shutdown)."""
+    with _lock:
+        provider = _configured.pop("provider", None)
+        if provider is None:
+            return
+        from opentelemetry.instrumentation.botocore import AiobotocoreInstrumentor
+
+        AiobotocoreInstrumentor().uninstrument()  # type: ignore[no-untyped-call]
+        provider.shutdown()
