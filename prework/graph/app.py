@@ -11,13 +11,15 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from prework.graph.context import Context
+from prework.graph.ide import ASSET_DIR, ASSET_ROUTE, graphiql_page
 from prework.graph.limits import BodyLimit
 from prework.graph.observability import RequestLog, metrics_endpoint, request_id_of
 from prework.graph.schema import build_schema
@@ -46,6 +48,13 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, *, services_ref: Callable[[], Services], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._services = services_ref
+        self._ide_page, self.ide_offline = graphiql_page()
+        if not self.ide_offline:
+            log.info("GraphiQL loads its scripts from a CDN; `make graphiql` vendors them")
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Vendored assets when present (closed networks), else Strawberry's CDN page.
+        return HTMLResponse(self._ide_page)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self._services()
@@ -121,18 +130,22 @@ def create_app(
         state = await readiness(services())
         return JSONResponse(state.as_json(), status_code=200 if state.ready else 503)
 
+    routes: list[BaseRoute] = [
+        Route("/graphql", view),
+        WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
+    ]
+    if view.graphql_ide:
+        routes.append(Mount(ASSET_ROUTE, StaticFiles(directory=ASSET_DIR, check_dir=False)))
+
     return Starlette(
         middleware=[
             Middleware(RequestLog),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         ],
-        routes=[
-            Route("/graphql", view),
-            WebSocketRoute("/graphql", view),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
-        ],
+        routes=routes,
         lifespan=lifespan,
     )
 
