@@ -12,10 +12,11 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
 # Dependencies first, in their own layer: it is rebuilt only when pyproject.toml changes.
-# Every dependency has a manylinux wheel, so no compiler is needed.
+# Every dependency has a manylinux wheel, so no compiler is needed. The `otel` extra is
+# included so tracing needs only OTEL_EXPORTER_OTLP_ENDPOINT (it is not imported otherwise).
 COPY pyproject.toml ./
 RUN --mount=type=cache,target=/root/.cache/pip \
-    python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+    python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['otel']))" \
         > requirements.txt \
     && pip install --only-binary=:all: -r requirements.txt
 
@@ -38,7 +39,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     ENV=production \
     HOST=0.0.0.0 \
-    PORT=8000
+    PORT=8000 \
+    WORKERS=1
 
 WORKDIR /app
 USER 10001:10001
@@ -47,4 +49,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as r; r.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
 
+# uvicorn with WORKERS processes (settings). One per container scales best behind a load
+# balancer; with more, set PROMETHEUS_MULTIPROC_DIR so /metrics adds up every worker.
 CMD ["prework", "serve"]

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck schema redis bench e2e clean
+.PHONY: install run test lint typecheck schema redis bench e2e graphiql chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Start the API with GraphiQL on the embedded local AWS stack (moto), demo people seeded.
-run: install
+run: install graphiql
 	$(BIN)/prework serve
+
+## GraphiQL's React/GraphiQL files from the npm registry (git-ignored), so the page works
+## without its CDN. Optional for `run`: without npm the page loads them from the CDN.
+graphiql: install
+	@$(BIN)/python scripts/vendor-graphiql.py \
+	  || echo "GraphiQL files not vendored: the page will load them from its CDN"
 
 ## A redis-server for the cross-process subscription tests (installed from Debian if missing).
 redis:
@@ -26,8 +32,8 @@ redis:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi; }
 
 lint: install
-	$(BIN)/ruff check prework tests bench
-	$(BIN)/ruff format --check prework tests bench
+	$(BIN)/ruff check prework tests bench e2e
+	$(BIN)/ruff format --check prework tests bench e2e
 
 typecheck: install
 	$(BIN)/mypy
@@ -39,6 +45,19 @@ schema: install
 ## Lint, types, and the whole suite against a real moto server (two xdist workers).
 test: install redis lint typecheck
 	$(BIN)/pytest -n 2 --dist loadfile -q
+
+## Headless Chromium for the GraphiQL end-to-end test (Debian package, installed if missing).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+## End to end against `prework serve` as `make run` starts it: graphql-ws (Node), gql (Python)
+## and GraphiQL in headless Chromium. Screenshots land in e2e/artifacts/.
+e2e: install chromium
+	$(BIN)/python scripts/vendor-graphiql.py
+	npm ci --prefix e2e --no-audit --no-fund --loglevel=error
+	$(BIN)/pytest e2e -m e2e -p no:cacheprovider -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -24,9 +23,9 @@ def _settings() -> Settings:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from prework.services.logs import configure_logging
+
+    configure_logging(settings.log_level)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -59,6 +58,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 port=settings.port,
                 workers=settings.workers,
                 log_level=settings.log_level.lower(),
+                # Keep our JSON logging; RequestLog writes the access lines.
+                log_config=None,
+                access_log=False,
                 proxy_headers=True,
             )
         else:
@@ -67,6 +69,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 host=settings.host,
                 port=settings.port,
                 log_level=settings.log_level.lower(),
+                # Keep our JSON logging; RequestLog writes the access lines.
+                log_config=None,
+                access_log=False,
                 proxy_headers=True,
             )
     finally:
@@ -79,7 +84,8 @@ def _banner(settings: Settings, base: str, *, local: bool) -> str:
     lines = [
         "",
         f"  Pre-Work GraphQL API   {base}/graphql  (GraphiQL in a browser)",
-        f"  Health                 {base}/healthz",
+        f"  Health                 {base}/healthz  {base}/readyz",
+        f"  Metrics                {base}/metrics  (Prometheus)",
     ]
     if local:
         lines += [

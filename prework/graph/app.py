@@ -12,24 +12,32 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from prework.graph.context import Context
 from prework.graph.http import bearer, request_id_of
+from prework.graph.ide import ASSET_DIR, ASSET_ROUTE, graphiql_page
 from prework.graph.limits import BodyLimit
+from prework.graph.observability import RequestLog, metrics_endpoint
 from prework.graph.rest import admin_endpoint
 from prework.graph.schema import build_schema
 from prework.services import jsonvalues
 from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
+from prework.services.health import readiness
+from prework.services.logs import configure_logging
 from prework.services.settings import Settings
+from prework.services.tracing import configure_tracing, shutdown_tracing
 from prework.services.worker import Worker
 
 log = logging.getLogger("prework.app")
+
+__all__ = ["GraphQLView", "app_from_env", "bearer", "create_app", "request_id_of"]
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -38,6 +46,13 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, *, services_ref: Callable[[], Services], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._services = services_ref
+        self._ide_page, self.ide_offline = graphiql_page()
+        if not self.ide_offline:
+            log.info("GraphiQL loads its scripts from a CDN; `make graphiql` vendors them")
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Vendored assets when present (closed networks), else Strawberry's CDN page.
+        return HTMLResponse(self._ide_page)
 
     # Exact numbers: JSON scalars (admin items) carry Decimals, and fractions in variables
     # keep their digits (a float subclass, so GraphQL Float arguments work as before).
@@ -50,7 +65,8 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self._services()
-        request_id = request_id_of(request.headers)
+        # RequestLog (outermost middleware) chose it; the fallback serves apps built without it.
+        request_id = getattr(request.state, "request_id", None) or request_id_of(request.headers)
         request.state.request_id = request_id
         context = Context(
             services=services, request_id=request_id, request=request, response=response
@@ -103,12 +119,22 @@ def create_app(
 ) -> Starlette:
     """The ASGI app. Clients open at start-up and close at shutdown (the lifespan)."""
     holder: dict[str, Services] = {}
+    tracer_provider = configure_tracing(settings)
 
     def services() -> Services:
         return holder["services"]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            async with _running(app) as opened:
+                holder["services"] = opened
+                yield
+        finally:
+            shutdown_tracing()  # exports buffered spans
+
+    @asynccontextmanager
+    async def _running(app: Starlette) -> AsyncIterator[Services]:
         async with ServicesScope(settings) as opened:
             holder["services"] = opened
             app.state.services = opened
@@ -117,7 +143,7 @@ def create_app(
                 if hasattr(result, "__await__"):
                     await result
             if not settings.worker_in_process:
-                yield
+                yield opened
                 return
             # `make run`: the upload worker lives in this process, on this event loop.
             worker = Worker(services=opened)
@@ -125,7 +151,7 @@ def create_app(
             task = asyncio.create_task(worker.run(), name="upload-worker")
             app.state.worker_task = task
             try:
-                yield
+                yield opened
             finally:
                 worker.stop()
                 # The batch in hand finishes; a stuck one is cancelled and SQS redelivers it.
@@ -138,27 +164,47 @@ def create_app(
 
     view = GraphQLView(
         services_ref=services,
-        schema=build_schema(settings),
+        schema=build_schema(settings, tracer_provider=tracer_provider),
         graphql_ide="graphiql" if settings.env != "production" else None,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
     )
 
     async def healthz(_: Request) -> Response:
+        # Liveness: the process answers. Dependencies are /readyz's business.
         return JSONResponse({"status": "ok"})
 
+    async def readyz(_: Request) -> Response:
+        state = await readiness(services())
+        return JSONResponse(state.as_json(), status_code=200 if state.ready else 503)
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", view),
+        WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
+        Route("/endpoint", admin_endpoint, methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"]),
+    ]
+    if view.graphql_ide and ASSET_DIR.is_dir():
+        routes.append(Mount(ASSET_ROUTE, StaticFiles(directory=ASSET_DIR, check_dir=False)))
+
     return Starlette(
-        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
-        routes=[
-            Route("/graphql", view),
-            WebSocketRoute("/graphql", view),
-            Route("/healthz", healthz),
-            Route("/endpoint", admin_endpoint, methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"]),
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         ],
+        routes=routes,
         lifespan=lifespan,
     )
 
 
 def app_from_env() -> Starlette:
-    """Factory for `uvicorn --factory` with several workers: settings from the environment."""
-    return create_app(Settings())
+    """Factory for `uvicorn --factory` with several workers: settings from the environment.
+
+    Runs in each worker process, so logging is configured here too (workers are spawned,
+    they do not inherit the parent's handlers).
+    """
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -21,6 +22,7 @@ from strawberry.types import ExecutionContext
 from prework.graph.admin import AdminMutation, AdminQuery
 from prework.graph.errors import ErrorCodes, expected
 from prework.graph.media import MediaMutation, MediaQuery
+from prework.graph.observability import Observability
 from prework.graph.people import PeopleMutation, PeopleQuery
 from prework.graph.subscriptions import PeopleSubscription
 from prework.services.settings import Settings
@@ -30,21 +32,50 @@ Mutation = merge_types("Mutation", (PeopleMutation, MediaMutation, AdminMutation
 Subscription = merge_types("Subscription", (PeopleSubscription,))
 
 
-def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Limits and caches from settings; factories so each operation gets fresh state."""
+class SafeParserCache(ParserCache):
+    """ParserCache that lets Strawberry report syntax errors itself.
+
+    ParserCache parses in its hook, so a syntax error escapes the operation and skips every
+    extension's result handling (no `extensions.code`, outcome not counted). On an error it
+    leaves the document unset: Strawberry parses again and returns the error the normal way.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
+def extensions(
+    settings: Settings, *, tracer_provider: Any = None
+) -> list[Callable[[], SchemaExtension]]:
+    """Metrics, error codes, limits and caches from settings; factories so each operation gets
+    fresh state. With a tracer provider (tracing on), OpenTelemetry spans too."""
     production = settings.env == "production"
     factories: list[Callable[[], SchemaExtension]] = [
+        # First in, last out: it sees the codes ErrorCodes sets and the whole duration.
+        Observability,
         lambda: ErrorCodes(mask_internal=production),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
     ]
     # Caches are shared across operations, so one instance each, bounded.
-    parser_cache = ParserCache(maxsize=settings.parser_cache_size)
+    parser_cache = SafeParserCache(maxsize=settings.parser_cache_size)
     validation_cache = ValidationCache(maxsize=settings.validation_cache_size)
     factories += [lambda: parser_cache, lambda: validation_cache]
     if not settings.introspection_enabled:
         factories.append(DisableIntrospection)
+    if tracer_provider is not None:
+        # Imported only here: it imports opentelemetry, which stays unloaded when tracing is off.
+        from strawberry.extensions.tracing import OpenTelemetryExtension
+
+        factories.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))
     return factories
 
 
@@ -59,12 +90,13 @@ class Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, *, tracer_provider: Any = None) -> strawberry.Schema:
+    """The schema with its extensions; `tracer_provider` (from services.tracing) adds spans."""
     return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=extensions(settings),
+        extensions=extensions(settings, tracer_provider=tracer_provider),
     )
 
 

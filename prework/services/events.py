@@ -29,6 +29,9 @@ class Broker(Protocol):
 
     async def aclose(self) -> None: ...
 
+    async def ping(self) -> None:
+        """Raise when the broker cannot carry events (readiness)."""
+
 
 class LocalBroker:
     """Fan-out inside one process. A slow subscriber drops its oldest events, never blocks."""
@@ -58,6 +61,9 @@ class LocalBroker:
 
     async def aclose(self) -> None:
         self._subscribers.clear()
+
+    async def ping(self) -> None:
+        """In-process: always reachable."""
 
 
 class RedisBroker:
@@ -117,6 +123,10 @@ class RedisBroker:
             task.cancel()
         await asyncio.gather(*self._readers.values(), return_exceptions=True)
         await self._redis.aclose()
+
+    async def ping(self) -> None:
+        """Redis PING on the shared connection pool."""
+        await self._redis.ping()
 
 
 def broker_for(redis_url: str | None) -> Broker:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 REQUESTS = Counter(
     "prework_graphql_requests_total",
@@ -22,4 +33,20 @@ WORKER_PROCESSED = Counter(
     "prework_worker_processed_total", "Uploads processed by the worker by outcome", ["outcome"]
 )
 WORKER_SECONDS = Histogram("prework_worker_seconds", "Time to process one upload")
-SUBSCRIPTIONS_OPEN = Gauge("prework_subscriptions_open", "Open GraphQL subscriptions")
+# livesum: with several workers, the scrape shows the total over live processes.
+SUBSCRIPTIONS_OPEN = Gauge(
+    "prework_subscriptions_open", "Open GraphQL subscriptions", multiprocess_mode="livesum"
+)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text exposition format and its content type.
+
+    With `PROMETHEUS_MULTIPROC_DIR` set (several uvicorn workers), prometheus-client writes each
+    process's values there and this aggregates them, so one scrape sees every worker.
+    """
+    registry: CollectorRegistry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry), CONTENT_TYPE_LATEST
