@@ -94,7 +94,64 @@ async function subscribe(client, query, variables, until) {
   return { event, active, dispose: () => dispose() };
 }
 
+/** A small real JPEG (8x8, made with Pillow), so the scenario needs no image library. */
+const JPEG = Buffer.from(
+  "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsj" +
+  "HBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo" +
+  "KCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAIAAgDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAA" +
+  "AAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAk" +
+  "M2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKT" +
+  "lJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QA" +
+  "HwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdh" +
+  "cRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hp" +
+  "anN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk" +
+  "5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDlKKKK/Qz84P/Z",
+  "base64",
+);
+
 const SCENARIOS = {
+  /** requestUpload -> POST the file to S3 -> mediaStatusChanged until READY, with thumbnails. */
+  async "media-ready"() {
+    const bytes = JPEG;
+    const { requestUpload } = await http(
+      `mutation Upload($input: RequestUploadInput!) {
+         requestUpload(input: $input) { media { id status } url fields }
+       }`,
+      { input: { filename: "e2e.jpg", contentType: "image/jpeg", size: bytes.length, kind: "IMAGE" } },
+    );
+    const client = wsClient();
+    try {
+      const sub = await subscribe(
+        client,
+        `subscription Watch($id: ID) {
+           mediaStatusChanged(mediaId: $id) { id status thumbnailUrl(width: 200) failureReason }
+         }`,
+        { id: requestUpload.media.id },
+        (data) => ["READY", "FAILED"].includes(data.mediaStatusChanged.status),
+      );
+      await withTimeout(sub.active, STEP_MS, "subscription active");
+      const form = new FormData();
+      for (const [key, value] of Object.entries(requestUpload.fields)) form.append(key, value);
+      form.append("file", new Blob([bytes], { type: "image/jpeg" }), "e2e.jpg");
+      const posted = await fetch(requestUpload.url, {
+        method: "POST",
+        body: form,
+        signal: AbortSignal.timeout(STEP_MS),
+      });
+      if (!posted.ok) throw new Error(`S3 POST answered ${posted.status}`);
+      const data = await withTimeout(sub.event, STEP_MS, "READY event");
+      sub.dispose();
+      const media = data.mediaStatusChanged;
+      if (media.status !== "READY") throw new Error(`media ended ${media.status}: ${media.failureReason}`);
+      const thumbnail = await fetch(media.thumbnailUrl, { signal: AbortSignal.timeout(STEP_MS) });
+      if (!thumbnail.ok) throw new Error(`thumbnail GET answered ${thumbnail.status}`);
+      return { id: media.id, status: media.status, thumbnailBytes: (await thumbnail.arrayBuffer()).byteLength };
+    } finally {
+      await client.dispose();
+    }
+  },
+
+
   /** A submission created and submitted over HTTP is seen as SUBMITTED over WebSocket. */
   async "submission-submitted"() {
     const { createSubmission } = await http(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from io import BytesIO
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
+from PIL import Image
 
 from e2e.conftest import Service
 
@@ -112,3 +114,72 @@ async def _until_active(service: Service, baseline: float) -> None:
         assert time.monotonic() < deadline, "the subscription never became active"
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.3)  # the gauge rises as the resolver starts; let it reach the broker
+
+
+UPLOAD = GraphQLRequest(
+    "mutation Upload($input: RequestUploadInput!) {"
+    "  requestUpload(input: $input) { media { id status } url fields } }"
+)
+WATCH_MEDIA = GraphQLRequest(
+    "subscription WatchMedia($id: ID) {"
+    "  mediaStatusChanged(mediaId: $id) { id status width thumbnailUrl(width: 200) } }"
+)
+
+
+def _photo() -> bytes:
+    buffer = BytesIO()
+    Image.new("RGB", (640, 480), (30, 90, 160)).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+async def test_upload_is_seen_ready_over_websocket(service: Service) -> None:
+    # given an upload ticket and a subscription to that medium's status
+    photo = _photo()
+    async with http_client(service) as http:
+        ticket = await http.execute(
+            GraphQLRequest(
+                UPLOAD,
+                variable_values={
+                    "input": {
+                        "filename": "gql.jpg",
+                        "contentType": "image/jpeg",
+                        "size": len(photo),
+                        "kind": "IMAGE",
+                    }
+                },
+            )
+        )
+    upload = ticket["requestUpload"]
+    async with ws_client(service) as ws:
+        baseline = open_subscriptions(service)
+        events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+        async def listen() -> None:
+            watch = GraphQLRequest(WATCH_MEDIA, variable_values={"id": upload["media"]["id"]})
+            async for event in ws.subscribe(watch):
+                await events.put(event["mediaStatusChanged"])
+
+        listener = asyncio.create_task(listen())
+        try:
+            await _until_active(service, baseline)
+            # when the file is posted straight to S3 with the ticket's fields
+            async with httpx.AsyncClient(timeout=STEP_SECONDS) as s3:
+                posted = await s3.post(
+                    upload["url"],
+                    data=upload["fields"],
+                    files={"file": ("gql.jpg", photo, "image/jpeg")},
+                )
+            seen = []
+            async with asyncio.timeout(STEP_SECONDS):
+                while not seen or seen[-1]["status"] not in ("READY", "FAILED"):
+                    seen.append(await events.get())
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+    # then the subscriber sees it processed to READY, with a working thumbnail link
+    assert posted.status_code in (200, 204)
+    assert [e["status"] for e in seen][-1] == "READY"
+    assert seen[-1]["width"] == 640
+    async with httpx.AsyncClient(timeout=STEP_SECONDS) as client:
+        thumbnail = await client.get(seen[-1]["thumbnailUrl"])
+    assert thumbnail.status_code == 200

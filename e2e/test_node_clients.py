@@ -8,9 +8,8 @@ from e2e.conftest import Service, run_node
 
 pytestmark = pytest.mark.e2e
 
-# Scenarios of e2e/clients.mjs. The media pipeline adds "media-ready" (requestUpload -> POST
-# the file -> mediaStatusChanged until READY) once it lands.
-SCENARIOS = ["submission-submitted"]
+# Scenarios of e2e/clients.mjs.
+SCENARIOS = ["submission-submitted", "media-ready"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
