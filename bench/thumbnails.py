@@ -33,11 +33,11 @@ WORK = BENCH / ".work"
 RESULTS = BENCH / "results" / "thumbnails.md"
 sys.path.insert(0, str(ROOT))  # the corpus factory lives in tests/
 
-import PIL  # noqa: E402
-from PIL import Image, ImageOps, features  # noqa: E402
+import PIL
+from PIL import Image, ImageOps, features
 
-from prework.services.thumbnails import make_thumbnails  # noqa: E402
-from tests.factories.images import encode, photo_like  # noqa: E402
+from prework.services.thumbnails import make_thumbnails
+from tests.factories.images import encode, photo_like
 
 WIDTHS = (400, 200)
 QUALITY = 80
