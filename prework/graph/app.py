@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -50,6 +51,15 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, *, services_ref: Callable[[], Services], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._services = services_ref
+
+    def encode_json(self, data: object) -> str:
+        # orjson: several times faster than json.dumps on a page of nodes. Text, not bytes:
+        # Strawberry sends bytes as binary WebSocket frames, which graphql-ws clients refuse.
+        return orjson.dumps(data).decode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson.JSONDecodeError subclasses json.JSONDecodeError, which Strawberry catches.
+        return orjson.loads(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self._services()
