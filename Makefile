@@ -1,4 +1,5 @@
 # Two commands: `make run` and `make test`. Both install what they need first.
+# `make bench` runs the benchmarks (bench/results.md).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -39,6 +40,19 @@ schema: install
 ## Lint, types, and the whole suite against a real moto server (two xdist workers).
 test: install redis lint typecheck
 	$(BIN)/pytest -n 2 --dist loadfile -q
+
+## Benchmarks, a few minutes on 2 CPUs: writes bench/results/*.md and bench/results.md.
+LOAD_SECONDS ?= 60
+bench/node_modules/sharp/package.json: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+
+bench: install redis bench/node_modules/sharp/package.json
+	$(BIN)/python bench/requests.py
+	$(BIN)/python bench/overhead.py --profile
+	$(BIN)/python bench/thumbnails.py
+	$(BIN)/python bench/subscriptions.py
+	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS)
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

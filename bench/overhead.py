@@ -2,7 +2,7 @@
 (`prework serve`) against the hand-written Starlette handler of bench/handwritten.py, plus
 requests/s with 1 and 2 uvicorn workers.
 
-    .venv/bin/python bench/overhead.py [--rounds 8] [--burst 120] [--seconds 5] [--profile]
+    .venv/bin/python bench/overhead.py [--rounds 6] [--burst 40] [--seconds 3] [--profile]
 
 moto runs in its own process, each API in its own process; CPU is read from
 /proc/<pid>/stat (utime + stime) of the API process (with 2 workers: of the worker
@@ -221,9 +221,9 @@ def package_of(path: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--burst", type=int, default=120, help="requests per burst")
-    parser.add_argument("--seconds", type=float, default=5, help="per throughput run")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--burst", type=int, default=40, help="requests per burst")
+    parser.add_argument("--seconds", type=float, default=3, help="per throughput run")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -70,11 +70,16 @@ async def publish(url: str, token: str, ids: list[str], rate: float, seconds: fl
         async def one(sid: str) -> None:
             async with locks[sid]:
                 query = REJECT if state[sid] == "SUBMITTED" else SUBMIT
-                body = (
-                    await http.post("/graphql", json={"query": query, "variables": {"id": sid}})
-                ).json()
+                try:
+                    answer = await http.post(
+                        "/graphql", json={"query": query, "variables": {"id": sid}}
+                    )
+                    body = answer.json()
+                except (httpx.HTTPError, ValueError) as error:
+                    print(f"publisher: {type(error).__name__}", file=sys.stderr)
+                    return
                 if body.get("errors"):
-                    print(f"publisher: {body['errors'][0]['message']}", file=sys.stderr)
+                    print(f"publisher: {body['errors'][0]['message'][:200]}", file=sys.stderr)
                     return
                 state[sid] = "REJECTED" if query is REJECT else "SUBMITTED"
 
@@ -93,6 +98,8 @@ async def publish(url: str, token: str, ids: list[str], rate: float, seconds: fl
 class Received:
     latencies_ms: list[float] = field(default_factory=list)
     warm: set[int] = field(default_factory=set)
+    subscribers: int = 0
+    publish_errors: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -163,7 +170,7 @@ async def run_subscribers(
 ) -> tuple[Received, float]:
     """Connect `n` subscribers spread over `urls`, warm up until each got one event, then
     publish for `seconds` and collect latencies. Returns them and the connect time."""
-    out = Received()
+    out = Received(subscribers=n)
     ready, stop_at = asyncio.Event(), asyncio.Event()
     measuring = {"on": False}
     began = time.perf_counter()
@@ -176,29 +183,57 @@ async def run_subscribers(
         if i % 50 == 49:
             await asyncio.sleep(0.05)  # do not flood the accept queue
     connect_s = time.perf_counter() - began
-    # warm-up: publish slowly until every subscriber has received an event
-    deadline = time.monotonic() + 120
-    while not ready.is_set() and time.monotonic() < deadline:
-        await asyncio.to_thread(publisher_process, publish_to, token, ids, 5, 1)
-        await asyncio.sleep(0.5)
-    if not ready.is_set():
-        out.errors.append(f"only {len(out.warm)} of {n} subscribers warmed up")
-    await asyncio.sleep(1)
-    measuring["on"] = True
-    await asyncio.to_thread(publisher_process, publish_to, token, ids, rate, seconds)
-    await asyncio.sleep(2)  # drain
-    measuring["on"] = False
-    stop_at.set()
-    await asyncio.gather(*tasks)
+    try:
+        await _warm_and_measure(ready, out, measuring, publish_to, token, ids, rate, seconds)
+    finally:
+        stop_at.set()
+        await asyncio.gather(*tasks)
     return out, connect_s
 
 
-def publisher_process(url: str, token: str, ids: list[str], rate: float, seconds: float) -> None:
-    subprocess.run(
+async def _warm_and_measure(
+    ready: asyncio.Event,
+    out: Received,
+    measuring: dict[str, bool],
+    publish_to: str,
+    token: str,
+    ids: list[str],
+    rate: float,
+    seconds: float,
+) -> None:
+    # warm-up: publish slowly until every subscriber has received an event
+    deadline = time.monotonic() + 120
+    while not ready.is_set() and time.monotonic() < deadline:
+        out.publish_errors += await asyncio.to_thread(
+            publisher_process, publish_to, token, ids, 5, 1
+        )
+        await asyncio.sleep(0.5)
+    if not ready.is_set():
+        out.errors.append(f"only {len(out.warm)} of {out.subscribers} subscribers warmed up")
+    await asyncio.sleep(1)
+    measuring["on"] = True
+    out.publish_errors += await asyncio.to_thread(
+        publisher_process, publish_to, token, ids, rate, seconds
+    )
+    await asyncio.sleep(2)  # drain
+    measuring["on"] = False
+
+
+def publisher_process(
+    url: str, token: str, ids: list[str], rate: float, seconds: float
+) -> list[str]:
+    """Run the publisher child; returns the mutations it reported as failed."""
+    done = subprocess.run(
         [sys.executable, __file__, "--publisher", url, token, str(rate), str(seconds), *ids],
-        check=True,
+        check=False,
+        capture_output=True,
+        text=True,
         timeout=seconds + 120,
     )
+    failed = [line for line in done.stderr.splitlines() if line.startswith("publisher:")]
+    if done.returncode != 0:
+        failed.append(f"publisher exited with {done.returncode}: {done.stderr[-300:]}")
+    return failed
 
 
 # --- the two set-ups ---------------------------------------------------------------------
@@ -340,7 +375,12 @@ def main() -> None:
             f"{o.connect_s:.1f} s."
         )
         if o.received.errors:
-            lines.append(f"  first error: `{o.received.errors[0]}`")
+            lines.append(f"  first subscriber error: `{o.received.errors[0]}`")
+        if o.received.publish_errors:
+            lines.append(
+                f"  {len(o.received.publish_errors)} publishing mutations failed; first: "
+                f"`{o.received.publish_errors[0][:200]}`"
+            )
     lines += [
         "",
         f"Reproduce: `{COMMAND}`. {environment()}. Whole run {time.perf_counter() - began:.0f} s.",
