@@ -44,7 +44,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.local:
         stack = LocalStack()
         stack.start()
-        settings = asyncio.run(bootstrap_local(stack.settings_for(settings)))
+        # Pointing at moto makes `local` false; the worker still belongs in this process.
+        local = stack.settings_for(settings, run_worker_in_process=settings.worker_in_process)
+        settings = asyncio.run(bootstrap_local(local))
         write_state(settings)
     base = f"http://{settings.host}:{settings.port}"
     print(_banner(settings, base, local=stack is not None), flush=True)
@@ -150,6 +152,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(_: argparse.Namespace) -> int:
+    from prework.services.worker import run_worker
+
+    settings = _settings()
+    _logging(settings)
+    asyncio.run(run_worker(settings))
+    return 0
+
+
 def cmd_export_schema(_: argparse.Namespace) -> int:
     from prework.graph.schema import sdl
 
@@ -174,6 +185,10 @@ def parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="create tables, buckets, queue (idempotent)")
     init.add_argument("--cognito", action="store_true", help="also a user pool, client and groups")
     init.set_defaults(func=cmd_init)
+    worker = sub.add_parser(
+        "worker", help="process uploads from the SQS queue until SIGTERM (thumbnails, status)"
+    )
+    worker.set_defaults(func=cmd_worker)
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(func=cmd_export_schema)
     return root

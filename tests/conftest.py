@@ -46,6 +46,8 @@ def settings(local_stack: LocalStack) -> Settings:
         demo_password=DEMO_PASSWORD,
         cursor_secret="test-cursor-secret",
         worker_wait_seconds=1,
+        # The upload worker runs inside the test server, as under `make run`.
+        run_worker_in_process=True,
     )
     settings: Settings = run_async(bootstrap_local(local_stack.settings_for(base)))
     return settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -26,6 +27,7 @@ from prework.graph.schema import build_schema
 from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
 from prework.services.settings import Settings
+from prework.services.worker import Worker
 
 log = logging.getLogger("prework.app")
 
@@ -112,7 +114,25 @@ def create_app(
                 result = hook(opened)
                 if hasattr(result, "__await__"):
                     await result
-            yield
+            if not settings.worker_in_process:
+                yield
+                return
+            # `make run`: the upload worker lives in this process, on this event loop.
+            worker = Worker(services=opened)
+            app.state.worker = worker
+            task = asyncio.create_task(worker.run(), name="upload-worker")
+            app.state.worker_task = task
+            try:
+                yield
+            finally:
+                worker.stop()
+                # The batch in hand finishes; a stuck one is cancelled and SQS redelivers it.
+                try:
+                    await asyncio.wait_for(task, timeout=settings.worker_visibility_timeout)
+                except TimeoutError:
+                    log.warning("the upload worker did not stop in time; cancelled")
+                except Exception:
+                    log.exception("the upload worker failed")
 
     view = GraphQLView(
         services_ref=services,

@@ -18,12 +18,13 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from prework.graph.errors import ErrorCodes
+from prework.graph.media import MediaMutation, MediaQuery
 from prework.graph.people import PeopleMutation, PeopleQuery
 from prework.graph.subscriptions import PeopleSubscription
 from prework.services.settings import Settings
 
-Query = merge_types("Query", (PeopleQuery,))
-Mutation = merge_types("Mutation", (PeopleMutation,))
+Query = merge_types("Query", (PeopleQuery, MediaQuery))
+Mutation = merge_types("Mutation", (PeopleMutation, MediaMutation))
 Subscription = merge_types("Subscription", (PeopleSubscription,))
 
 

@@ -1,8 +1,9 @@
 """Per-request DataLoaders.
 
-By-key edges (user, profile, submission by id) batch into BatchGetItem, 100 keys a call.
-One-to-many edges (a user's submissions, a manager's team) run one Query per distinct parent,
-all issued together in one wave with bounded concurrency.
+By-key edges (user, profile, submission and media by id, collection images) batch into
+BatchGetItem, 100 keys a call. One-to-many edges (a user's submissions and collections, a
+manager's team, a submission's media) run one Query per distinct parent, all issued together
+in one wave with bounded concurrency.
 """
 
 from __future__ import annotations
@@ -14,10 +15,17 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from prework.services import profiles, submissions, users
+from prework.services import collections, media, profiles, submissions, users
 from prework.services.container import Services
 from prework.services.pagination import Slice
-from prework.services.records import Profile, Submission, SubmissionStatus, User
+from prework.services.records import (
+    ImageCollection,
+    Media,
+    Profile,
+    Submission,
+    SubmissionStatus,
+    User,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -63,6 +71,9 @@ class Loaders:
     submission: DataLoader[str, Submission | None]
     submissions_by_user: DataLoader[PageKey, Slice[Submission]]
     team: DataLoader[PageKey, Slice[Profile]]
+    media: DataLoader[str, Media | None]
+    media_by_submission: DataLoader[PageKey, Slice[Media]]
+    collections_by_user: DataLoader[PageKey, Slice[ImageCollection]]
 
 
 def make_loaders(services: Services) -> Loaders:
@@ -81,6 +92,19 @@ def make_loaders(services: Services) -> Loaders:
         team=fan_out(
             lambda k: profiles.team_page(
                 services=services, manager_id=k.parent, first=k.first, after=k.after
+            ),
+            concurrency=concurrency,
+        ),
+        media=by_key(lambda ids: media.get_media(services=services, ids=ids)),
+        media_by_submission=fan_out(
+            lambda k: media.by_submission_page(
+                services=services, submission_id=k.parent, first=k.first, after=k.after
+            ),
+            concurrency=concurrency,
+        ),
+        collections_by_user=fan_out(
+            lambda k: collections.by_user_page(
+                services=services, user_id=k.parent, first=k.first, after=k.after
             ),
             concurrency=concurrency,
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ class Services:
     cursors: Cursors
     verifier: TokenVerifier
     events: Broker
+    # Pillow work runs here, off the event loop (API's completeUpload and the worker).
+    thumbnailer: ThreadPoolExecutor
 
 
 class ServicesScope:
@@ -37,6 +40,8 @@ class ServicesScope:
         self._stack.push_async_callback(verifier.aclose)
         events = broker_for(s.redis_url)
         self._stack.push_async_callback(events.aclose)
+        pool = ThreadPoolExecutor(s.thumbnail_threads, thread_name_prefix="thumbnails")
+        self._stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         return Services(
             settings=s,
             aws=aws,
@@ -44,6 +49,7 @@ class ServicesScope:
             cursors=Cursors(s.cursor_secret),
             verifier=verifier,
             events=events,
+            thumbnailer=pool,
         )
 
     async def __aexit__(self, *exc: object) -> None:

@@ -25,6 +25,8 @@ class Broker(Protocol):
 
     def subscribe(self, channel: str) -> AsyncGenerator[Event, None]: ...
 
+    def subscribers(self, channel: str) -> int: ...
+
     async def aclose(self) -> None: ...
 
 
@@ -49,6 +51,10 @@ class LocalBroker:
                 yield await queue.get()
         finally:
             self._subscribers[channel].discard(queue)
+
+    def subscribers(self, channel: str) -> int:
+        """How many subscriptions in this process listen on `channel` (health and tests)."""
+        return len(self._subscribers.get(channel, ()))
 
     async def aclose(self) -> None:
         self._subscribers.clear()
@@ -87,6 +93,9 @@ class RedisBroker:
         finally:
             first.cancel()
             await stream.aclose()
+
+    def subscribers(self, channel: str) -> int:
+        return self._local.subscribers(channel)
 
     async def _read(self, channel: str) -> None:
         while True:

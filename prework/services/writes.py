@@ -137,3 +137,35 @@ async def create(
     ]
     items.append(audit.put_entry(services.tables.audit_log, entry))
     await transact(aws=services.aws, items=items)
+
+
+async def delete(
+    *,
+    services: Services,
+    table: str,
+    key: dict[str, Any],
+    record: Record,
+    actor: Identity,
+    entity_type: str,
+    entity_id: str,
+    owner_id: str | None,
+) -> None:
+    """Delete `record` (only over its current version) with its audit entry, atomically."""
+    entry = audit.entry(
+        actor=actor,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action="DELETE",
+        owner_id=owner_id,
+    )
+    item = {
+        "Delete": {
+            "TableName": table,
+            "Key": to_item(key),
+            "ConditionExpression": "#version = :current",
+            "ExpressionAttributeNames": {"#version": "version"},
+            "ExpressionAttributeValues": to_item({":current": record.version}),
+        }
+    }
+    items = [item, audit.put_entry(services.tables.audit_log, entry)]
+    await transact(aws=services.aws, items=items)

@@ -10,15 +10,32 @@ import strawberry
 
 from prework.services.identity import Role
 from prework.services.pagination import Slice
-from prework.services.records import SubmissionStatus
+from prework.services.records import MediaKind, MediaStatus, SubmissionStatus
 from prework.services.submissions import ReviewDecision
 
-__all__ = ["Connection", "Edge", "PageInfo", "ReviewDecision", "Role", "SubmissionStatus"]
+__all__ = [
+    "Connection",
+    "Edge",
+    "MediaKind",
+    "MediaStatus",
+    "PageInfo",
+    "ReviewDecision",
+    "Role",
+    "SubmissionStatus",
+]
 
 # The services' enums, registered with Strawberry (strawberry.enum marks the class in place).
 strawberry.enum(Role, name="Role", description="What a person may do.")
 strawberry.enum(
     SubmissionStatus, name="SubmissionStatus", description="Where a submission is in review."
+)
+strawberry.enum(
+    MediaKind, name="MediaKind", description="IMAGE gets thumbnails; DOCUMENT (PDF) does not."
+)
+strawberry.enum(
+    MediaStatus,
+    name="MediaStatus",
+    description="PENDING_UPLOAD → PROCESSING → READY or FAILED (with failureReason).",
 )
 strawberry.enum(
     ReviewDecision,

@@ -1,4 +1,5 @@
-"""The people-side GraphQL types: users, profiles, submissions and audit entries."""
+"""The GraphQL object types: users, profiles, submissions, audit entries, media and image
+collections."""
 
 from __future__ import annotations
 
@@ -6,11 +7,21 @@ from datetime import datetime
 from typing import Self
 
 import strawberry
+from strawberry.scalars import JSON
 
 from prework.graph.context import Info
-from prework.graph.types.common import Connection, Role, SubmissionStatus, timestamp
+from prework.graph.types.common import (
+    Connection,
+    MediaKind,
+    MediaStatus,
+    Role,
+    SubmissionStatus,
+    timestamp,
+)
+from prework.resolvers import media as media_resolvers
 from prework.resolvers import people
-from prework.services import records
+from prework.services import collections, records
+from prework.services.media import UploadTicket as TicketRecord
 
 
 @strawberry.interface(description="Fields every stored item carries.")
@@ -77,6 +88,13 @@ class User(Stored):
     ) -> Connection[Profile] | None:
         page = await people.team_of(info.context, self.record, first, after)
         return Connection.of(page, Profile.of)
+
+    @strawberry.field(description="This person's image collections (owner, manager or admin).")
+    async def image_collections(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[ImageCollection]:
+        page = await media_resolvers.collections_of(info.context, self.record, first, after)
+        return Connection.of(page, ImageCollection.of)
 
 
 @strawberry.type(description="Personal details of a user; `manager` makes the team.")
@@ -160,6 +178,13 @@ class Submission(Stored):
         found = await people.user_of(info.context, self.record.reviewer_id)
         return User.of(found) if found else None
 
+    @strawberry.field(description="Files uploaded for this submission.")
+    async def media(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Media]:
+        page = await media_resolvers.media_of_submission(info.context, self.record, first, after)
+        return Connection.of(page, Media.of)
+
 
 @strawberry.type(description="One recorded change.")
 class AuditEntry:
@@ -190,7 +215,107 @@ class AuditEntry:
         )
 
 
+@strawberry.type(description="An uploaded file: an image with thumbnails, or a document.")
+class Media(Stored):
+    id: strawberry.ID
+    kind: MediaKind
+    status: MediaStatus
+    filename: str
+    content_type: str
+    size: int = strawberry.field(description="Declared bytes; the stored size once processed.")
+    width: int | None = strawberry.field(description="Pixels as displayed (EXIF orientation).")
+    height: int | None
+    failure_reason: str | None = strawberry.field(description="Why processing FAILED.")
+    owner_id: strawberry.ID
+    submission_id: strawberry.ID | None
+    record: strawberry.Private[records.Media]
+
+    @classmethod
+    def of(cls, r: records.Media) -> Self:
+        return cls(
+            id=strawberry.ID(r.media_id),
+            kind=r.kind,
+            status=r.status,
+            filename=r.filename,
+            content_type=r.content_type,
+            size=r.size,
+            width=r.width,
+            height=r.height,
+            failure_reason=r.failure_reason,
+            owner_id=strawberry.ID(r.user_id),
+            submission_id=strawberry.ID(r.submission_id) if r.submission_id else None,
+            record=r,
+            **_meta(r),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        found = await people.user_of(info.context, self.record.user_id)
+        return User.of(found) if found else None
+
+    @strawberry.field
+    async def submission(self, info: Info) -> Submission | None:
+        found = await media_resolvers.submission_of(info.context, self.record)
+        return Submission.of(found) if found else None
+
+    @strawberry.field(description="Presigned GET of the original; null until READY.")
+    async def url(self, info: Info) -> str | None:
+        return await media_resolvers.url_of(info.context, self.record)
+
+    @strawberry.field(description="Presigned GET of the 200 or 400 px wide JPEG; null until READY.")
+    async def thumbnail_url(self, info: Info, width: int = 200) -> str | None:
+        return await media_resolvers.thumbnail_url_of(info.context, self.record, width)
+
+
+@strawberry.type(description="Where and how to POST one file (multipart/form-data).")
+class UploadTicket:
+    media: Media
+    url: str = strawberry.field(description="POST here: every field below, then `file` last.")
+    fields: JSON = strawberry.field(description="Form fields, name → value, sent as they are.")
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, ticket: TicketRecord) -> Self:
+        return cls(
+            media=Media.of(ticket.media),
+            url=ticket.url,
+            fields=JSON(ticket.fields),
+            expires_at=ticket.expires_at,
+        )
+
+
+@strawberry.type(description="A named, ordered list of READY images.")
+class ImageCollection(Stored):
+    id: strawberry.ID = strawberry.field(description="`<ownerId>:<collectionId>`.")
+    name: str
+    owner_id: strawberry.ID
+    media_ids: list[strawberry.ID]
+    record: strawberry.Private[records.ImageCollection]
+
+    @classmethod
+    def of(cls, r: records.ImageCollection) -> Self:
+        return cls(
+            id=strawberry.ID(collections.public_id(r)),
+            name=r.name,
+            owner_id=strawberry.ID(r.user_id),
+            media_ids=[strawberry.ID(i) for i in r.media_ids],
+            record=r,
+            **_meta(r),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field(description="The images in order (deleted ones are left out).")
+    async def images(self, info: Info) -> list[Media]:
+        return [Media.of(m) for m in await media_resolvers.images_of(info.context, self.record)]
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        found = await people.user_of(info.context, self.record.user_id)
+        return User.of(found) if found else None
+
+
 UserConnection = Connection[User]
 ProfileConnection = Connection[Profile]
 SubmissionConnection = Connection[Submission]
 AuditEntryConnection = Connection[AuditEntry]
+MediaConnection = Connection[Media]
+ImageCollectionConnection = Connection[ImageCollection]

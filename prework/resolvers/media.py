@@ -1,0 +1,100 @@
+"""Resolvers for media and image collections: thin calls into services via loaders."""
+
+from __future__ import annotations
+
+from prework.resolvers.context import RequestContext
+from prework.resolvers.loaders import PageKey
+from prework.services import collections, media, processing, validation
+from prework.services.errors import Forbidden
+from prework.services.pagination import Slice, check_first
+from prework.services.records import (
+    ImageCollection,
+    Media,
+    MediaKind,
+    Submission,
+    User,
+)
+
+
+async def media_item(ctx: RequestContext, media_id: str) -> Media | None:
+    ctx.viewer.require()
+    found = await ctx.loaders.media.load(validation.identifier(media_id))
+    if found is not None:
+        await ctx.viewer.check_owned(found.user_id, what="this media")
+    return found
+
+
+async def request_upload(
+    ctx: RequestContext,
+    *,
+    filename: str,
+    content_type: str,
+    size: int,
+    kind: MediaKind,
+    submission_id: str | None,
+) -> media.UploadTicket:
+    return await media.request_upload(
+        services=ctx.services,
+        viewer=ctx.viewer,
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        kind=kind,
+        submission_id=submission_id,
+    )
+
+
+async def complete_upload(ctx: RequestContext, media_id: str) -> Media:
+    return await processing.complete_upload(
+        services=ctx.services, viewer=ctx.viewer, media_id=media_id
+    )
+
+
+async def delete_media(ctx: RequestContext, media_id: str) -> bool:
+    return await media.delete_media(services=ctx.services, viewer=ctx.viewer, media_id=media_id)
+
+
+async def url_of(ctx: RequestContext, item: Media) -> str | None:
+    return await media.download_url(services=ctx.services, media=item)
+
+
+async def thumbnail_url_of(ctx: RequestContext, item: Media, width: int) -> str | None:
+    return await media.thumbnail_url(services=ctx.services, media=item, width=width)
+
+
+async def submission_of(ctx: RequestContext, item: Media) -> Submission | None:
+    if item.submission_id is None:
+        return None
+    return await ctx.loaders.submission.load(item.submission_id)
+
+
+async def media_of_submission(
+    ctx: RequestContext, submission: Submission, first: int, after: str | None
+) -> Slice[Media]:
+    await ctx.viewer.check_owned(submission.user_id, what="this submission's media")
+    check_first(first, maximum=ctx.services.settings.page_size_max)
+    key = PageKey(parent=submission.submission_id, first=first, after=after)
+    return await ctx.loaders.media_by_submission.load(key)
+
+
+async def collection(ctx: RequestContext, collection_id: str) -> ImageCollection | None:
+    return await collections.get_readable(
+        services=ctx.services, viewer=ctx.viewer, collection_id=collection_id
+    )
+
+
+async def collections_of(
+    ctx: RequestContext, person: User, first: int, after: str | None
+) -> Slice[ImageCollection]:
+    if not await ctx.viewer.can_read_owned(person.user_id):
+        raise Forbidden("you may not access these image collections")
+    check_first(first, maximum=ctx.services.settings.page_size_max)
+    key = PageKey(parent=person.user_id, first=first, after=after)
+    return await ctx.loaders.collections_by_user.load(key)
+
+
+async def images_of(ctx: RequestContext, item: ImageCollection) -> list[Media]:
+    """The collection's images in order (one BatchGetItem per 100 ids across the request);
+    images deleted since they were added are left out."""
+    found = await ctx.loaders.media.load_many(item.media_ids)
+    return [m for m in found if m is not None]
