@@ -86,6 +86,9 @@ def stop(process: subprocess.Popen[Any], *, timeout: float = 15) -> None:
         process.wait(timeout=5)
 
 
+MOTO_PIDS: dict[str, int] = {}
+
+
 @contextmanager
 def moto_process() -> Iterator[str]:
     """A moto server in its own process (so its CPU is not the API's). Yields the endpoint."""
@@ -96,6 +99,7 @@ def moto_process() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     endpoint = f"http://127.0.0.1:{port}"
+    MOTO_PIDS[endpoint] = process.pid
     try:
         wait_http(f"{endpoint}/moto-api/", process=process)
         yield endpoint
