@@ -3,7 +3,8 @@
 latency from the change (the submission's `updatedAt`, stamped before its DynamoDB write) to
 receipt. First one API process (in-process broker), then two API processes + Redis.
 
-    .venv/bin/python bench/subscriptions.py [--subscribers 1000] [--rate 50] [--low-rate 5] [--seconds 5]
+    .venv/bin/python bench/subscriptions.py [--subscribers 1000] [--rate 50] [--low-rate 5]
+                                            [--seconds 5]
 
 One asyncio process holds every WebSocket (fd limit raised); the publisher is a separate
 process (`--publisher`), so its CPU does not slow the receivers. moto and redis-server run
