@@ -306,7 +306,8 @@ def percentile(values: Sequence[float], p: float) -> float:
 def verdict(value: float, target: float, *, at_least: bool) -> str:
     met = value >= target if at_least else value <= target
     margin = abs(value / target - 1)
-    return f"**met** with {margin:.0%} to spare" if met else f"**missed** by {margin:.0%}"
+    amount = f"{margin:.0%}" if margin >= 0.005 else "under 1%"
+    return f"**met** with {amount} to spare" if met else f"**missed** by {amount}"
 
 
 def environment() -> str:

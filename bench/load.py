@@ -248,7 +248,8 @@ def main() -> None:
         f"{percentile(everything, 99):.0f} | {max(everything):.0f} |",
         "",
         f"- throughput: **{total / elapsed:.1f} requests/s** over {elapsed:.0f} s",
-        f"- errors: **{len(stats.errors)}** (target 0)"
+        f"- errors: **{len(stats.errors)}**, target 0: "
+        f"**{'met' if not stats.errors and ok else 'missed'}** (with the write check below)"
         + (f"; first: `{stats.errors[0]}`" if stats.errors else ""),
         f"- every acknowledged write stored exactly once, at its last acknowledged version: "
         f"**{'yes' if ok else 'NO'}** ({'; '.join(notes)})",

@@ -166,7 +166,7 @@ def profile_one(settings: Any, token: str, requests: int, *, graphql: bool) -> d
     with api_process(settings, command=command) as (url, _):
         asyncio.run(burst(f"{url}{path}", body, token, requests, CONCURRENCY))
     stats = pstats.Stats(str(stats_file))
-    stats_file.replace(stats_file.with_suffix(".graphql" if graphql else ".handwritten"))
+    stats_file.unlink()
     by_package: dict[str, float] = {}
     rows = []
     for (file, line, name), (_, calls, own, _cum, _) in stats.stats.items():  # type: ignore[attr-defined]

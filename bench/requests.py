@@ -205,8 +205,8 @@ def main() -> None:
             f"- S3 calls for every `url`/`thumbnailUrl`: "
             f"**{max(c['S3'] for c in counts.values())}** (presigned locally; target 0).",
             f"- BatchGetItem {' / '.join(str(c['BatchGetItem']) for c in counts.values())} for "
-            "N = 5 / 20 / 100: one for the collection images (by key), a second only when "
-            "they exceed 100 keys; Query = one per user for submissions, one per user for "
+            "N = 5 / 20 / 100: one per 100 collection image ids (by key; none when "
+            "the page has no collections); Query = one per user for submissions, one per user for "
             "collections, one per submission for media, all issued in one wave per level. "
             f"Waves {' / '.join(str(c['waves']) for c in counts.values())}: the nesting depth "
             "is 3 (users, then submissions + collections, then media + images). The images' "

@@ -316,7 +316,8 @@ def spread(values: list[float], digits: int = 1) -> str:
 def verdict(value: float, target: float, *, at_least: bool) -> str:
     met = value >= target if at_least else value <= target
     margin = abs(value / target - 1)
-    return f"**met** with {margin:.0%} to spare" if met else f"**missed** by {margin:.0%}"
+    amount = f"{margin:.0%}" if margin >= 0.005 else "under 1%"
+    return f"**met** with {amount} to spare" if met else f"**missed** by {amount}"
 
 
 def target_line(
