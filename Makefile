@@ -1,4 +1,5 @@
 # Two commands: `make run` and `make test`. Both install what they need first.
+# `make bench` runs the benchmarks (bench/results.md).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -58,6 +59,19 @@ e2e: install chromium
 	$(BIN)/python scripts/vendor-graphiql.py
 	npm ci --prefix e2e --no-audit --no-fund --loglevel=error
 	$(BIN)/pytest e2e -m e2e -p no:cacheprovider -q
+
+## Benchmarks, a few minutes on 2 CPUs: writes bench/results/*.md and bench/results.md.
+LOAD_SECONDS ?= 60
+bench/node_modules/sharp/package.json: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+
+bench: install redis bench/node_modules/sharp/package.json
+	$(BIN)/python bench/requests.py
+	$(BIN)/python bench/overhead.py --profile
+	$(BIN)/python bench/thumbnails.py
+	$(BIN)/python bench/subscriptions.py
+	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS)
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -55,20 +56,28 @@ def extensions(
     settings: Settings, *, tracer_provider: Any = None
 ) -> list[Callable[[], SchemaExtension]]:
     """Metrics, error codes, limits and caches from settings; factories so each operation gets
-    fresh state. With a tracer provider (tracing on), OpenTelemetry spans too."""
+    fresh state. With a tracer provider (tracing on), OpenTelemetry spans too.
+
+    The depth and alias rules are built once: Strawberry's validation cache is keyed by the
+    rule classes, and QueryDepthLimiter/MaxAliasesLimiter create new classes per instance,
+    so building them per operation made every validation a cache miss.
+    """
     production = settings.env == "production"
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    parser_size, validation_size = settings.parser_cache_size, settings.validation_cache_size
     factories: list[Callable[[], SchemaExtension]] = [
         # First in, last out: it sees the codes ErrorCodes sets and the whole duration.
         Observability,
         lambda: ErrorCodes(mask_internal=production),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        # Fresh instances share one bounded LRU per size (module level in Strawberry).
+        lambda: SafeParserCache(maxsize=parser_size),
+        lambda: ValidationCache(maxsize=validation_size),
     ]
-    # Caches are shared across operations, so one instance each, bounded.
-    parser_cache = SafeParserCache(maxsize=settings.parser_cache_size)
-    validation_cache = ValidationCache(maxsize=settings.validation_cache_size)
-    factories += [lambda: parser_cache, lambda: validation_cache]
     if not settings.introspection_enabled:
         factories.append(DisableIntrospection)
     if tracer_provider is not None:

@@ -1,0 +1,331 @@
+"""Shared plumbing for the service benchmarks: a moto server in its own process, seeding,
+API servers as subprocesses, CPU time from /proc, and report helpers.
+
+Everything binds to 127.0.0.1 on free ports and is stopped by the scripts that start it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+BIN = Path(sys.executable).parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+
+from prework.services import profiles, submissions, users
+from prework.services.access import Viewer
+from prework.services.bootstrap import bootstrap_local
+from prework.services.container import ServicesScope
+from prework.services.identity import Identity, Role
+from prework.services.settings import Settings
+
+PASSWORD = "PreWork-Bench-2026!"
+SEEDER = Identity(user_id="seed", username="seed.bench", groups=frozenset({"admin"}))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+NESTED = """query Nested($n: Int!) {
+  users(first: $n) { edges { node {
+    profile { manager { email } }
+    submissions(first: 5) { edges { node { status } } }
+  } } }
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(
+    url: str, *, timeout: float = 60, process: subprocess.Popen[Any] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def stop(process: subprocess.Popen[Any], *, timeout: float = 15) -> None:
+    """SIGINT (uvicorn and moto shut down cleanly on it), then SIGKILL after `timeout`."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+MOTO_PIDS: dict[str, int] = {}
+
+
+@contextmanager
+def moto_process() -> Iterator[str]:
+    """A moto server in its own process (so its CPU is not the API's). Yields the endpoint."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    MOTO_PIDS[endpoint] = process.pid
+    try:
+        wait_http(f"{endpoint}/moto-api/", process=process)
+        yield endpoint
+    finally:
+        stop(process)
+
+
+def base_settings(endpoint: str, prefix: str = "bench") -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        env="test",
+        log_level="WARNING",
+        aws_endpoint_url=endpoint,
+        use_local_stack=False,
+        run_worker_in_process=False,
+        table_prefix=prefix,
+        demo_password=PASSWORD,
+        cursor_secret="bench-cursor-secret",
+    )
+
+
+@dataclass
+class Seeded:
+    settings: Settings
+    admin_token: str
+    user_ids: list[str]
+    submission_ids: list[str]
+
+
+async def _seed_people(settings: Settings, people: int, with_submission_every: int) -> Seeded:
+    ready = await bootstrap_local(settings)  # tables, buckets, queue, Cognito pool, demo people
+    plain = ready.model_copy(update={"cognito_user_pool_id": None})  # no Cognito identity each
+    ids: list[str] = []
+    subs: list[str] = []
+    async with ServicesScope(plain) as services:
+        boss, _ = await users.create_user(
+            services=services,
+            actor=SEEDER,
+            email="boss@bench.test",
+            username="boss",
+            role=Role.MANAGER,
+        )
+        deputy, _ = await users.create_user(
+            services=services,
+            actor=SEEDER,
+            email="deputy@bench.test",
+            username="deputy",
+            role=Role.MANAGER,
+            profile=users.NewProfile(manager_id=boss.user_id),
+        )
+        viewer = Viewer(
+            identity=SEEDER, load_user=lambda i: users.get_user(services=services, user_id=i)
+        )
+        await profiles.update_profile(
+            services=services,
+            viewer=viewer,
+            profile_id=boss.profile_id,
+            changes=users.NewProfile(),
+            manager_id=deputy.user_id,
+        )
+        semaphore = asyncio.Semaphore(8)
+
+        async def one(i: int) -> None:
+            async with semaphore:
+                person, _ = await users.create_user(
+                    services=services,
+                    actor=SEEDER,
+                    email=f"member{i}@bench.test",
+                    username=f"member{i}",
+                    profile=users.NewProfile(manager_id=boss.user_id, job_title="Engineer"),
+                )
+                ids.append(person.user_id)
+                if i % with_submission_every == 0:
+                    owner = Viewer(
+                        identity=Identity(user_id=person.user_id, username=person.username),
+                        load_user=viewer.load_user,
+                    )
+                    for k in range(2):
+                        made = await submissions.create_submission(
+                            services=services, viewer=owner, title=f"t{i}.{k}"
+                        )
+                        subs.append(made.submission_id)
+
+        await asyncio.gather(*(one(i) for i in range(people)))
+    return Seeded(settings=ready, admin_token="", user_ids=ids, submission_ids=subs)
+
+
+def seed(endpoint: str, *, people: int = 120, prefix: str = "bench", every: int = 3) -> Seeded:
+    """Provision everything in the moto server, seed the demo people (with Cognito identities)
+    and `people` more users, each with a manager, every `every`-th with two submissions."""
+    seeded = asyncio.run(_seed_people(base_settings(endpoint, prefix), people, every))
+    seeded.admin_token = login(seeded.settings, "admin@example.com")
+    return seeded
+
+
+def login(settings: Settings, email: str, password: str = PASSWORD) -> str:
+    import boto3
+
+    client = boto3.client(
+        "cognito-idp", endpoint_url=settings.aws_endpoint_url, region_name=settings.aws_region
+    )
+    result = client.initiate_auth(
+        ClientId=settings.cognito_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )
+    return str(result["AuthenticationResult"]["IdToken"])
+
+
+def server_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment a separate API process needs to use `settings`' stack."""
+    env = {
+        **os.environ,
+        "ENV": "test",
+        "LOG_LEVEL": "WARNING",
+        "USE_LOCAL_STACK": "false",
+        "RUN_WORKER_IN_PROCESS": "false",
+        "AWS_ENDPOINT_URL": settings.aws_endpoint_url or "",
+        "AWS_REGION": settings.aws_region,
+        "TABLE_PREFIX": settings.table_prefix,
+        "COGNITO_USER_POOL_ID": settings.cognito_user_pool_id or "",
+        "COGNITO_CLIENT_ID": settings.cognito_client_id or "",
+        "CURSOR_SECRET": settings.cursor_secret,
+        "PYTHONPATH": str(ROOT),
+    }
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def api_process(
+    settings: Settings, *, command: Sequence[str] | None = None, **env: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`prework serve` (or `command`, which gets `{port}` filled in) as a subprocess."""
+    port = free_port()
+    argv = (
+        [part.format(port=port) for part in command]
+        if command
+        else [str(BIN / "prework"), "serve", "--port", str(port)]
+    )
+    process = subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        env=server_env(settings, PORT=str(port), **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/healthz", process=process)
+        yield url, process
+    finally:
+        stop(process)
+
+
+def handwritten_command(workers: int = 1) -> list[str]:
+    argv = [
+        str(BIN / "uvicorn"),
+        "--factory",
+        "bench.handwritten:app_from_env",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--log-level",
+        "warning",
+    ]
+    return [*argv, "--workers", str(workers)] if workers > 1 else argv
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, in seconds (clock ticks of /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+# --- reporting ---------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def spread(values: Sequence[float], digits: int = 1) -> str:
+    return f"{min(values):.{digits}f} to {max(values):.{digits}f}"
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def verdict(value: float, target: float, *, at_least: bool) -> str:
+    met = value >= target if at_least else value <= target
+    margin = abs(value / target - 1)
+    amount = f"{margin:.0%}" if margin >= 0.005 else "under 1%"
+    return f"**met** with {amount} to spare" if met else f"**missed** by {amount}"
+
+
+def environment() -> str:
+    load = os.getloadavg()
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load average {load[0]:.2f}"
+    )
+
+
+def write(name: str, lines: list[str]) -> str:
+    report = "\n".join(lines) + "\n"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.md").write_text(report)
+    print(report)
+    return report
+
+
+def has_media() -> bool:
+    """Whether the media pipeline (branch `media`) is in this tree."""
+    return (ROOT / "prework" / "services" / "media.py").exists()
