@@ -89,7 +89,7 @@ def isolated(settings: Settings) -> Iterator[tuple[Api, CallLog]]:
     server.stop()
 
 
-def _measure(api: Api, log: CallLog, token: str, n: int) -> dict[str, Any]:
+def _measure_once(api: Api, log: CallLog, token: str, n: int) -> dict[str, Any]:
     log.calls.clear()
     data = api.data(NESTED, {"n": n}, token=token)
     assert len(data["users"]["edges"]) == n
@@ -101,6 +101,19 @@ def _measure(api: Api, log: CallLog, token: str, n: int) -> dict[str, Any]:
         "GetItem": log.count("GetItem"),
         "waves": log.waves(),
     }
+
+
+def _measure(api: Api, log: CallLog, token: str, n: int) -> dict[str, Any]:
+    """Counts (identical every run) and the fewest waves seen over three runs.
+
+    Waves are read from timestamps: on a loaded machine a call can start a moment after an
+    unrelated call of its own wave finished and look one wave deeper. A real sequential
+    dependency shows in every run, so the minimum is the honest measure.
+    """
+    runs = [_measure_once(api, log, token, n) for _ in range(3)]
+    counts = [{k: v for k, v in run.items() if k != "waves"} for run in runs]
+    assert all(c == counts[0] for c in counts), counts
+    return {**counts[0], "waves": min(run["waves"] for run in runs)}
 
 
 def test_nested_page_costs_the_same_for_5_and_50_parents(
