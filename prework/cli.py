@@ -60,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 workers=settings.workers,
                 log_level=settings.log_level.lower(),
                 proxy_headers=True,
+                timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
             )
         else:
             uvicorn.run(
@@ -68,6 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 port=settings.port,
                 log_level=settings.log_level.lower(),
                 proxy_headers=True,
+                timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
             )
     finally:
         if stack is not None:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -17,12 +18,14 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET
 
 from prework.graph.context import Context
 from prework.graph.http import bearer, request_id_of
 from prework.graph.limits import BodyLimit
 from prework.graph.rest import admin_endpoint
 from prework.graph.schema import build_schema
+from prework.graph.transport import LegacyWSHandler, TransportWSHandler, http_error
 from prework.services import jsonvalues
 from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
@@ -34,6 +37,9 @@ log = logging.getLogger("prework.app")
 
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with our typed context and token handling."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, *, services_ref: Callable[[], Services], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -47,6 +53,13 @@ class GraphQLView(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         # Text, not bytes: over WebSocket bytes would go out as binary frames.
         return jsonvalues.dumps(data).decode()
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        # Strawberry answers a bad request (GET mutation, bad JSON, ...) in plain text.
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as error:
+            return http_error(error.status_code, error.reason)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self._services()
@@ -148,7 +161,11 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     return Starlette(
-        middleware=[Middleware(BodyLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(
+                BodyLimit, max_bytes=settings.max_body_bytes, max_url_bytes=settings.max_url_bytes
+            )
+        ],
         routes=[
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),

@@ -23,3 +23,8 @@ WORKER_PROCESSED = Counter(
 )
 WORKER_SECONDS = Histogram("prework_worker_seconds", "Time to process one upload")
 SUBSCRIPTIONS_OPEN = Gauge("prework_subscriptions_open", "Open GraphQL subscriptions")
+EVENTS_DROPPED = Counter(
+    "prework_events_dropped_total",
+    "Subscription events not published because Redis was unreachable",
+    ["channel"],
+)
