@@ -75,8 +75,8 @@ class RedisBroker:
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialBackoff, NoBackoff
 
         # Publishing: short timeouts and no retry loop, so a mutation never waits on Redis.
         self._redis = redis.from_url(
@@ -85,8 +85,14 @@ class RedisBroker:
             socket_timeout=_PUBLISH_TIMEOUT,
             retry=Retry(NoBackoff(), 0),
         )
-        # Listening: reads block until an event arrives, so no read timeout here.
-        self._listener = redis.from_url(url, socket_connect_timeout=2, health_check_interval=15)
+        # Listening: reads block until an event arrives, so no read timeout here; reconnects
+        # are retried briefly, then `_read` starts over every second until Redis is back.
+        self._listener = redis.from_url(
+            url,
+            socket_connect_timeout=2,
+            health_check_interval=15,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 2),
+        )
         self._local = LocalBroker()
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._ready: dict[str, asyncio.Event] = {}
