@@ -23,7 +23,7 @@ from strawberry.types.unset import UNSET
 from prework.graph.context import Context
 from prework.graph.http import bearer, request_id_of
 from prework.graph.limits import BodyLimit
-from prework.graph.rest import admin_endpoint
+from prework.graph.rest import ROUTE_METHODS, admin_endpoint
 from prework.graph.schema import build_schema
 from prework.graph.transport import LegacyWSHandler, TransportWSHandler, http_error
 from prework.services import jsonvalues
@@ -170,7 +170,7 @@ def create_app(
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
-            Route("/endpoint", admin_endpoint, methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"]),
+            Route("/endpoint", admin_endpoint, methods=ROUTE_METHODS),
         ],
         lifespan=lifespan,
     )
