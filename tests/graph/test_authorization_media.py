@@ -178,7 +178,9 @@ SUBSCRIPTIONS: dict[str, tuple[str, str, Callable[[World], str]]] = {
 def test_subscriptions_matrix(world: World, stack: Stack, subscription: str, actor: str) -> None:
     # given a subscription to the member's media item or submission
     document, channel, target = SUBSCRIPTIONS[subscription]
-    before = stack.services.events.subscribers(channel)
+    # (earlier subscriptions have been torn down, so a new one is counted unambiguously)
+    wait_for(lambda: stack.services.events.subscribers(channel) == 0, what="no subscribers")
+    before = 0
     url = stack.server.url.replace("http://", "ws://") + "/graphql"
     token = world.token(actor)
     with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
