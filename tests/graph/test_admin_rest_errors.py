@@ -234,3 +234,14 @@ def test_other_methods_are_405_in_the_seed_shape(
     # then 405 with the seed's error body and the methods that exist
     assert_refused(response, 405)
     assert response.headers["allow"] == "GET, POST, PUT, DELETE, OPTIONS"
+
+
+def test_oversized_bodies_and_query_strings_keep_the_seed_shape(
+    rig: AdminRig, admin_token: str
+) -> None:
+    # when a body is over MAX_BODY_BYTES, or a query string over MAX_URL_BYTES
+    big_body = rig.call("POST", W, token=admin_token, content=b'{"a": "' + b"x" * 300_000 + b'"}')
+    big_url = rig.call("GET", {**W, "id": "x" * 20_000}, token=admin_token)
+    # then 413 and 414, in the seed's error shape
+    assert_refused(big_body, 413)
+    assert_refused(big_url, 414)
