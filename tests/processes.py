@@ -70,12 +70,26 @@ def _prework() -> str:
     return str(Path(sys.executable).with_name("prework"))
 
 
+def log_of(proc: subprocess.Popen[bytes]) -> str:
+    """What a `prework` subprocess wrote to stderr so far."""
+    return _LOGS[proc.pid].read_text(errors="replace")
+
+
+_LOGS: dict[int, Path] = {}
+
+
 @contextmanager
 def prework(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A `prework …` subprocess; SIGTERM (then SIGKILL) on the way out if still running."""
-    proc = subprocess.Popen(
-        [_prework(), *args], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    """A `prework …` subprocess; SIGTERM (then SIGKILL) on the way out if still running.
+
+    Its stderr goes to a file in `cwd` (`log_of`): a pipe nobody drains would block a busy
+    process once the pipe buffer fills."""
+    log = cwd / f"prework-{args[0]}-{len(_LOGS)}.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [_prework(), *args], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=sink
+        )
+    _LOGS[proc.pid] = log
     try:
         yield proc
     finally:
@@ -86,13 +100,11 @@ def prework(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[subproc
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
 
 
 def _healthy(url: str, proc: subprocess.Popen[bytes]) -> bool:
     if proc.poll() is not None:
-        raise AssertionError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        raise AssertionError(f"server exited: {log_of(proc)}")
     try:
         return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
     except httpx.HTTPError:
@@ -191,6 +203,8 @@ SERVER_ERROR = (
     500,
     {"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError", "message": "Internal"},
 )
+# A 5xx no AWS error model knows (a proxy or load balancer in the way, or moto crashing).
+HTML_500 = (500, b"<!doctype html><title>500 Internal Server Error</title>")
 
 
 @dataclass
@@ -198,7 +212,7 @@ class _Fault:
     match: Matcher
     remaining: int
     status: int
-    body: dict[str, Any]
+    body: dict[str, Any] | bytes
 
 
 @dataclass
@@ -220,7 +234,7 @@ class FaultProxy:
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def fail(self, match: Matcher, times: int, answer: tuple[int, dict[str, Any]]) -> None:
+    def fail(self, match: Matcher, times: int, answer: tuple[int, dict[str, Any] | bytes]) -> None:
         with self.lock:
             self.faults.append(_Fault(match, times, answer[0], answer[1]))
 
@@ -268,9 +282,15 @@ class FaultProxy:
                 if pause:
                     time.sleep(pause)
                 if fault is not None:
-                    payload = json.dumps(fault.body).encode()
+                    raw = isinstance(fault.body, bytes)
+                    payload = (
+                        fault.body
+                        if isinstance(fault.body, bytes)
+                        else json.dumps(fault.body).encode()
+                    )
                     self.send_response(fault.status)
-                    self.send_header("Content-Type", "application/x-amz-json-1.0")
+                    kind = "text/html" if raw else "application/x-amz-json-1.0"
+                    self.send_header("Content-Type", kind)
                     self.send_header("x-amzn-RequestId", "fault-proxy")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()

@@ -18,7 +18,7 @@ from websockets.sync.client import connect
 
 from prework.services.settings import Settings
 from tests.factories.media import wait_for
-from tests.processes import api_server, dynamodb, environment, fault_proxy
+from tests.processes import api_server, dynamodb, environment, fault_proxy, log_of
 from tests.support import Api
 
 ME = "{ me { email } }"
@@ -67,8 +67,7 @@ def test_sigterm_finishes_the_request_in_flight_and_closes_subscriptions(
             # and the process exits on its own, without a traceback (uvicorn re-raises the
             # SIGTERM it handled once shut down, so the exit status reports the signal)
             assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
-            assert proc.stderr is not None
-            assert b"Traceback" not in proc.stderr.read()
+            assert "Traceback" not in log_of(proc)
 
 
 def _request(api: Api, token: str, result: dict[str, Any]) -> None:

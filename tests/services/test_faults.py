@@ -18,6 +18,7 @@ from prework.services.settings import Settings
 from tests.factories import images
 from tests.factories.media import side_upload, stored_item, wait_for
 from tests.processes import (
+    HTML_500,
     SERVER_ERROR,
     THROTTLED,
     FaultProxy,
@@ -93,7 +94,9 @@ def test_a_throttled_or_failing_dynamodb_call_is_retried(
     assert proxy.count(dynamodb()) > 2
 
 
-@pytest.mark.parametrize("answer", [THROTTLED, SERVER_ERROR], ids=["throttled", "500"])
+@pytest.mark.parametrize(
+    "answer", [THROTTLED, SERVER_ERROR, HTML_500], ids=["throttled", "500", "html-500"]
+)
 def test_throttling_that_persists_is_service_unavailable_after_bounded_attempts(
     proxied: tuple[Api, FaultProxy], user_token: str, answer: tuple[int, dict[str, Any]]
 ) -> None:
