@@ -219,13 +219,15 @@ class _Fault:
 class FaultProxy:
     """Forwards every request to `target`, except the ones a fault claims: those get the
     fault's answer (as DynamoDB would send it) while its count lasts. `delay` slows matching
-    requests down instead. Counts what it saw, for assertions."""
+    requests down instead; `down` hangs up on everything (an outage that, unlike stopping a
+    server, also cuts connections kept alive). Counts what it saw, for assertions."""
 
     target: str
     faults: list[_Fault] = field(default_factory=list)
     delays: list[tuple[Matcher, float]] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    down: bool = False  # every request, on new and kept-alive connections alike, is dropped
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -278,6 +280,9 @@ class FaultProxy:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                if proxy.down:
+                    self.close_connection = True  # hang up without an answer
+                    return
                 fault, pause = proxy._decide(self.path, headers)
                 if pause:
                     time.sleep(pause)

@@ -125,40 +125,40 @@ def test_throttling_that_persists_is_service_unavailable_after_bounded_attempts(
 def test_the_worker_waits_out_an_outage_and_loses_no_upload_event(
     settings: Settings, tmp_path: Path
 ) -> None:
-    # given a worker process (its own deployment) whose AWS endpoint is a moto server of its own
-    side = side_deployment(settings, "resume")
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    env = environment(side, AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_MAX_ATTEMPTS="2")
+    # given a worker process (its own deployment) that reaches AWS through a proxy
+    side = side_deployment(settings, "resume", worker_visibility_timeout=3)
     sqs = boto(side, "sqs")
     queue = sqs.get_queue_url(QueueName=side.queue_name)["QueueUrl"]
-    try:
+    with fault_proxy(str(settings.aws_endpoint_url)) as proxy:
+        # (a long poll already under way when the outage starts can still hand the worker the
+        # message, which it then cannot process: SQS gives it back after the visibility timeout)
+        env = environment(
+            side,
+            AWS_ENDPOINT_URL=proxy.url,
+            AWS_MAX_ATTEMPTS="2",
+            WORKER_VISIBILITY_TIMEOUT="3",
+        )
         with prework(["worker"], env, tmp_path) as worker:
             first = side_upload(side, images.photo_jpeg(120, 90, seed=61))
             wait_for(lambda: stored_item(side, first.media_id)["status"] == "READY", what="warm-up")
-            # when the worker's endpoint goes away and an upload arrives meanwhile
-            moto.stop()
+            # when AWS becomes unreachable for the worker and an upload arrives meanwhile
+            proxy.down = True
             second = side_upload(side, images.photo_jpeg(120, 90, seed=62))
             time.sleep(3)  # several failed polls
             # then the event waits in the queue, the upload waits, the worker is still running
             assert _in_queue(sqs, queue) == 1
             assert stored_item(side, second.media_id)["status"] == "PENDING_UPLOAD"
             assert worker.poll() is None
-            # when the endpoint comes back on the same address
-            moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-            moto.start()
+            # when AWS is reachable again
+            proxy.down = False
             # then the same worker picks the event up and finishes the upload, once
-            done = wait_for(
+            wait_for(
                 lambda: stored_item(side, second.media_id)["status"] == "READY",
                 timeout=30,
                 what="the upload after the outage",
             )
-            assert done
             wait_for(lambda: _in_queue(sqs, queue) == 0, what="the message to be deleted")
             assert worker.poll() is None
-    finally:
-        moto.stop()
 
 
 def _in_queue(sqs: Any, url: str) -> int:
