@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck schema redis bench e2e graphiql chromium clean
+.PHONY: install run test load lint typecheck schema redis bench e2e graphiql chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +45,11 @@ schema: install
 
 ## Lint, types, and the whole suite against a real moto server (two xdist workers).
 test: install redis lint typecheck
-	$(BIN)/pytest -n 2 --dist loadfile -q
+	$(BIN)/pytest -n 2 --dist loadfile -q -m "not load"
+
+## 100 concurrent clients for a minute against a `prework serve` process (docs/limits.md).
+load: install
+	$(BIN)/pytest -q -m load
 
 ## Headless Chromium for the GraphiQL end-to-end test (Debian package, installed if missing).
 chromium:

@@ -62,6 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 log_config=None,
                 access_log=False,
                 proxy_headers=True,
+                timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
             )
         else:
             uvicorn.run(
@@ -73,6 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 log_config=None,
                 access_log=False,
                 proxy_headers=True,
+                timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
             )
     finally:
         if stack is not None:

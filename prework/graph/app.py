@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,14 +19,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET
 
 from prework.graph.context import Context
 from prework.graph.http import bearer, request_id_of
 from prework.graph.ide import ASSET_DIR, ASSET_ROUTE, graphiql_page
 from prework.graph.limits import BodyLimit
 from prework.graph.observability import RequestLog, metrics_endpoint
-from prework.graph.rest import admin_endpoint
+from prework.graph.rest import ROUTE_METHODS, admin_endpoint
 from prework.graph.schema import build_schema
+from prework.graph.transport import LegacyWSHandler, TransportWSHandler, http_error
 from prework.services import jsonvalues
 from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
@@ -42,6 +45,9 @@ __all__ = ["GraphQLView", "app_from_env", "bearer", "create_app", "request_id_of
 
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with our typed context and token handling."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, *, services_ref: Callable[[], Services], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -63,6 +69,13 @@ class GraphQLView(GraphQL[Context, None]):
         # orjson underneath (several times faster than json.dumps on a page of nodes). Text,
         # not bytes: Strawberry sends bytes as binary WebSocket frames, which clients refuse.
         return jsonvalues.dumps(data).decode()
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        # Strawberry answers a bad request (GET mutation, bad JSON, ...) in plain text.
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as error:
+            return http_error(error.status_code, error.reason)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self._services()
@@ -185,7 +198,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
-        Route("/endpoint", admin_endpoint, methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"]),
+        Route("/endpoint", admin_endpoint, methods=ROUTE_METHODS),
     ]
     if view.graphql_ide and ASSET_DIR.is_dir():
         routes.append(Mount(ASSET_ROUTE, StaticFiles(directory=ASSET_DIR, check_dir=False)))
@@ -193,7 +206,9 @@ def create_app(
     return Starlette(
         middleware=[
             Middleware(RequestLog),
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimit, max_bytes=settings.max_body_bytes, max_url_bytes=settings.max_url_bytes
+            ),
         ],
         routes=routes,
         lifespan=lifespan,

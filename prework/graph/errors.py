@@ -22,6 +22,12 @@ _UNAVAILABLE = {
 }
 
 
+def unavailable(error: ClientError) -> bool:
+    """Throttling, or the AWS service failing (any 5xx, whatever its error code says)."""
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    return error.response.get("Error", {}).get("Code") in _UNAVAILABLE or int(status) >= 500
+
+
 def code_of(error: GraphQLError) -> str:
     """The client-facing code of one error."""
     original = error.original_error
@@ -35,8 +41,7 @@ def code_of(error: GraphQLError) -> str:
             return "BAD_USER_INPUT"
         return "GRAPHQL_VALIDATION_FAILED"
     if isinstance(original, BotoCoreError) or (
-        isinstance(original, ClientError)
-        and original.response.get("Error", {}).get("Code") in _UNAVAILABLE
+        isinstance(original, ClientError) and unavailable(original)
     ):
         return "SERVICE_UNAVAILABLE"
     return "INTERNAL_SERVER_ERROR"

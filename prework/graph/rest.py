@@ -81,9 +81,18 @@ async def admin_endpoint(request: Request) -> Response:
     return response
 
 
+# Every method reaches `admin_endpoint`, so that even a refused one gets the seed's shape.
+ROUTE_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE"]
+_ALLOWED = "GET, POST, PUT, DELETE, OPTIONS"
+
+
 async def _dispatch(request: Request) -> Response:
     if request.method == "OPTIONS":
         return _json(200, {"success": True})
+    if request.method not in ("GET", "HEAD", "POST", "PUT", "DELETE"):
+        response = _failure(405, f"Method {request.method} is not allowed; use {_ALLOWED}.")
+        response.headers["Allow"] = _ALLOWED
+        return response
     services: Services = request.app.state.services
     actor = await _admin(request, services)
     params = request.query_params
@@ -93,10 +102,11 @@ async def _dispatch(request: Request) -> Response:
     table = admin_tables.resolve(settings=services.settings, alias=alias).alias
     item_id, sort_id = params.get("id"), params.get("sortId")
     common: dict[str, Any] = {"services": services, "actor": actor, "table": table}
-    if request.method == "GET" and "id" in params:
+    reading = request.method in ("GET", "HEAD")  # HEAD reads like GET, never anything else
+    if reading and "id" in params:
         item = await admin_tables.get_item(**common, item_id=_id(item_id), sort_id=sort_id)
         return _json(200, {"success": True, "item": item})
-    if request.method == "GET":
+    if reading:
         paginate = _flag(params.get("paginate"), "paginate")
         result = await admin_tables.scan_items(
             **common,
@@ -123,6 +133,8 @@ async def _dispatch(request: Request) -> Response:
         return _json(
             200 if outcome.success else 400, {"success": outcome.success, "results": results}
         )
+    if request.method != "DELETE":  # never reached: every method is handled above
+        raise BadInput(f"Method {request.method} is not allowed.")
     await admin_tables.delete_item(**common, item_id=_id(item_id), sort_id=sort_id)
     return _json(200, {"success": True})
 

@@ -206,7 +206,8 @@ def _dynamo_errors(target: AdminTable) -> Iterator[None]:
             raise BadInput(
                 f"table alias '{target.alias}' points to '{target.table}', which does not exist"
             ) from None
-        if code in _UNAVAILABLE:
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in _UNAVAILABLE or int(status) >= 500:
             raise Unavailable("DynamoDB is busy; try again shortly") from None
         raise
     except BotoCoreError as error:

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 MAX_TOKEN_BYTES = 8192
 _REFETCH_INTERVAL = 10.0
+# After a failed or slow fetch, requests use what is cached (or fail) instead of queueing up
+# behind one fetch after another.
+_RETRY_AFTER_FAILURE = 5.0
 _TOKEN_USES = ("id", "access")
 
 
@@ -34,10 +37,12 @@ class TokenVerifier:
         self._issuer = settings.issuer
         self._client_id = settings.cognito_client_id
         self._ttl = settings.jwks_cache_seconds
+        self._timeout = settings.jwks_timeout_seconds
         self._http = http or httpx.AsyncClient(timeout=settings.jwks_timeout_seconds)
         self._keys: dict[str, Any] = {}
         self._fetched_at = float("-inf")
         self._forced_at = float("-inf")
+        self._failed_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def aclose(self) -> None:
@@ -110,8 +115,12 @@ class TokenVerifier:
         return found
 
     async def _refresh(self, *, force: bool) -> None:
+        if time.monotonic() - self._failed_at < _RETRY_AFTER_FAILURE:
+            return  # the endpoint just failed: no request waits on it again so soon
         async with self._lock:
             now = time.monotonic()
+            if now - self._failed_at < _RETRY_AFTER_FAILURE:
+                return  # the fetch this request queued behind has just failed
             if force and self._keys:
                 # An unknown kid may mean rotated keys: refetch, but at most once per interval.
                 if now - self._forced_at < _REFETCH_INTERVAL:
@@ -121,12 +130,14 @@ class TokenVerifier:
                 return  # another request refreshed the stale cache meanwhile
             assert self._jwks_url is not None
             try:
-                response = await self._http.get(self._jwks_url)
+                # The whole fetch, not each phase of it, is bounded by the timeout.
+                response = await asyncio.wait_for(self._http.get(self._jwks_url), self._timeout)
                 response.raise_for_status()
                 document = response.json()
-            except (httpx.HTTPError, ValueError) as error:
+            except (httpx.HTTPError, ValueError, TimeoutError) as error:
                 # Keep serving with the cached keys; a token with an unknown kid fails.
-                log.warning("JWKS fetch from %s failed: %s", self._jwks_url, error)
+                log.warning("JWKS fetch from %s failed: %r", self._jwks_url, error)
+                self._failed_at = time.monotonic()
                 return
             keys: dict[str, Any] = {}
             for entry in document.get("keys", []) if isinstance(document, dict) else []:

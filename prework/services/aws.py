@@ -47,7 +47,9 @@ class Aws:
         s = self.settings
         session = aioboto3.Session(region_name=s.aws_region)
         config = AioConfig(
-            retries={"max_attempts": s.aws_max_attempts, "mode": s.aws_retry_mode},
+            # Total attempts, first one included (what AWS_MAX_ATTEMPTS means in every AWS SDK;
+            # botocore's `max_attempts` key would count retries only).
+            retries={"total_max_attempts": s.aws_max_attempts, "mode": s.aws_retry_mode},
             connect_timeout=s.aws_connect_timeout,
             read_timeout=s.aws_read_timeout,
             max_pool_connections=s.aws_max_pool_connections,

@@ -14,10 +14,13 @@ from typing import Any, Protocol
 
 import orjson
 
+from prework.services import metrics
+
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 _QUEUE_SIZE = 1000
+_PUBLISH_TIMEOUT = 2.0
 
 
 class Broker(Protocol):
@@ -70,18 +73,44 @@ class RedisBroker:
     """Redis pub/sub: events published by any process (API or worker) reach every API process.
 
     One Redis subscription per channel per process, shared by all local subscribers.
+
+    Events are best-effort: the change itself is already durable in DynamoDB when it is
+    published, so while Redis is unreachable a publish is logged and counted, not raised, and
+    takes at most about `_PUBLISH_TIMEOUT` seconds. Subscriptions reconnect on their own.
     """
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialBackoff, NoBackoff
 
-        self._redis = redis.from_url(url, socket_connect_timeout=2, health_check_interval=15)
+        # Publishing: short timeouts and no retry loop, so a mutation never waits on Redis.
+        self._redis = redis.from_url(
+            url,
+            socket_connect_timeout=_PUBLISH_TIMEOUT,
+            socket_timeout=_PUBLISH_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
+        # Listening: reads block until an event arrives, so no read timeout here; reconnects
+        # are retried briefly, then `_read` starts over every second until Redis is back.
+        self._listener = redis.from_url(
+            url,
+            socket_connect_timeout=2,
+            health_check_interval=15,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 2),
+        )
         self._local = LocalBroker()
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._ready: dict[str, asyncio.Event] = {}
 
     async def publish(self, channel: str, event: Event) -> None:
-        await self._redis.publish(f"prework:{channel}", orjson.dumps(event))
+        try:
+            await asyncio.wait_for(
+                self._redis.publish(f"prework:{channel}", orjson.dumps(event)), _PUBLISH_TIMEOUT
+            )
+        except Exception as error:  # redis down or slow: the write stands, the event is lost
+            metrics.EVENTS_DROPPED.labels(channel).inc()
+            log.warning("publishing a %s event to redis failed: %r; dropped", channel, error)
 
     async def subscribe(self, channel: str) -> AsyncGenerator[Event, None]:
         if channel not in self._readers:
@@ -105,8 +134,8 @@ class RedisBroker:
 
     async def _read(self, channel: str) -> None:
         while True:
+            pubsub: Any = self._listener.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(f"prework:{channel}")
                 self._ready[channel].set()
                 async for message in pubsub.listen():
@@ -117,12 +146,16 @@ class RedisBroker:
             except Exception as error:  # redis down: retry, subscribers keep waiting
                 log.warning("redis subscription on %s failed: %s; retrying", channel, error)
                 await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
 
     async def aclose(self) -> None:
         for task in self._readers.values():
             task.cancel()
         await asyncio.gather(*self._readers.values(), return_exceptions=True)
         await self._redis.aclose()
+        await self._listener.aclose()
 
     async def ping(self) -> None:
         """Redis PING on the shared connection pool."""

@@ -39,6 +39,13 @@ SUBSCRIPTIONS_OPEN = Gauge(
 )
 
 
+EVENTS_DROPPED = Counter(
+    "prework_events_dropped_total",
+    "Subscription events not published because Redis was unreachable",
+    ["channel"],
+)
+
+
 def exposition() -> tuple[bytes, str]:
     """The text exposition format and its content type.
 

@@ -79,8 +79,11 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=2000, ge=10)
     max_aliases: int = Field(default=30, ge=1)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_url_bytes: int = Field(default=16 * 1024, ge=1024)
     max_subscriptions_per_connection: int = Field(default=20, ge=1)
     connection_init_timeout_seconds: float = Field(default=10.0, gt=0)
+    # SIGTERM: in-flight requests get this long to finish; WebSockets are closed with 1012.
+    graceful_shutdown_seconds: int = Field(default=20, ge=1)
     parser_cache_size: int = Field(default=256, ge=1)
     validation_cache_size: int = Field(default=256, ge=1)
     introspection: bool | None = None

@@ -213,3 +213,12 @@ def wide_strip(width: int = 65_000, height: int = 10, fmt: str = "PNG") -> bytes
 def tiny(width: int = 50, height: int = 50) -> bytes:
     """A small PNG, narrower than every thumbnail width."""
     return encode(corner_marked(width, height), "PNG")
+
+
+@cache
+def slow_png(width: int = 7000, height: int = 7000) -> bytes:
+    """A large RGB gradient PNG (49 M pixels, ~0.7 MB): about half a second to thumbnail, so a
+    worker can be caught in the middle of processing it."""
+    ramp = Image.linear_gradient("L").resize((width, height))
+    image = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.ROTATE_90), ramp))
+    return encode(image, "PNG", compress_level=1)

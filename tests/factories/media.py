@@ -14,9 +14,14 @@ from urllib.parse import quote_plus
 import httpx
 from PIL import Image
 
+from prework.services import media as media_service
+from prework.services.access import Viewer
+from prework.services.container import ServicesScope
+from prework.services.identity import Identity
+from prework.services.records import Media, MediaKind
 from prework.services.settings import Settings
 from tests.factories import images
-from tests.support import Api, boto
+from tests.support import Api, boto, run_async
 
 T = TypeVar("T")
 
@@ -176,3 +181,39 @@ def open_image(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
+
+
+def side_upload(
+    settings: Settings,
+    data: bytes,
+    *,
+    filename: str = "side.jpg",
+    content_type: str = "image/jpeg",
+    owner: str = "side-user",
+) -> Media:
+    """requestUpload in a side deployment (no API server there), then the file posted to its
+    URL as a browser would: the S3 event goes to that deployment's queue."""
+    identity = Identity(user_id=owner, username=owner)
+
+    async def request() -> Any:
+        async with ServicesScope(settings) as services:
+
+            async def no_user(_: str) -> None:
+                return None
+
+            return await media_service.request_upload(
+                services=services,
+                viewer=Viewer(identity=identity, load_user=no_user),
+                filename=filename,
+                content_type=content_type,
+                size=len(data),
+                kind=MediaKind.IMAGE,
+            )
+
+    ticket = run_async(request())
+    response = httpx.post(
+        ticket.url, data=ticket.fields, files={"file": (filename, data, content_type)}, timeout=60
+    )
+    assert response.status_code == 204, response.text
+    media: Media = ticket.media
+    return media

@@ -213,3 +213,35 @@ def test_unexpected_errors_are_500_without_internals_and_logged(
     assert "secret internals" not in response.text
     assert response.headers["x-request-id"] == "req-admin-500-test"
     assert any("req-admin-500-test" in r.getMessage() for r in caplog.records)
+
+
+def test_head_reads_like_get_and_never_deletes(rig: AdminRig, admin_token: str) -> None:
+    # given a stored item
+    rig.put({"empId": "head-1", "total": 1})
+    # when a HEAD request names it
+    response = rig.call("HEAD", {"table": "Workers", "id": "head-1"}, token=admin_token)
+    # then it is answered like a GET, and the item is still there
+    assert response.status_code == 200
+    assert rig.stored("head-1") == {"empId": "head-1", "total": 1}
+
+
+@pytest.mark.parametrize("method", ["PATCH", "TRACE"])
+def test_other_methods_are_405_in_the_seed_shape(
+    rig: AdminRig, admin_token: str, method: str
+) -> None:
+    # when a method the API does not have is used
+    response = rig.call(method, {"table": "Workers", "id": "1"}, token=admin_token)
+    # then 405 with the seed's error body and the methods that exist
+    assert_refused(response, 405)
+    assert response.headers["allow"] == "GET, POST, PUT, DELETE, OPTIONS"
+
+
+def test_oversized_bodies_and_query_strings_keep_the_seed_shape(
+    rig: AdminRig, admin_token: str
+) -> None:
+    # when a body is over MAX_BODY_BYTES, or a query string over MAX_URL_BYTES
+    big_body = rig.call("POST", W, token=admin_token, content=b'{"a": "' + b"x" * 300_000 + b'"}')
+    big_url = rig.call("GET", {**W, "id": "x" * 20_000}, token=admin_token)
+    # then 413 and 414, in the seed's error shape
+    assert_refused(big_body, 413)
+    assert_refused(big_url, 414)

@@ -153,6 +153,8 @@ BAD_INPUTS = [
     pytest.param({"filename": "photo\n.jpg"}, id="newline"),
     pytest.param({"filename": "invoice\u202egpj.exe"}, id="rtl-override"),
     pytest.param({"filename": "a" * 252 + ".jpg"}, id="256-chars"),
+    pytest.param({"filename": "a" * 296 + ".jpg"}, id="300-chars"),
+    pytest.param({"filename": "photo\u200f.jpg"}, id="rtl-mark"),
     pytest.param({"submissionId": "no-such-submission"}, id="unknown-submission"),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -10,6 +11,8 @@ import time
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk
 
 from prework.services.settings import Settings
@@ -90,7 +93,53 @@ BAD_TOKENS = {
     "malformed base64": lambda s, sub: "eyJ!!!.###.$$$",
     "oversized": lambda s, sub: "a" * 20_000,
     "garbage": lambda s, sub: "not-a-jwt",
+    # CVE-2024-33663 class: python-jose picks the algorithm the key suggests; an attacker's
+    # EC key must never be accepted, whatever the header says.
+    "ES256 with an attacker's key": lambda s, sub: forge(
+        _claims(s, sub=sub), key=_attacker_ec_pem(), algorithm="ES256"
+    ),
+    "ES256 with an attacker's key and embedded jwk": lambda s, sub: forge(
+        _claims(s, sub=sub),
+        key=_attacker_ec_pem(),
+        algorithm="ES256",
+        headers={"kid": "dummy", "jwk": _public_jwk(_attacker_ec_pem(), "ES256")},
+    ),
+    "RS256 with an attacker's key and embedded jwk": lambda s, sub: forge(
+        _claims(s, sub=sub),
+        key=_attacker_rsa_pem(),
+        headers={"kid": "dummy", "jwk": _public_jwk(_attacker_rsa_pem(), "RS256")},
+    ),
+    "RS256 with an attacker's key and jku": lambda s, sub: forge(
+        _claims(s, sub=sub),
+        key=_attacker_rsa_pem(),
+        headers={"kid": "dummy", "jku": "http://127.0.0.1:9/jwks.json"},
+    ),
 }
+
+
+@functools.cache
+def _attacker_ec_pem() -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+@functools.cache
+def _attacker_rsa_pem() -> bytes:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _public_jwk(private_pem: bytes, algorithm: str) -> dict[str, Any]:
+    public: dict[str, Any] = jwk.construct(private_pem, algorithm=algorithm).public_key().to_dict()
+    return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in public.items()}
 
 
 def _hs256(claims: dict[str, Any], secret: bytes) -> str:

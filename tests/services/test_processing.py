@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 import pytest
 
 from tests.conftest import Stack
@@ -138,3 +139,53 @@ def test_an_upload_never_posted_fails_as_missing_when_an_event_names_it(
     done = wait_final(api, user_token, ticket.media_id)
     # then it is FAILED because the file is missing
     assert (done["status"], done["failureReason"]) == ("FAILED", "the uploaded file is missing")
+
+
+# The rest of the hostile corpus, end to end through the presigned POST and the worker, each
+# with its documented outcome (the unit-level checks are in test_thumbnails.py).
+CORPUS: list[tuple[str, Callable[[], bytes], str, str, str | int]] = [
+    # name, bytes, declared type, file name, expected: a FAILED reason fragment or READY width
+    ("html-named-png", lambda: images.HTML, PNG, "evil.png", "not an image"),
+    ("svg-named-png", lambda: images.SVG, PNG, "drawing.png", "not an image"),
+    (
+        "jpeg-zip-polyglot",
+        lambda: images.photo_jpeg(320, 240, seed=8) + images.zip_archive(),
+        JPEG,
+        "poly.jpg",
+        320,
+    ),
+    ("animated-webp", images.animated_webp, "image/webp", "anim.webp", 300),
+    ("65000px-strip", images.wide_strip, PNG, "strip.png", 65_000),
+]
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param((d, c, f, e), id=name) for name, d, c, f, e in CORPUS]
+)
+def test_the_rest_of_the_corpus_has_its_documented_outcome(
+    api: Api, user_token: str, case: tuple[Callable[[], bytes], str, str, str | int]
+) -> None:
+    # given a file from the hostile corpus, with a name that says it is an image
+    data, content_type, filename, expected = case
+    body = data()
+    # when it is uploaded and processed
+    done = upload(api, user_token, body, content_type=content_type, filename=filename)
+    # then it ends as documented: READY with its real width, or FAILED with a reason
+    if isinstance(expected, int):
+        assert (done["status"], done["width"]) == ("READY", expected), done
+        assert done["t200"] and done["t400"]
+    else:
+        assert done["status"] == "FAILED", done
+        assert expected in done["failureReason"]
+        assert (done["url"], done["t200"], done["t400"]) == (None, None, None)
+
+
+def test_a_polyglots_thumbnails_carry_no_payload(api: Api, user_token: str) -> None:
+    # given a JPEG with a ZIP (holding HTML) appended
+    body = images.photo_jpeg(320, 240, seed=9) + images.zip_archive()
+    # when it is processed
+    done = upload(api, user_token, body, filename="poly.jpg")
+    # then the thumbnails are re-encoded images: the appended archive is gone
+    for field in ("t200", "t400"):
+        thumb = httpx.get(done[field]).content
+        assert b"PK" not in thumb[-200:] and b"<script>" not in thumb

@@ -8,21 +8,16 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from prework.services import media as media_service
 from prework.services import provisioning
-from prework.services.access import Viewer
 from prework.services.aws import Aws
 from prework.services.container import ServicesScope
-from prework.services.identity import Identity
-from prework.services.records import MediaKind
 from prework.services.settings import Settings
 from prework.services.worker import Worker, lambda_handler
 from tests.conftest import Stack
 from tests.factories import images
-from tests.factories.media import ready_image, s3_event, stored_item, wait_for
+from tests.factories.media import ready_image, s3_event, side_upload, stored_item, wait_for
 from tests.support import Api, boto, run_async
 
 
@@ -124,33 +119,6 @@ def lambda_env(side: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -
     yield
 
 
-def _requested(settings: Settings, data: bytes) -> Any:
-    """requestUpload in the side deployment, then the file posted to its URL."""
-    owner = Identity(user_id="lambda-user", username="lambda.user")
-
-    async def request() -> Any:
-        async with ServicesScope(settings) as services:
-
-            async def no_user(_: str) -> None:
-                return None
-
-            return await media_service.request_upload(
-                services=services,
-                viewer=Viewer(identity=owner, load_user=no_user),
-                filename="lambda.jpg",
-                content_type="image/jpeg",
-                size=len(data),
-                kind=MediaKind.IMAGE,
-            )
-
-    ticket = run_async(request())
-    response = httpx.post(
-        ticket.url, data=ticket.fields, files={"file": ("lambda.jpg", data, "image/jpeg")}
-    )
-    assert response.status_code == 204
-    return ticket.media
-
-
 def _sqs_event(*bodies: tuple[str, str]) -> dict[str, Any]:
     return {
         "Records": [
@@ -162,8 +130,8 @@ def _sqs_event(*bodies: tuple[str, str]) -> dict[str, Any]:
 
 def test_the_lambda_handler_processes_s3_events_from_sqs(side: Settings, lambda_env: None) -> None:
     # given an uploaded image and a broken one in the side deployment
-    good = _requested(side, images.photo_jpeg(500, 250, seed=1))
-    bad = _requested(side, images.HTML)
+    good = side_upload(side, images.photo_jpeg(500, 250, seed=1))
+    bad = side_upload(side, images.HTML)
     # when Lambda delivers their S3 events as one SQS batch
     result = lambda_handler(
         _sqs_event(
@@ -182,7 +150,7 @@ def test_the_lambda_handler_processes_s3_events_from_sqs(side: Settings, lambda_
 
 def test_the_lambda_handler_takes_raw_s3_events_too(side: Settings, lambda_env: None) -> None:
     # given an uploaded PNG
-    uploaded = _requested(side, images.tiny())
+    uploaded = side_upload(side, images.tiny())
     # when S3 invokes the function directly
     event = s3_event(uploaded.bucket, uploaded.original_key)
     result = lambda_handler(json.loads(event), None)
@@ -195,7 +163,7 @@ def test_the_lambda_handler_reports_messages_it_could_not_finish(
     side: Settings, lambda_env: None
 ) -> None:
     # given an upload another processor is working on right now
-    uploaded = _requested(side, images.photo_jpeg(100, 100))
+    uploaded = side_upload(side, images.photo_jpeg(100, 100))
     boto(side, "dynamodb").update_item(
         TableName=side.table("media"),
         Key={"mediaId": {"S": uploaded.media_id}},
