@@ -5,26 +5,19 @@ submitted on API #2 and an upload the worker process finished."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from websockets.sync.client import connect
 
-from prework.services import provisioning
-from prework.services.aws import Aws
-from prework.services.settings import Settings
+from tests import processes
 from tests.conftest import Stack
 from tests.factories import images
 from tests.factories.media import post_file, request_upload, wait_for
-from tests.support import Api, free_port, run_async
+from tests.support import Api
 
 STAGE = "xproc"
 SUBSCRIBE_MEDIA = (
@@ -37,101 +30,24 @@ SUBMIT = "mutation S($id: ID!) { submitSubmission(id: $id) { id status } }"
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed (`make redis` installs it)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        import redis
-
-        client = redis.Redis(port=port)
-        wait_for(lambda: _pings(client), timeout=10, what="redis-server to start")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _pings(client: Any) -> bool:
-    try:
-        return bool(client.ping())
-    except Exception:
-        return False
+    with processes.redis_server() as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
-def environment(
-    stack: Stack, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, str]:
+def environment(stack: Stack, redis_url: str) -> dict[str, str]:
     """The processes' configuration: a deployment of its own (stage xproc) in the test
     session's moto server, the session's Cognito pool, and the Redis server."""
-    settings = Settings.model_validate({**stack.settings.model_dump(), "stage": STAGE})
-
-    async def provision() -> None:
-        async with Aws(settings) as aws:
-            await provisioning.provision(aws=aws, settings=settings)
-
-    run_async(provision())
-    return {
-        **os.environ,
-        "ENV": "test",
-        "STAGE": STAGE,
-        "USE_LOCAL_STACK": "false",
-        "RUN_WORKER_IN_PROCESS": "false",
-        "AWS_ENDPOINT_URL": str(stack.settings.aws_endpoint_url),
-        "AWS_REGION": stack.settings.aws_region,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "COGNITO_USER_POOL_ID": str(stack.settings.cognito_user_pool_id),
-        "COGNITO_CLIENT_ID": str(stack.settings.cognito_client_id),
-        "CURSOR_SECRET": "cross-process-secret",
-        "REDIS_URL": redis_url,
-        "WORKER_WAIT_SECONDS": "1",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def _prework() -> str:
-    return str(Path(sys.executable).with_name("prework"))
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(
-        [_prework(), *args], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    settings = processes.side_deployment(
+        stack.settings, STAGE, cursor_secret="cross-process-secret"
     )
-    try:
-        yield proc
-    finally:
-        proc.terminate()  # SIGTERM: the graceful path
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _healthy(url: str, proc: subprocess.Popen[bytes]) -> bool:
-    if proc.poll() is not None:
-        raise AssertionError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+    return processes.environment(settings, REDIS_URL=redis_url)
 
 
 @contextmanager
 def api_server(env: dict[str, str], cwd: Path) -> Iterator[Api]:
-    port = free_port()
-    with process(["serve", "--port", str(port)], env, cwd) as proc:
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _healthy(url, proc), timeout=60, what="the API process to start")
-        yield Api(url)
+    with processes.api_server(env, cwd) as (api, _):
+        yield api
 
 
 def _next(ws: Any, timeout: float = 15) -> dict[str, Any]:
@@ -147,7 +63,7 @@ def test_events_cross_processes_through_redis(
     with (
         api_server(environment, tmp_path) as api1,
         api_server(environment, tmp_path) as api2,
-        process(["worker"], environment, tmp_path),
+        processes.prework(["worker"], environment, tmp_path),
     ):
         ws_url = api1.url.replace("http://", "ws://") + "/graphql"
         with connect(ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
