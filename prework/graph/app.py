@@ -12,6 +12,7 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -192,8 +193,18 @@ def create_app(
         state = await readiness(services())
         return JSONResponse(state.as_json(), status_code=200 if state.ready else 503)
 
+    # Browsers on the configured origins (the web frontend) may call /graphql directly.
+    # Only this route: /endpoint answers OPTIONS itself, as seed 003 specifies.
+    graphql_http = CORSMiddleware(
+        view,
+        allow_origins=settings.cors_allowed_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+        expose_headers=["X-Request-Id"],
+        max_age=600,
+    )
     routes: list[BaseRoute] = [
-        Route("/graphql", view),
+        Route("/graphql", graphql_http),
         WebSocketRoute("/graphql", view),
         Route("/healthz", healthz),
         Route("/readyz", readyz),

@@ -37,3 +37,23 @@ def test_request_id_is_returned_and_in_errors(api: Api) -> None:
     # then it is echoed in the header and in the error extensions
     assert response.headers["x-request-id"] == "abc12345-test"
     assert response.json()["errors"][0]["extensions"]["requestId"] == "abc12345-test"
+
+
+def test_browsers_on_allowed_origins_may_call_graphql(api: Api) -> None:
+    # given the web frontend's origin (a default of CORS_ALLOWED_ORIGINS) and a stranger's
+    allowed, stranger = "http://localhost:3001", "https://evil.example.com"
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    # when each sends a CORS pre-flight and a request
+    ok = api.http.options(f"{api.url}/graphql", headers={"Origin": allowed, **preflight})
+    refused = api.http.options(f"{api.url}/graphql", headers={"Origin": stranger, **preflight})
+    answer = api.post(ME, headers={"Origin": allowed})
+    # then only the allowed origin is granted, and it can read the request id
+    assert ok.status_code == 200
+    assert ok.headers["access-control-allow-origin"] == allowed
+    assert "authorization" in ok.headers["access-control-allow-headers"].lower()
+    assert "access-control-allow-origin" not in refused.headers
+    assert answer.headers["access-control-allow-origin"] == allowed
+    assert "x-request-id" in answer.headers["access-control-expose-headers"].lower()
