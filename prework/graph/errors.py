@@ -72,31 +72,37 @@ class ErrorCodes(SchemaExtension):
             result.errors = [self._format(e) for e in result.errors]
 
     def _format(self, error: GraphQLError) -> GraphQLError:
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", None)
-        code = code_of(error)
-        extensions = dict(error.extensions or {})
-        extensions["code"] = code
-        if request_id:
-            extensions["requestId"] = request_id
-        message = error.message
-        original = error.original_error
-        if isinstance(original, ServiceError):
-            extensions.update(original.details)
-            message = original.message
-        elif code == "SERVICE_UNAVAILABLE":
-            log.warning("backing service failed (request %s): %s", request_id, original)
-            message = "a backing service is unavailable; try again shortly"
-        elif code == "INTERNAL_SERVER_ERROR":
-            log.error("unexpected error (request %s)", request_id, exc_info=original)
-            if self.mask_internal:
-                message = "Internal server error"
-        return GraphQLError(
-            message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=None if code == "INTERNAL_SERVER_ERROR" else original,
-            extensions=extensions,
-        )
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        return with_code(error, request_id=request_id, mask_internal=self.mask_internal)
+
+
+def with_code(error: GraphQLError, *, request_id: str | None, mask_internal: bool) -> GraphQLError:
+    """`error` with its `extensions.code` and request id; internals logged and (if asked) masked."""
+    if "code" in (error.extensions or {}) and error.original_error is None:
+        return error  # already coded (e.g. a subscription stream's refusal)
+    code = code_of(error)
+    extensions = dict(error.extensions or {})
+    extensions["code"] = code
+    if request_id:
+        extensions["requestId"] = request_id
+    message = error.message
+    original = error.original_error
+    if isinstance(original, ServiceError):
+        extensions.update(original.details)
+        message = original.message
+    elif code == "SERVICE_UNAVAILABLE":
+        log.warning("backing service failed (request %s): %s", request_id, original)
+        message = "a backing service is unavailable; try again shortly"
+    elif code == "INTERNAL_SERVER_ERROR":
+        log.error("unexpected error (request %s)", request_id, exc_info=original)
+        if mask_internal:
+            message = "Internal server error"
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None if code == "INTERNAL_SERVER_ERROR" else original,
+        extensions=extensions,
+    )

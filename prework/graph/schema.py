@@ -25,6 +25,7 @@ from prework.graph.errors import ErrorCodes, expected
 from prework.graph.media import MediaMutation, MediaQuery
 from prework.graph.observability import Observability
 from prework.graph.people import PeopleMutation, PeopleQuery
+from prework.graph.sharing import SharedEventExecutor
 from prework.graph.subscriptions import PeopleSubscription
 from prework.services.settings import Settings
 
@@ -106,6 +107,7 @@ def build_schema(settings: Settings, *, tracer_provider: Any = None) -> strawber
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions(settings, tracer_provider=tracer_provider),
+        execution_context_class=SharedEventExecutor,
     )
 
 

@@ -11,10 +11,16 @@ from prework.graph.context import Info
 from prework.graph.errors import coded
 from prework.graph.types.nodes import Media, Submission
 from prework.resolvers import events
-from prework.services import metrics
+from prework.resolvers.memo import IdentityMemo
+from prework.services import metrics, records
 from prework.services.errors import ServiceError
 
 T = TypeVar("T")
+
+# One GraphQL object per event (not per subscriber), so identical subscriptions can share
+# one execution of their selection (prework/graph/sharing.py).
+_submission_objects: IdentityMemo[records.Submission, Submission] = IdentityMemo()
+_media_objects: IdentityMemo[records.Media, Media] = IdentityMemo()
 
 
 async def guarded(stream: AsyncIterator[T]) -> AsyncGenerator[T, None]:
@@ -38,7 +44,7 @@ class PeopleSubscription:
         self, info: Info, submission_id: strawberry.ID | None = None
     ) -> AsyncGenerator[Submission, None]:
         async for record in guarded(events.submission_changes(info.context, submission_id)):
-            yield Submission.of(record)
+            yield _submission_objects(record, Submission.of)
 
     @strawberry.subscription(
         description=(
@@ -50,4 +56,4 @@ class PeopleSubscription:
         self, info: Info, media_id: strawberry.ID | None = None
     ) -> AsyncGenerator[Media, None]:
         async for record in guarded(events.media_changes(info.context, media_id)):
-            yield Media.of(record)
+            yield _media_objects(record, Media.of)

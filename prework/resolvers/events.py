@@ -6,10 +6,14 @@ from collections.abc import AsyncIterator
 
 from prework.resolvers.context import RequestContext
 from prework.resolvers.loaders import make_loaders
+from prework.resolvers.memo import IdentityMemo
 from prework.services import media, submissions, validation
 from prework.services.access import Viewer
 from prework.services.errors import NotFound
 from prework.services.records import Media, Submission
+
+_submissions: IdentityMemo[dict[str, object], Submission] = IdentityMemo()
+_media: IdentityMemo[dict[str, object], Media] = IdentityMemo()
 
 
 def event_viewer(ctx: RequestContext) -> Viewer:
@@ -42,7 +46,7 @@ async def submission_changes(
         if submission_id is not None and event.get("submissionId") != submission_id:
             continue
         if await may_see(ctx, str(event.get("userId"))):
-            yield Submission.from_item(event)
+            yield _submissions(event, Submission.from_item)
 
 
 async def media_changes(ctx: RequestContext, media_id: str | None) -> AsyncIterator[Media]:
@@ -57,4 +61,4 @@ async def media_changes(ctx: RequestContext, media_id: str | None) -> AsyncItera
         if media_id is not None and event.get("mediaId") != media_id:
             continue
         if await may_see(ctx, str(event.get("userId"))):
-            yield Media.from_item(event)
+            yield _media(event, Media.from_item)

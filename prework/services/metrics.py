@@ -39,6 +39,12 @@ SUBSCRIPTIONS_OPEN = Gauge(
 )
 
 
+SUBSCRIPTION_EXECUTIONS = Counter(
+    "prework_subscription_executions_total",
+    "Subscription events executed, by whether the result was computed or shared with an "
+    "identical subscription (same document, variables and viewer)",
+    ["mode"],
+)
 EVENTS_DROPPED = Counter(
     "prework_events_dropped_total",
     "Subscription events not published because Redis was unreachable",
