@@ -34,11 +34,10 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
-from prework.services import profiles, submissions, users
-from prework.services.access import Viewer
+from prework.services import demo
 from prework.services.bootstrap import bootstrap_local
 from prework.services.container import ServicesScope
-from prework.services.identity import Identity, Role
+from prework.services.identity import Identity
 from prework.services.settings import Settings
 
 PASSWORD = "PreWork-Bench-2026!"
@@ -132,59 +131,17 @@ class Seeded:
 async def _seed_people(settings: Settings, people: int, with_submission_every: int) -> Seeded:
     ready = await bootstrap_local(settings)  # tables, buckets, queue, Cognito pool, demo people
     plain = ready.model_copy(update={"cognito_user_pool_id": None})  # no Cognito identity each
-    ids: list[str] = []
-    subs: list[str] = []
     async with ServicesScope(plain) as services:
-        boss, _ = await users.create_user(
+        org = await demo.seed_org(
             services=services,
-            actor=SEEDER,
-            email="boss@bench.test",
-            username="boss",
-            role=Role.MANAGER,
+            people=people,
+            domain="bench.test",
+            submissions_every=with_submission_every,
+            submissions_each=2,
         )
-        deputy, _ = await users.create_user(
-            services=services,
-            actor=SEEDER,
-            email="deputy@bench.test",
-            username="deputy",
-            role=Role.MANAGER,
-            profile=users.NewProfile(manager_id=boss.user_id),
-        )
-        viewer = Viewer(
-            identity=SEEDER, load_user=lambda i: users.get_user(services=services, user_id=i)
-        )
-        await profiles.update_profile(
-            services=services,
-            viewer=viewer,
-            profile_id=boss.profile_id,
-            changes=users.NewProfile(),
-            manager_id=deputy.user_id,
-        )
-        semaphore = asyncio.Semaphore(8)
-
-        async def one(i: int) -> None:
-            async with semaphore:
-                person, _ = await users.create_user(
-                    services=services,
-                    actor=SEEDER,
-                    email=f"member{i}@bench.test",
-                    username=f"member{i}",
-                    profile=users.NewProfile(manager_id=boss.user_id, job_title="Engineer"),
-                )
-                ids.append(person.user_id)
-                if i % with_submission_every == 0:
-                    owner = Viewer(
-                        identity=Identity(user_id=person.user_id, username=person.username),
-                        load_user=viewer.load_user,
-                    )
-                    for k in range(2):
-                        made = await submissions.create_submission(
-                            services=services, viewer=owner, title=f"t{i}.{k}"
-                        )
-                        subs.append(made.submission_id)
-
-        await asyncio.gather(*(one(i) for i in range(people)))
-    return Seeded(settings=ready, admin_token="", user_ids=ids, submission_ids=subs)
+    return Seeded(
+        settings=ready, admin_token="", user_ids=org.member_ids, submission_ids=org.submission_ids
+    )
 
 
 def seed(endpoint: str, *, people: int = 120, prefix: str = "bench", every: int = 3) -> Seeded:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+from prework.services.access import Viewer
 from prework.services.container import Services
 from prework.services.identity import SYSTEM, Identity, Role
+from prework.services.profiles import update_profile
 from prework.services.records import User
-from prework.services.users import NewProfile, create_user, find_by_email
+from prework.services.submissions import create_submission
+from prework.services.users import NewProfile, create_user, find_by_email, get_user
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,76 @@ async def seed(*, services: Services, password: str) -> dict[str, User]:
             )
         people[person.email] = existing
     return people
+
+
+@dataclass(frozen=True)
+class Org:
+    """What `seed_org` made: every person has a manager (the two managers manage each other)."""
+
+    manager_ids: tuple[str, str]
+    member_ids: list[str]
+    submission_ids: list[str]
+
+
+async def seed_org(
+    *,
+    services: Services,
+    people: int,
+    domain: str,
+    submissions_every: int = 3,
+    submissions_each: int = 1,
+    concurrency: int = 8,
+) -> Org:
+    """A larger organisation for benchmarks and batching tests: two managers who manage each
+    other and `people` members of the first, every `submissions_every`-th with
+    `submissions_each` drafts. Everyone has a manager, so nested reads are uniform."""
+    seeder = Identity(
+        user_id=SYSTEM.user_id, username=f"seed.{domain}", groups=frozenset({"admin"})
+    )
+    boss, _ = await create_user(
+        services=services, actor=seeder, email=f"boss@{domain}", username="boss", role=Role.MANAGER
+    )
+    deputy, _ = await create_user(
+        services=services,
+        actor=seeder,
+        email=f"deputy@{domain}",
+        username="deputy",
+        role=Role.MANAGER,
+        profile=NewProfile(manager_id=boss.user_id),
+    )
+    viewer = Viewer(identity=seeder, load_user=lambda i: get_user(services=services, user_id=i))
+    await update_profile(
+        services=services,
+        viewer=viewer,
+        profile_id=boss.profile_id,
+        changes=NewProfile(),
+        manager_id=deputy.user_id,
+    )
+    members: list[str] = []
+    drafts: list[str] = []
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with semaphore:
+            person, _ = await create_user(
+                services=services,
+                actor=seeder,
+                email=f"member{i}@{domain}",
+                username=f"member{i}",
+                profile=NewProfile(manager_id=boss.user_id, job_title="Engineer"),
+            )
+            members.append(person.user_id)
+            if i % submissions_every:
+                return
+            owner = Viewer(
+                identity=Identity(user_id=person.user_id, username=person.username),
+                load_user=viewer.load_user,
+            )
+            for k in range(submissions_each):
+                made = await create_submission(services=services, viewer=owner, title=f"t{i}.{k}")
+                drafts.append(made.submission_id)
+
+    await asyncio.gather(*(one(i) for i in range(people)))
+    return Org(
+        manager_ids=(boss.user_id, deputy.user_id), member_ids=members, submission_ids=drafts
+    )

@@ -10,11 +10,9 @@ from typing import Any
 import pytest
 
 from prework.graph.app import create_app
-from prework.services import profiles, provisioning, submissions, users
-from prework.services.access import Viewer
+from prework.services import demo, provisioning
 from prework.services.aws import Aws
 from prework.services.container import ServicesScope
-from prework.services.identity import Identity, Role
 from prework.services.settings import Settings
 from tests.support import Api, CallLog, ServerThread
 
@@ -28,53 +26,14 @@ query Nested($n: Int!) {
   }
 }
 """
-SEEDER = Identity(user_id="seed", username="seed.batching", groups=frozenset({"admin"}))
 
 
 async def _seed(settings: Settings, people: int) -> None:
     async with Aws(settings) as aws:
         await provisioning.provision(aws=aws, settings=settings)
     async with ServicesScope(settings) as services:
-        boss, _ = await users.create_user(
-            services=services,
-            actor=SEEDER,
-            email="boss@batch.test",
-            username="boss",
-            role=Role.MANAGER,
-        )
-        deputy, _ = await users.create_user(
-            services=services,
-            actor=SEEDER,
-            email="deputy@batch.test",
-            username="deputy",
-            role=Role.MANAGER,
-            profile=users.NewProfile(manager_id=boss.user_id),
-        )
         # Everyone has a manager, so every page loads managers: the count is deterministic.
-        viewer = Viewer(
-            identity=SEEDER, load_user=lambda i: users.get_user(services=services, user_id=i)
-        )
-        await profiles.update_profile(
-            services=services,
-            viewer=viewer,
-            profile_id=boss.profile_id,
-            changes=users.NewProfile(),
-            manager_id=deputy.user_id,
-        )
-        for i in range(people):
-            person, _ = await users.create_user(
-                services=services,
-                actor=SEEDER,
-                email=f"member{i}@batch.test",
-                username=f"member{i}",
-                profile=users.NewProfile(manager_id=boss.user_id),
-            )
-            if i % 3 == 0:
-                owner = Viewer(
-                    identity=Identity(user_id=person.user_id, username=person.username),
-                    load_user=viewer.load_user,
-                )
-                await submissions.create_submission(services=services, viewer=owner, title=f"t{i}")
+        await demo.seed_org(services=services, people=people, domain="batch.test", concurrency=1)
 
 
 @pytest.fixture(scope="module")
