@@ -18,7 +18,7 @@ from prework.services.dynamo import get_item
 from prework.services.errors import BadInput, NotFound
 from prework.services.identity import Identity
 from prework.services.media import get_media
-from prework.services.pagination import Slice, check_first, read_slice
+from prework.services.pagination import Slice, partition_page
 from prework.services.records import ImageCollection, MediaKind, MediaStatus
 from prework.services.writes import check_version, create, delete, save_changes, stamp_new
 
@@ -238,19 +238,14 @@ async def by_user_page(
     *, services: Services, user_id: str, first: int, after: str | None
 ) -> Slice[ImageCollection]:
     """One page of a user's collections (one partition). Callers check access first."""
-    check_first(first, maximum=services.settings.page_size_max)
-    request: dict[str, Any] = {
-        "TableName": services.tables.image_collections,
-        "KeyConditionExpression": "#u = :u",
-        "ExpressionAttributeNames": {"#u": "userId"},
-        "ExpressionAttributeValues": {":u": {"S": user_id}},
-    }
-    return await read_slice(
-        aws=services.aws,
-        cursors=services.cursors,
-        scope=f"collections:user:{user_id}",
-        request=request,
+    return await partition_page(
+        services=services,
+        table=services.tables.image_collections,
+        index=None,
+        attribute="userId",
+        value=user_id,
         key_names=["userId", "collectionId"],
+        scope=f"collections:user:{user_id}",
         first=first,
         after=after,
         build=ImageCollection.from_item,

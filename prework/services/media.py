@@ -14,14 +14,13 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from prework.services import clock, validation
 from prework.services.access import Viewer
 from prework.services.container import Services
 from prework.services.dynamo import batch_get, get_item
 from prework.services.errors import BadInput, Forbidden, NotFound
-from prework.services.pagination import Slice, check_first, read_slice
+from prework.services.pagination import Slice, partition_page
 from prework.services.records import Media, MediaKind, MediaStatus
 from prework.services.submissions import get_submissions
 from prework.services.writes import create, delete, stamp_new
@@ -199,20 +198,14 @@ async def by_submission_page(
     *, services: Services, submission_id: str, first: int, after: str | None
 ) -> Slice[Media]:
     """One page of a submission's media (SubmissionIdIndex). Callers check access first."""
-    check_first(first, maximum=services.settings.page_size_max)
-    request: dict[str, Any] = {
-        "TableName": services.tables.media,
-        "IndexName": "SubmissionIdIndex",
-        "KeyConditionExpression": "#s = :s",
-        "ExpressionAttributeNames": {"#s": "submissionId"},
-        "ExpressionAttributeValues": {":s": {"S": submission_id}},
-    }
-    return await read_slice(
-        aws=services.aws,
-        cursors=services.cursors,
-        scope=f"media:submission:{submission_id}",
-        request=request,
+    return await partition_page(
+        services=services,
+        table=services.tables.media,
+        index="SubmissionIdIndex",
+        attribute="submissionId",
+        value=submission_id,
         key_names=["mediaId", "submissionId"],
+        scope=f"media:submission:{submission_id}",
         first=first,
         after=after,
         build=Media.from_item,

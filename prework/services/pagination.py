@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from prework.services.aws import Aws
+from prework.services.container import Services
 from prework.services.cursors import Cursors
 from prework.services.dynamo import Item, Page, collect_page, query_fetch
 from prework.services.errors import BadInput
@@ -57,3 +58,44 @@ async def read_slice(
         for item in page.items
     ]
     return Slice(edges=edges, has_next=page.has_next)
+
+
+async def partition_page(
+    *,
+    services: Services,
+    table: str,
+    index: str | None,
+    attribute: str,
+    value: str,
+    key_names: Sequence[str],
+    scope: str,
+    first: int,
+    after: str | None,
+    build: Callable[[Item], T],
+    equals: tuple[str, str] | None = None,
+) -> Slice[T]:
+    """One page of the items whose `attribute` is `value` (a table or GSI partition),
+    optionally only those whose attribute `equals[0]` is `equals[1]`."""
+    check_first(first, maximum=services.settings.page_size_max)
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#p = :p",
+        "ExpressionAttributeNames": {"#p": attribute},
+        "ExpressionAttributeValues": {":p": {"S": value}},
+    }
+    if index is not None:
+        request["IndexName"] = index
+    if equals is not None:
+        request["FilterExpression"] = "#f = :f"
+        request["ExpressionAttributeNames"]["#f"] = equals[0]
+        request["ExpressionAttributeValues"][":f"] = {"S": equals[1]}
+    return await read_slice(
+        aws=services.aws,
+        cursors=services.cursors,
+        scope=scope,
+        request=request,
+        key_names=key_names,
+        first=first,
+        after=after,
+        build=build,
+    )

@@ -7,7 +7,7 @@ from prework.services.access import Viewer
 from prework.services.container import Services
 from prework.services.dynamo import batch_get, from_item
 from prework.services.errors import BadInput, Forbidden, NotFound
-from prework.services.pagination import Slice, check_first, read_slice
+from prework.services.pagination import Slice, partition_page
 from prework.services.records import Profile
 from prework.services.users import NewProfile, _check_manager, _profile_fields
 from prework.services.writes import check_version, save_changes, update_entry
@@ -31,18 +31,14 @@ async def team_page(
     *, services: Services, manager_id: str, first: int, after: str | None
 ) -> Slice[Profile]:
     """One page of a manager's team (ManagerIdIndex). Callers check access first."""
-    check_first(first, maximum=services.settings.page_size_max)
-    return await read_slice(
-        aws=services.aws,
-        cursors=services.cursors,
-        scope=team_scope(manager_id),
-        request={
-            "TableName": services.tables.profiles,
-            "IndexName": "ManagerIdIndex",
-            "KeyConditionExpression": "managerId = :m",
-            "ExpressionAttributeValues": {":m": {"S": manager_id}},
-        },
+    return await partition_page(
+        services=services,
+        table=services.tables.profiles,
+        index="ManagerIdIndex",
+        attribute="managerId",
+        value=manager_id,
         key_names=["profileId", "managerId"],
+        scope=team_scope(manager_id),
         first=first,
         after=after,
         build=Profile.from_item,

@@ -12,7 +12,7 @@ from prework.services.container import Services
 from prework.services.dynamo import batch_get
 from prework.services.errors import BadInput, Forbidden, NotFound
 from prework.services.identity import Identity
-from prework.services.pagination import Slice, check_first, read_slice
+from prework.services.pagination import Slice, check_first, partition_page, read_slice
 from prework.services.profiles import team_ids
 from prework.services.records import Submission, SubmissionStatus
 from prework.services.writes import check_version, create, save_changes, stamp_new
@@ -66,16 +66,6 @@ async def get_readable(*, services: Services, viewer: Viewer, submission_id: str
     return submission
 
 
-def _status_filter(status: SubmissionStatus | None) -> dict[str, Any]:
-    if status is None:
-        return {}
-    return {
-        "FilterExpression": "#s = :s",
-        "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": {":s": {"S": status.value}},
-    }
-
-
 async def by_user_page(
     *,
     services: Services,
@@ -85,24 +75,18 @@ async def by_user_page(
     after: str | None,
 ) -> Slice[Submission]:
     """One page of a user's submissions (UserIdIndex). Callers check access first."""
-    check_first(first, maximum=services.settings.page_size_max)
-    request: dict[str, Any] = {
-        "TableName": services.tables.submissions,
-        "IndexName": "UserIdIndex",
-        **_status_filter(status),
-    }
-    request["KeyConditionExpression"] = "#u = :u"
-    request.setdefault("ExpressionAttributeNames", {})["#u"] = "userId"
-    request.setdefault("ExpressionAttributeValues", {})[":u"] = {"S": user_id}
-    return await read_slice(
-        aws=services.aws,
-        cursors=services.cursors,
-        scope=f"submissions:user:{user_id}:{status or '*'}",
-        request=request,
+    return await partition_page(
+        services=services,
+        table=services.tables.submissions,
+        index="UserIdIndex",
+        attribute="userId",
+        value=user_id,
         key_names=["submissionId", "userId"],
+        scope=f"submissions:user:{user_id}:{status or '*'}",
         first=first,
         after=after,
         build=Submission.from_item,
+        equals=("status", status.value) if status else None,
     )
 
 
