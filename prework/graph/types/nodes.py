@@ -43,6 +43,12 @@ def _meta(record: records.Record) -> dict[str, object]:
     }
 
 
+async def _user(info: Info, user_id: str | None) -> User | None:
+    """A linked person (owner, manager, reviewer) through the request's user loader."""
+    found = await people.user_of(info.context, user_id)
+    return User.of(found) if found else None
+
+
 @strawberry.type(description="A person who can sign in.")
 class User(Stored):
     id: strawberry.ID
@@ -128,13 +134,11 @@ class Profile(Stored):
 
     @strawberry.field
     async def user(self, info: Info) -> User | None:
-        found = await people.user_of(info.context, self.record.user_id)
-        return User.of(found) if found else None
+        return await _user(info, self.record.user_id)
 
     @strawberry.field
     async def manager(self, info: Info) -> User | None:
-        found = await people.user_of(info.context, self.record.manager_id)
-        return User.of(found) if found else None
+        return await _user(info, self.record.manager_id)
 
 
 @strawberry.type(description="Work a user hands in for review.")
@@ -170,13 +174,11 @@ class Submission(Stored):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        found = await people.user_of(info.context, self.record.user_id)
-        return User.of(found) if found else None
+        return await _user(info, self.record.user_id)
 
     @strawberry.field
     async def reviewer(self, info: Info) -> User | None:
-        found = await people.user_of(info.context, self.record.reviewer_id)
-        return User.of(found) if found else None
+        return await _user(info, self.record.reviewer_id)
 
     @strawberry.field(description="Files uploaded for this submission.")
     async def media(
@@ -250,8 +252,7 @@ class Media(Stored):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        found = await people.user_of(info.context, self.record.user_id)
-        return User.of(found) if found else None
+        return await _user(info, self.record.user_id)
 
     @strawberry.field
     async def submission(self, info: Info) -> Submission | None:
@@ -309,8 +310,7 @@ class ImageCollection(Stored):
 
     @strawberry.field
     async def owner(self, info: Info) -> User | None:
-        found = await people.user_of(info.context, self.record.user_id)
-        return User.of(found) if found else None
+        return await _user(info, self.record.user_id)
 
 
 UserConnection = Connection[User]
