@@ -6,9 +6,10 @@ receipt. First one API process (in-process broker), then two API processes + Red
     .venv/bin/python bench/subscriptions.py [--subscribers 1000] [--rate 50] [--low-rate 5]
                                             [--seconds 5]
 
-One asyncio process holds every WebSocket (fd limit raised); the publisher is a separate
-process (`--publisher`), so its CPU does not slow the receivers. moto and redis-server run
-in their own processes on free loopback ports. Writes bench/results/subscriptions.md.
+One node process (bench/subscribers.mjs, `ws`) holds every WebSocket (fd limit raised); the
+publisher is a separate process (`--publisher`), so its CPU does not slow the receivers. moto
+and redis-server run in their own processes on free loopback ports. Writes
+bench/results/subscriptions.md.
 """
 
 from __future__ import annotations
@@ -16,24 +17,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import resource
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-import websockets
+from prometheus_client import REGISTRY
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    BENCH,
+    MOTO_PIDS,
     api_process,
     cpu_seconds,
     environment,
@@ -45,9 +49,12 @@ from bench.common import (
     verdict,
     write,
 )
+from prework.services import events, submissions
+from prework.services.records import Submission, SubmissionStatus
 
 TARGET_P99_MS = 250
 COMMAND = ".venv/bin/python bench/subscriptions.py"
+NODE = shutil.which("node") or "node"
 SUBSCRIPTION = "subscription { submissionStatusChanged { id status updatedAt } }"
 SUBMIT = "mutation($id: ID!) { submitSubmission(id: $id) { version } }"
 REJECT = "mutation($id: ID!) { reviewSubmission(id: $id, decision: REJECT) { version } }"
@@ -58,8 +65,67 @@ CREATE = 'mutation { createSubmission(input: {title: "bench"}) { id } }'
 # --- publisher (child process) -----------------------------------------------------------
 
 
-async def publish(url: str, token: str, ids: list[str], rate: float, seconds: float) -> None:
-    """Alternate submit and reject on each submission, `rate` mutations a second in all."""
+async def publish(source: dict[str, Any], rate: float, seconds: float) -> None:
+    """`rate` events a second for `seconds`, as `source` says: real mutations over HTTP
+    ("mutations"), or the product's Redis broker, as the upload worker publishes ("redis")."""
+    ids: list[str] = source["ids"]
+    if source["kind"] == "redis":
+        await _publish_to_redis(source["redis_url"], source["owner"], ids, rate, seconds)
+    else:
+        await _publish_by_mutations(source["url"], source["token"], ids, rate, seconds)
+
+
+async def _paced(rate: float, seconds: float, send: Callable[[int], Awaitable[None]]) -> None:
+    tasks = []
+    start = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        tasks.append(asyncio.create_task(send(i)))
+    # Bounded: whatever has not finished 10 s after the window is abandoned (and counted).
+    _, late = await asyncio.wait(tasks, timeout=10)
+    for task in late:
+        task.cancel()
+        print("publisher: not answered within 10 s of the window", file=sys.stderr)
+
+
+async def _publish_to_redis(
+    redis_url: str, owner: str, ids: list[str], rate: float, seconds: float
+) -> None:
+    broker = events.RedisBroker(redis_url)
+
+    def dropped() -> float:  # the broker counts an event it could not publish, not raises
+        labels = {"channel": submissions.CHANNEL}
+        return REGISTRY.get_sample_value("prework_events_dropped_total", labels) or 0.0
+
+    async def one(i: int) -> None:
+        now = datetime.now(UTC).isoformat()
+        status = SubmissionStatus.SUBMITTED if i % 2 else SubmissionStatus.REJECTED
+        record = Submission(
+            submission_id=ids[i % len(ids)],
+            user_id=owner,
+            title="bench",
+            status=status,
+            created_at=now,
+            updated_at=now,  # the receipt latency is measured from here
+            created_by=owner,
+            last_updated_by=owner,
+            version=i + 1,
+        )
+        before = dropped()
+        await broker.publish(submissions.CHANNEL, record.to_item())
+        if dropped() != before:
+            print("publisher: redis refused an event", file=sys.stderr)
+
+    try:
+        await _paced(rate, seconds, one)
+    finally:
+        await broker.aclose()
+
+
+async def _publish_by_mutations(
+    url: str, token: str, ids: list[str], rate: float, seconds: float
+) -> None:
+    """Alternate submit and reject on each submission."""
     headers = {"Authorization": f"Bearer {token}"}
     locks = {i: asyncio.Lock() for i in ids}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=10) as http:
@@ -68,7 +134,8 @@ async def publish(url: str, token: str, ids: list[str], rate: float, seconds: fl
             answer = await http.post("/graphql", json={"query": STATUS, "variables": {"id": sid}})
             state[sid] = answer.json()["data"]["submission"]["status"]
 
-        async def one(sid: str) -> None:
+        async def one(i: int) -> None:
+            sid = ids[i % len(ids)]
             async with locks[sid]:
                 query = REJECT if state[sid] == "SUBMITTED" else SUBMIT
                 try:
@@ -84,152 +151,108 @@ async def publish(url: str, token: str, ids: list[str], rate: float, seconds: fl
                     return
                 state[sid] = "REJECTED" if query is REJECT else "SUBMITTED"
 
-        tasks = []
-        start = time.perf_counter()
-        for i in range(int(rate * seconds)):
-            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(ids[i % len(ids)])))
-        # Bounded: whatever has not finished 10 s after the window is abandoned (and counted).
-        _, late = await asyncio.wait(tasks, timeout=10)
-        for task in late:
-            task.cancel()
-            print("publisher: not answered within 10 s of the window", file=sys.stderr)
+        await _paced(rate, seconds, one)
 
 
-# --- subscribers -------------------------------------------------------------------------
+# --- subscribers (the node client) ------------------------------------------------------
 
 
 @dataclass
 class Received:
     latencies_ms: list[float] = field(default_factory=list)
-    warm: set[int] = field(default_factory=set)
     subscribers: int = 0
     publish_errors: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # CPU seconds per process over the measured window (publishing + drain), its length
+    window_cpu: dict[str, float] = field(default_factory=dict)
+    window_s: float = 0.0
 
 
-def _updated_at_ms(payload: dict[str, Any]) -> float:
-    stamp = payload["data"]["submissionStatusChanged"]["updatedAt"]
-    return datetime.fromisoformat(stamp).timestamp() * 1000
+async def _line(client: asyncio.subprocess.Process, seconds: float) -> dict[str, Any]:
+    assert client.stdout is not None
+    async with asyncio.timeout(seconds):
+        raw = await client.stdout.readline()
+    if not raw:
+        raise RuntimeError("the subscriber client exited")
+    answer: dict[str, Any] = orjson.loads(raw)
+    return answer
 
 
-async def subscriber(
-    url: str,
-    token: str,
-    index: int,
-    total: int,
-    ready: asyncio.Event,
-    out: Received,
-    measuring: dict[str, bool],
-    stop_at: asyncio.Event,
-) -> None:
-    try:
-        async with websockets.connect(
-            url,
-            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-            open_timeout=60,
-            ping_interval=None,
-            max_queue=None,
-        ) as ws:
-            await ws.send(
-                orjson.dumps(
-                    {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-                ).decode()
-            )
-            ack = orjson.loads(await ws.recv())
-            if ack["type"] != "connection_ack":
-                raise RuntimeError(f"no ack: {ack}")
-            await ws.send(
-                orjson.dumps(
-                    {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}
-                ).decode()
-            )
-            while not stop_at.is_set():
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
-                except TimeoutError:
-                    continue
-                now_ms = time.time() * 1000
-                message = orjson.loads(raw)
-                if message.get("type") != "next":
-                    out.errors.append(str(message)[:200])
-                    continue
-                if index not in out.warm:
-                    out.warm.add(index)
-                    if len(out.warm) == total:
-                        ready.set()
-                if measuring["on"]:
-                    out.latencies_ms.append(now_ms - _updated_at_ms(message["payload"]))
-    except Exception as error:
-        out.errors.append(f"subscriber {index}: {type(error).__name__}: {error}"[:200])
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def run_subscribers(
     urls: list[str],
     token: str,
     n: int,
-    publish_to: str,
-    ids: list[str],
+    source: dict[str, Any],
     rate: float,
     seconds: float,
+    watch: dict[str, int],
 ) -> tuple[Received, float]:
-    """Connect `n` subscribers spread over `urls`, warm up until each got one event, then
-    publish for `seconds` and collect latencies. Returns them and the connect time."""
+    """Connect `n` subscribers spread over `urls` (bench/subscribers.mjs), warm up until each
+    got one event, then publish for `seconds` and collect latencies and the CPU time of the
+    `watch`ed processes, the client and the publisher. Returns them and the connect time."""
     out = Received(subscribers=n)
-    ready, stop_at = asyncio.Event(), asyncio.Event()
-    measuring = {"on": False}
-    began = time.perf_counter()
-    tasks = []
-    for i in range(n):
-        ws_url = urls[i % len(urls)].replace("http://", "ws://") + "/graphql"
-        tasks.append(
-            asyncio.create_task(subscriber(ws_url, token, i, n, ready, out, measuring, stop_at))
-        )
-        if i % 50 == 49:
-            await asyncio.sleep(0.05)  # do not flood the accept queue
-    connect_s = time.perf_counter() - began
-    try:
-        await _warm_and_measure(ready, out, measuring, publish_to, token, ids, rate, seconds)
-    finally:
-        stop_at.set()
-        await asyncio.gather(*tasks)
-    return out, connect_s
-
-
-async def _warm_and_measure(
-    ready: asyncio.Event,
-    out: Received,
-    measuring: dict[str, bool],
-    publish_to: str,
-    token: str,
-    ids: list[str],
-    rate: float,
-    seconds: float,
-) -> None:
-    # warm-up: publish slowly until every subscriber has received an event
-    deadline = time.monotonic() + 120
-    while not ready.is_set() and time.monotonic() < deadline:
-        out.publish_errors += await asyncio.to_thread(
-            publisher_process, publish_to, token, ids, 5, 1
-        )
-        await asyncio.sleep(0.5)
-    if not ready.is_set():
-        out.errors.append(f"only {len(out.warm)} of {out.subscribers} subscribers warmed up")
-    await asyncio.sleep(1)
-    measuring["on"] = True
-    out.publish_errors += await asyncio.to_thread(
-        publisher_process, publish_to, token, ids, rate, seconds
+    config = {
+        "urls": [u.replace("http://", "ws://") + "/graphql" for u in urls],
+        "token": token,
+        "subscribers": n,
+        "query": SUBSCRIPTION,
+        "field": "submissionStatusChanged",
+    }
+    client = await asyncio.create_subprocess_exec(
+        NODE,
+        str(BENCH / "subscribers.mjs"),
+        orjson.dumps(config).decode(),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=64 * 1024 * 1024,  # the final line carries every latency
     )
-    await asyncio.sleep(3)  # drain
-    measuring["on"] = False
+    assert client.stdin is not None
+    try:
+        connected = await _line(client, 120)
+        connect_s = float(connected["connect_s"])
+        warm = asyncio.create_task(_line(client, 120))
+        # warm-up: publish slowly until every subscriber has received an event
+        while not warm.done():
+            out.publish_errors += await asyncio.to_thread(publisher_process, source, 5, 1)
+            await asyncio.wait([warm], timeout=0.5)
+        if warm.exception() is not None:
+            out.errors.append("not every subscriber warmed up within 120 s")
+        await asyncio.sleep(1)
+        pids = {**watch, "subscriber client (node)": client.pid}
+        before = {label: cpu_seconds(pid) for label, pid in pids.items()}
+        publisher_before = _children_cpu()
+        window_began = time.perf_counter()
+        client.stdin.write(b"measure\n")
+        await client.stdin.drain()
+        out.publish_errors += await asyncio.to_thread(publisher_process, source, rate, seconds)
+        await asyncio.sleep(3)  # drain
+        out.window_cpu = {label: cpu_seconds(pid) - before[label] for label, pid in pids.items()}
+        out.window_cpu["publisher"] = _children_cpu() - publisher_before
+        out.window_s = time.perf_counter() - window_began
+        client.stdin.write(b"stop\n")
+        await client.stdin.drain()
+        done = await _line(client, 60)
+        out.latencies_ms = [float(v) for v in done["latencies"]]
+        out.errors += [str(e) for e in done["errors"]]
+        if done["error_count"] > len(done["errors"]):
+            out.errors.append(f"... {done['error_count']} subscriber errors in all")
+        return out, connect_s
+    finally:
+        if client.returncode is None:
+            client.kill()
+        await client.wait()
 
 
-def publisher_process(
-    url: str, token: str, ids: list[str], rate: float, seconds: float
-) -> list[str]:
-    """Run the publisher child; returns the mutations it reported as failed."""
+def publisher_process(source: dict[str, Any], rate: float, seconds: float) -> list[str]:
+    """Run the publisher child; returns the events it reported as failed."""
+    config = orjson.dumps({"source": source, "rate": rate, "seconds": seconds}).decode()
     done = subprocess.run(
-        [sys.executable, __file__, "--publisher", url, token, str(rate), str(seconds), *ids],
+        [sys.executable, __file__, "--publisher", config],
         check=False,
         capture_output=True,
         text=True,
@@ -244,6 +267,9 @@ def publisher_process(
 # --- the two set-ups ---------------------------------------------------------------------
 
 
+REDIS_PIDS: dict[str, int] = {}
+
+
 @contextlib.contextmanager
 def redis_server() -> Iterator[str]:
     binary = shutil.which("redis-server")
@@ -254,6 +280,8 @@ def redis_server() -> Iterator[str]:
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
     )
+    url = f"redis://127.0.0.1:{port}/0"
+    REDIS_PIDS[url] = process.pid
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -263,9 +291,14 @@ def redis_server() -> Iterator[str]:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield url
     finally:
         stop(process)
+
+
+def _me(url: str, token: str) -> str:
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as h:
+        return str(h.post("/graphql", json={"query": "{ me { id } }"}).json()["data"]["me"]["id"])
 
 
 def make_submissions(url: str, token: str, count: int) -> list[str]:
@@ -282,27 +315,27 @@ class Outcome:
     received: Received
     expected: int
     connect_s: float
-    api_cpu_s: float
     rate: float
+
+    @property
+    def api_cpu_s(self) -> float:
+        """API processes' CPU over the measured window."""
+        return sum(v for k, v in self.received.window_cpu.items() if k.startswith("API"))
 
 
 def run_setup(
     label: str,
     urls: list[str],
-    pids: list[int],
+    watch: dict[str, int],
     token: str,
-    ids: list[str],
+    source: dict[str, Any],
     rate: float,
     args: argparse.Namespace,
 ) -> Outcome:
-    before = sum(cpu_seconds(p) for p in pids)
     received, connect_s = asyncio.run(
-        run_subscribers(urls, token, args.subscribers, urls[0], ids, rate, args.seconds)
+        run_subscribers(urls, token, args.subscribers, source, rate, args.seconds, watch)
     )
-    cpu = sum(cpu_seconds(p) for p in pids) - before
-    return Outcome(
-        label, received, int(rate * args.seconds) * args.subscribers, connect_s, cpu, rate
-    )
+    return Outcome(label, received, int(rate * args.seconds) * args.subscribers, connect_s, rate)
 
 
 def row(o: Outcome, args: argparse.Namespace) -> str:
@@ -317,73 +350,124 @@ def row(o: Outcome, args: argparse.Namespace) -> str:
     )
 
 
+def cpu_row(o: Outcome) -> str:
+    cpu, window_s = o.received.window_cpu, o.received.window_s
+    parts = ", ".join(f"{label} {seconds / window_s:.2f}" for label, seconds in cpu.items())
+    return f"| {o.label}, {o.rate:g}/s | {parts} | {sum(cpu.values()) / window_s:.2f} |"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50, help="events per second")
     parser.add_argument("--low-rate", type=float, default=5, help="first run, events/s")
     parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--publisher", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--publisher", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.publisher:
-        url, token, rate, seconds, *ids = args.publisher
-        asyncio.run(publish(url, token, ids, float(rate), float(seconds)))
+        config = orjson.loads(args.publisher)
+        asyncio.run(publish(config["source"], float(config["rate"]), float(config["seconds"])))
         return
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
     began = time.perf_counter()
     outcomes: list[Outcome] = []
-    with moto_process() as endpoint:
+    with moto_process() as endpoint, redis_server() as redis_url:
         seeded = seed(endpoint, people=0)
         token = seeded.admin_token
         with api_process(seeded.settings) as (url, process):
             ids = make_submissions(url, token, 25)
+            owner = _me(url, token)
+        redis = {"kind": "redis", "redis_url": redis_url, "owner": owner, "ids": ids}
+        # 1. publish -> receipt, events from the product's Redis broker (as the worker sends)
+        with api_process(seeded.settings, REDIS_URL=redis_url) as (url, process):
             for rate in (args.low_rate, args.rate):
                 outcomes.append(
                     run_setup(
-                        "1 API process, in-process broker",
+                        "1 API process + Redis",
                         [url],
-                        [process.pid],
+                        {"API": process.pid, "redis": REDIS_PIDS[redis_url]},
                         token,
-                        ids,
+                        redis,
                         rate,
                         args,
                     )
                 )
         with (
-            redis_server() as redis_url,
             api_process(seeded.settings, REDIS_URL=redis_url) as (url_a, proc_a),
             api_process(seeded.settings, REDIS_URL=redis_url) as (url_b, proc_b),
         ):
+            two = {"API a": proc_a.pid, "API b": proc_b.pid}
             for rate in (args.low_rate, args.rate):
                 outcomes.append(
                     run_setup(
                         "2 API processes + Redis",
                         [url_a, url_b],
-                        [proc_a.pid, proc_b.pid],
+                        {**two, "redis": REDIS_PIDS[redis_url]},
                         token,
-                        ids,
+                        redis,
                         rate,
                         args,
                     )
                 )
+            # 2. end to end: events from real mutations (DynamoDB write on moto included)
+            mutations = {"kind": "mutations", "url": url_a, "token": token, "ids": ids}
+            outcomes.append(
+                run_setup(
+                    "2 API processes + Redis, events from mutations",
+                    [url_a, url_b],
+                    {**two, "moto": MOTO_PIDS[endpoint], "redis": REDIS_PIDS[redis_url]},
+                    token,
+                    mutations,
+                    args.rate,
+                    args,
+                )
+            )
+        with api_process(seeded.settings) as (url, process):
+            outcomes.append(
+                run_setup(
+                    "1 API process, in-process broker, events from mutations",
+                    [url],
+                    {"API": process.pid, "moto": MOTO_PIDS[endpoint]},
+                    token,
+                    {**mutations, "url": url},
+                    args.rate,
+                    args,
+                )
+            )
 
     lines = [
         "## Subscriptions: publish-to-receipt latency",
         "",
-        f"{args.subscribers} graphql-transport-ws subscribers (one asyncio client process) to "
-        "`submissionStatusChanged { id status updatedAt }` as the admin (every event reaches "
-        "every subscriber). Events are real mutations (`submitSubmission` / `reviewSubmission` "
-        f"REJECT over HTTP, from a separate publisher process) at {args.low_rate:g}/s, then at "
-        f"the target's {args.rate:g}/s, {args.seconds:g} s each. Latency = receipt time - "
-        "`updatedAt` (stamped before the "
-        "DynamoDB write, so it includes the write and the publish). Warm-up first: every "
-        "subscriber has received an event before measuring.",
+        f"{args.subscribers} graphql-transport-ws subscribers (one node process, `ws`, offering "
+        "permessage-deflate as browsers do) to `submissionStatusChanged { id status updatedAt }` "
+        "as the admin, so every event reaches every subscriber: at 50 events/s that is 50,000 "
+        "messages a second. Latency = receipt time - the event's `updatedAt`. Warm-up first: "
+        "every subscriber has received an event before measuring.",
+        "",
+        "- **+ Redis** rows (the target): a separate process publishes each event with the "
+        "product's `RedisBroker`, exactly as the upload worker publishes from its process; "
+        "`updatedAt` is stamped just before the publish. First one API process holding all "
+        "sockets, then two API processes with the sockets split between them.",
+        "- **events from mutations** rows (end to end): each event is a real mutation "
+        "(`submitSubmission` / `reviewSubmission` REJECT over HTTP, alternating), so the "
+        "latency also covers the DynamoDB write; on this machine that write runs in moto, one "
+        "Python process whose transactions deep-copy the tables they touch (including the "
+        "growing audit table) and which shares the 2 CPUs with everything else.",
         "",
         "| set-up | subscribers | events | deliveries received | p50 ms | p99 ms | max ms | "
         "API CPU s | API CPU µs per delivery | errors |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
         *(row(o, args) for o in outcomes),
+        "",
+        f"Where the CPU goes during the measured window ({args.seconds:g} s of events, until "
+        "the last publish is answered, + 3 s to drain), in CPUs (1.00 = one core busy for the "
+        f"whole window; the machine has {os.cpu_count()}). API CPU counts every API process, "
+        "including serving the publishing mutations.",
+        "",
+        "| run | CPUs per process | all |",
+        "|---|---|---:|",
+        *(cpu_row(o) for o in outcomes),
         "",
     ]
     for o in outcomes:
