@@ -23,13 +23,19 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
 from prework.graph.context import Context
+from prework.graph.fanout import FanOut
 from prework.graph.http import bearer, request_id_of
 from prework.graph.ide import ASSET_DIR, ASSET_ROUTE, graphiql_page
 from prework.graph.limits import BodyLimit
 from prework.graph.observability import RequestLog, metrics_endpoint
 from prework.graph.rest import ROUTE_METHODS, admin_endpoint
 from prework.graph.schema import build_schema
-from prework.graph.transport import LegacyWSHandler, TransportWSHandler, http_error
+from prework.graph.transport import (
+    LegacyWSHandler,
+    TransportWSHandler,
+    WebSocketAdapter,
+    http_error,
+)
 from prework.services import jsonvalues
 from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
@@ -49,10 +55,12 @@ class GraphQLView(GraphQL[Context, None]):
 
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = WebSocketAdapter
 
     def __init__(self, *, services_ref: Callable[[], Services], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._services = services_ref
+        self.fanout = FanOut()  # equal subscriptions on this process follow one stream
         self._ide_page, self.ide_offline = graphiql_page()
         if not self.ide_offline:
             log.info("GraphiQL loads its scripts from a CDN; `make graphiql` vendors them")

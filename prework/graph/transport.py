@@ -6,13 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
 from starlette.responses import Response
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.types.execution import PreExecutionError
 
 from prework.graph.context import Context
+from prework.graph.fanout import FanOut, is_subscription
 
 SUBSCRIPTION_LIMIT = "Subscription limit reached"
 TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
@@ -52,9 +60,41 @@ def _with_code(message: Any) -> Any:
     return message
 
 
+class WebSocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry's adapter, plus sending text that is already encoded (fanout.py)."""
+
+    async def send_text(self, text: str) -> None:
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    websocket: WebSocketAdapter
+
     async def send_message(self, message: Any) -> None:
         await super().send_message(_with_code(message))
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """Subscriptions join their group (fanout.py); queries and mutations sent over the
+        socket, and documents that do not parse, take Strawberry's own path."""
+        fanout: FanOut | None = getattr(self.view, "fanout", None)
+        if fanout is None or not is_subscription(operation.query, operation.operation_name):
+            await super().run_operation(operation)
+            return
+        try:
+            outcome = await fanout.follow(self, operation)
+            if isinstance(outcome, PreExecutionError):
+                await self._handle_pre_execution_error(operation, outcome)
+            elif outcome is not None:
+                # logged by the group; the client learns the operation is over
+                extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": self.context.request_id}
+                error = GraphQLError("the subscription failed", extensions=extensions)
+                await operation.send_initial_errors([error])
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except _OperationStreamClosed:
+            return
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
