@@ -63,6 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 access_log=False,
                 proxy_headers=True,
                 timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+                ws_per_message_deflate=settings.ws_per_message_deflate,
             )
         else:
             uvicorn.run(
@@ -75,6 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 access_log=False,
                 proxy_headers=True,
                 timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+                ws_per_message_deflate=settings.ws_per_message_deflate,
             )
     finally:
         if stack is not None:

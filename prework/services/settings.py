@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     max_url_bytes: int = Field(default=16 * 1024, ge=1024)
     max_subscriptions_per_connection: int = Field(default=20, ge=1)
     connection_init_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Off: subscription messages are small, and compressing them costs CPU per socket per
+    # event plus a zlib context (~100s of kB) per connection (bench/results.md).
+    ws_per_message_deflate: bool = False
     # SIGTERM: in-flight requests get this long to finish; WebSockets are closed with 1012.
     graceful_shutdown_seconds: int = Field(default=20, ge=1)
     parser_cache_size: int = Field(default=256, ge=1)
