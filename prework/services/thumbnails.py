@@ -323,7 +323,10 @@ def _to_rgb(im: Image.Image) -> Image.Image:
 
 def _encode(im: Image.Image, icc_profile: object, quality: int) -> Thumbnail:
     rgb = _to_rgb(im)
-    options: dict[str, object] = {"quality": quality, "optimize": True}
+    # No optimize=True: its second Huffman pass costs ~1 ms of a ~47 ms 12 MP thumbnail run
+    # (the difference between meeting and missing 1.2x the decode floor) for ~4.4% fewer
+    # bytes (29.2 vs 30.5 kB at 400 px). The pixels are identical either way.
+    options: dict[str, object] = {"quality": quality}
     # Keep the colour profile (wide-gamut phone photos look wrong without it), but only
     # when it describes RGB data: a CMYK or gray profile on an RGB JPEG would be wrong.
     if isinstance(icc_profile, bytes) and icc_profile[16:20] == b"RGB ":
