@@ -57,10 +57,13 @@ class GraphQLView(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
     websocket_adapter_class = WebSocketAdapter
 
-    def __init__(self, *, services_ref: Callable[[], Services], **kwargs: Any) -> None:
+    def __init__(
+        self, *, services_ref: Callable[[], Services], subscription_backlog: int, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._services = services_ref
-        self.fanout = FanOut()  # equal subscriptions on this process follow one stream
+        # equal subscriptions on this process follow one stream
+        self.fanout = FanOut(backlog=subscription_backlog)
         self._ide_page, self.ide_offline = graphiql_page()
         if not self.ide_offline:
             log.info("GraphiQL loads its scripts from a CDN; `make graphiql` vendors them")
@@ -191,6 +194,7 @@ def create_app(
         graphql_ide="graphiql" if settings.env != "production" else None,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        subscription_backlog=settings.subscription_backlog,
     )
 
     async def healthz(_: Request) -> Response:
@@ -222,7 +226,7 @@ def create_app(
     if view.graphql_ide and ASSET_DIR.is_dir():
         routes.append(Mount(ASSET_ROUTE, StaticFiles(directory=ASSET_DIR, check_dir=False)))
 
-    return Starlette(
+    app = Starlette(
         middleware=[
             Middleware(RequestLog),
             Middleware(
@@ -232,6 +236,8 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
     )
+    app.state.fanout = view.fanout  # the subscription groups, for tests and debugging
+    return app
 
 
 def app_from_env() -> Starlette:

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("prework.subscriptions")
 
-BACKLOG_LIMIT = 1000  # messages waiting for one slow socket (20 s of events at 50/s)
 SLOW_CONSUMER = 1013  # "try again later": the client fell too far behind
 
 
@@ -65,7 +64,8 @@ def is_subscription(query: str, operation_name: str | None) -> bool:
 def group_key(operation: Operation[Context, None], context: Context) -> Hashable:
     identity = context.identity
     viewer = (identity.user_id, tuple(sorted(identity.groups))) if identity else None
-    variables = orjson.dumps(operation.variables, option=orjson.OPT_SORT_KEYS, default=str)
+    # no variables and {} are the same operation
+    variables = orjson.dumps(operation.variables or {}, option=orjson.OPT_SORT_KEYS, default=str)
     return (operation.query, operation.operation_name, variables, viewer)
 
 
@@ -86,6 +86,7 @@ class Group:
     def __init__(self, key: Hashable, fanout: FanOut, leader: TransportWSHandler) -> None:
         self.key = key
         self.fanout = fanout
+        self.backlog = fanout.backlog
         self.leader = leader
         self.members: dict[int, Member] = {}
         self.task: asyncio.Task[None] | None = None
@@ -164,7 +165,7 @@ class Group:
         if member.dropped:
             return
         if member.sending is not None:
-            if len(member.backlog) >= BACKLOG_LIMIT:
+            if len(member.backlog) >= self.backlog:
                 self._drop(member)
             else:
                 member.backlog.append(text)
@@ -189,7 +190,8 @@ class Group:
     def _drop(self, member: Member) -> None:
         member.dropped = True
         member.backlog.clear()
-        log.warning("closing a subscriber that fell %d events behind", BACKLOG_LIMIT)
+        metrics.SLOW_SUBSCRIBERS.inc()
+        log.warning("closing a subscriber that fell %d events behind", self.backlog)
         close = member.handler.websocket.close(SLOW_CONSUMER, "too slow to keep up with events")
         asyncio.get_running_loop().create_task(close)
 
@@ -202,9 +204,11 @@ def _with_request_id(error: dict[str, Any], request_id: str) -> dict[str, Any]:
 
 
 class FanOut:
-    """The groups of one process (per GraphQL view)."""
+    """The groups of one process (per GraphQL view). `backlog`: messages kept for a member
+    whose socket is not draining before it is disconnected."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, backlog: int) -> None:
+        self.backlog = backlog
         self.groups: dict[Hashable, Group] = {}
 
     def forget(self, group: Group) -> None:

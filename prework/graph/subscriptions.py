@@ -24,15 +24,16 @@ _media_objects: IdentityMemo[records.Media, Media] = IdentityMemo()
 
 
 async def guarded(stream: AsyncIterator[T]) -> AsyncGenerator[T, None]:
-    """Counts open subscriptions and gives service errors their code."""
-    metrics.SUBSCRIPTIONS_OPEN.inc()
+    """Counts running subscription streams and gives service errors their code. (Equal
+    graphql-transport-ws subscriptions share one stream: transport.py counts subscriptions.)"""
+    metrics.SUBSCRIPTION_STREAMS.inc()
     try:
         async for item in stream:
             yield item
     except ServiceError as error:
         raise coded(error) from error
     finally:
-        metrics.SUBSCRIPTIONS_OPEN.dec()
+        metrics.SUBSCRIPTION_STREAMS.dec()
 
 
 @strawberry.type

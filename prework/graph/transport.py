@@ -21,6 +21,7 @@ from strawberry.types.execution import PreExecutionError
 
 from prework.graph.context import Context
 from prework.graph.fanout import FanOut, is_subscription
+from prework.services import metrics
 
 SUBSCRIPTION_LIMIT = "Subscription limit reached"
 TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
@@ -83,6 +84,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if fanout is None or not is_subscription(operation.query, operation.operation_name):
             await super().run_operation(operation)
             return
+        metrics.SUBSCRIPTIONS_OPEN.inc()
         try:
             outcome = await fanout.follow(self, operation)
             if isinstance(outcome, PreExecutionError):
@@ -95,8 +97,24 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
         except _OperationStreamClosed:
             return
+        finally:
+            metrics.SUBSCRIPTIONS_OPEN.dec()
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     async def send_message(self, message: Any) -> None:
         await super().send_message(_with_code(message))
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        # One stream per operation on this protocol (no fan-out groups): count it as open.
+        metrics.SUBSCRIPTIONS_OPEN.inc()
+        try:
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+        finally:
+            metrics.SUBSCRIPTIONS_OPEN.dec()

@@ -37,6 +37,11 @@ WORKER_SECONDS = Histogram("prework_worker_seconds", "Time to process one upload
 SUBSCRIPTIONS_OPEN = Gauge(
     "prework_subscriptions_open", "Open GraphQL subscriptions", multiprocess_mode="livesum"
 )
+SUBSCRIPTION_STREAMS = Gauge(
+    "prework_subscription_streams",
+    "Running subscription streams: equal subscriptions on one process share one",
+    multiprocess_mode="livesum",
+)
 
 
 SUBSCRIPTION_EXECUTIONS = Counter(
@@ -44,6 +49,10 @@ SUBSCRIPTION_EXECUTIONS = Counter(
     "Subscription events executed, by whether the result was computed or shared with an "
     "identical subscription (same document, variables and viewer)",
     ["mode"],
+)
+SLOW_SUBSCRIBERS = Counter(
+    "prework_slow_subscribers_total",
+    "Subscriptions disconnected (1013): their socket fell SUBSCRIPTION_BACKLOG events behind",
 )
 EVENTS_DROPPED = Counter(
     "prework_events_dropped_total",

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     # Off: subscription messages are small, and compressing them costs CPU per socket per
     # event plus a zlib context (~100s of kB) per connection (bench/results.md).
     ws_per_message_deflate: bool = False
+    # Events queued for one subscriber whose socket is not draining, before it is disconnected.
+    subscription_backlog: int = Field(default=1000, ge=1)
     # SIGTERM: in-flight requests get this long to finish; WebSockets are closed with 1012.
     graceful_shutdown_seconds: int = Field(default=20, ge=1)
     parser_cache_size: int = Field(default=256, ge=1)

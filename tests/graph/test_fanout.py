@@ -1,0 +1,266 @@
+"""Equal graphql-transport-ws subscriptions follow one stream (prework/graph/fanout.py):
+each member gets the event under its own operation id, members come and go independently,
+and a member whose socket stops draining is disconnected without holding up the others."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
+
+from prework.graph.app import create_app
+from prework.graph.fanout import FanOut, Group
+from prework.services import submissions
+from prework.services.container import Services
+from prework.services.records import Submission, SubmissionStatus
+from prework.services.settings import Settings
+from tests.conftest import Stack
+from tests.factories.people import make_submission, make_team
+from tests.graph.test_subscriptions import _next, _open
+from tests.support import Api, ServerThread
+
+SUBMIT = "mutation($id: ID!) { submitSubmission(id: $id) { id status } }"
+WATCH = "subscription($id: ID) { submissionStatusChanged(submissionId: $id) { id status } }"
+WATCH_ALL = "subscription { submissionStatusChanged { id content } }"
+
+
+async def _subscribe(
+    ws: ClientConnection, op_id: str, query: str, variables: dict[str, Any] | None = None
+) -> None:
+    payload = {"query": query, "variables": variables or {}}
+    await ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": payload}))
+
+
+def _groups(stack: Stack, submission_id: str) -> list[Group]:
+    """The server's groups following `submission_id` (read across threads: tests only)."""
+    fanout: FanOut = stack.server.app.state.fanout
+    return [g for g in list(fanout.groups.values()) if submission_id in str(g.key)]
+
+
+def _counter(url: str, name: str) -> float:
+    for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def _until(check: Any, what: str, wait: float = 5) -> None:
+    deadline = asyncio.get_running_loop().time() + wait
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def test_each_member_gets_the_event_under_its_own_operation_id(
+    api: Api, stack: Stack, settings: Settings, admin_token: str
+) -> None:
+    # given one user's two sockets, three equal subscriptions under different ids
+    team = make_team(api, settings, admin_token)
+    draft = make_submission(api, team.member)
+    first, second = [await _open(stack, team.member.token) for _ in range(2)]
+    await _subscribe(first, "a", WATCH, {"id": draft["id"]})
+    await _subscribe(first, "b", WATCH, {"id": draft["id"]})
+    await _subscribe(second, "c", WATCH, {"id": draft["id"]})
+    await _until(lambda: sum(len(g.members) for g in _groups(stack, draft["id"])) == 3, "3 members")
+    await asyncio.sleep(0.3)
+    # when the submission is submitted
+    await asyncio.to_thread(api.data, SUBMIT, {"id": draft["id"]}, token=team.member.token)
+    # then one group (one stream) served them, and each id got the same event once
+    assert len(_groups(stack, draft["id"])) == 1
+    received = [await _next(first), await _next(first), await _next(second)]
+    assert sorted(m["id"] for m in received) == ["a", "b", "c"]
+    for message in received:
+        assert message["type"] == "next"
+        change = message["payload"]["data"]["submissionStatusChanged"]
+        assert change == {"id": draft["id"], "status": "SUBMITTED"}
+    for ws in (first, second):
+        await ws.close()
+
+
+async def test_members_leave_independently_and_the_last_one_stops_the_stream(
+    api: Api, stack: Stack, settings: Settings, admin_token: str
+) -> None:
+    # given two sockets of one user following the same subscription
+    team = make_team(api, settings, admin_token)
+    draft = make_submission(api, team.member)
+    staying, leaving = [await _open(stack, team.member.token) for _ in range(2)]
+    await _subscribe(staying, "1", WATCH, {"id": draft["id"]})
+    await _subscribe(leaving, "1", WATCH, {"id": draft["id"]})
+    await _until(lambda: sum(len(g.members) for g in _groups(stack, draft["id"])) == 2, "2 members")
+    await asyncio.sleep(0.3)
+    # when one completes its subscription and the submission changes
+    await leaving.send(json.dumps({"id": "1", "type": "complete"}))
+    await asyncio.sleep(0.3)
+    await asyncio.to_thread(api.data, SUBMIT, {"id": draft["id"]}, token=team.member.token)
+    # then the other still gets the event, and the one that left does not
+    event = await _next(staying)
+    assert event["payload"]["data"]["submissionStatusChanged"]["status"] == "SUBMITTED"
+    with pytest.raises(TimeoutError):
+        await _next(leaving, wait=1)
+    assert sum(len(g.members) for g in _groups(stack, draft["id"])) == 1
+    # when the last member goes away too, then its group (and stream) is gone
+    await staying.close()
+    await _until(lambda: not _groups(stack, draft["id"]), "the group to end")
+    await leaving.close()
+
+
+# --- a subscriber that stops reading -------------------------------------------------------
+
+
+@dataclass
+class Server:
+    thread: ServerThread
+    loop: asyncio.AbstractEventLoop
+    services: Services
+
+
+@pytest.fixture(scope="module")
+def small_backlog(settings: Settings) -> Iterator[Server]:
+    """Its own API server whose subscribers may fall only 3 events behind."""
+    captured: dict[str, Any] = {}
+
+    def capture(services: Services) -> None:
+        captured.update(loop=asyncio.get_running_loop(), services=services)
+
+    own = settings.model_copy(update={"subscription_backlog": 3})
+    server = ServerThread(create_app(own, on_startup=[capture])).start()
+    try:
+        yield Server(server, captured["loop"], captured["services"])
+    finally:
+        server.stop()
+
+
+def _big_event(owner: str, number: int) -> dict[str, Any]:
+    """A submission change whose content fills socket buffers quickly (512 kB)."""
+    now = datetime.now(UTC).isoformat()
+    record = Submission(
+        submission_id=f"big-{number}",
+        user_id=owner,
+        title="big",
+        content="x" * 512 * 1024,
+        status=SubmissionStatus.SUBMITTED,
+        created_at=now,
+        updated_at=now,
+        created_by=owner,
+        last_updated_by=owner,
+        version=number,
+    )
+    return record.to_item()
+
+
+class Stalled:
+    """A subscriber that stops reading: websockets' sans-I/O client on a blocking socket with
+    a small receive buffer, read only when the test says so."""
+
+    def __init__(self, port: int, token: str, query: str) -> None:
+        self.sock = socket.socket()
+        # a fixed small buffer (no autotuning: loopback would take tens of MB)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)
+        self.sock.connect(("127.0.0.1", port))
+        self.sock.settimeout(10)
+        uri = parse_uri(f"ws://127.0.0.1:{port}/graphql")
+        self.client = ClientProtocol(uri, subprotocols=[Subprotocol("graphql-transport-ws")])
+        self.client.send_request(self.client.connect())
+        self._flush()
+        while self.client.state is not State.OPEN:  # the handshake response
+            self._read()
+            self.client.events_received()
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        self.send(init)
+        assert self.next_text()["type"] == "connection_ack"
+        self.send({"id": "1", "type": "subscribe", "payload": {"query": query}})
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.client.send_text(json.dumps(message).encode())
+        self._flush()
+
+    def _flush(self) -> None:
+        self.sock.sendall(b"".join(self.client.data_to_send()))
+
+    def next_text(self) -> dict[str, Any]:
+        while True:
+            for event in self.client.events_received():
+                if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                    return dict(json.loads(event.data))
+            self._read()
+
+    def read_to_close(self) -> int:
+        """Read everything the server sent; the close code it ended with."""
+        while self.client.close_rcvd is None:
+            self.client.events_received()
+            self._read()
+        return self.client.close_rcvd.code
+
+    def _read(self) -> None:
+        data = self.sock.recv(256 * 1024)
+        if data:
+            self.client.receive_data(data)
+        else:
+            self.client.receive_eof()
+        self._flush()  # pongs and the closing handshake
+
+
+async def test_a_subscriber_that_stops_reading_is_closed_and_the_others_get_everything(
+    small_backlog: Server, admin_token: str
+) -> None:
+    # given two admin sockets following all submission changes; one stops reading at once
+    port = small_backlog.thread.port
+    reader = await connect(
+        small_backlog.thread.url.replace("http://", "ws://") + "/graphql",
+        subprotocols=[Subprotocol("graphql-transport-ws")],
+        max_size=None,
+    )
+    init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {admin_token}"}}
+    await reader.send(json.dumps(init))
+    assert json.loads(await asyncio.wait_for(reader.recv(), 5))["type"] == "connection_ack"
+    await _subscribe(reader, "1", WATCH_ALL)
+    stalled = await asyncio.to_thread(Stalled, port, admin_token, WATCH_ALL)
+    events = small_backlog.services.events
+    await _until(lambda: events.subscribers(submissions.CHANNEL) == 1, "the stream")
+    await asyncio.sleep(0.3)
+    me = await asyncio.to_thread(_me, small_backlog.thread.url, admin_token)
+    slow_before = _counter(small_backlog.thread.url, "prework_slow_subscribers_total")
+    # when 40 large events (20 MB, more than the stalled socket's buffers) are published
+    count = 40
+
+    async def read_all() -> list[dict[str, Any]]:
+        return [await _next(reader, wait=20) for _ in range(count)]
+
+    reading = asyncio.create_task(read_all())
+    for number in range(count):
+        publish = events.publish(submissions.CHANNEL, _big_event(me, number + 1))
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(publish, small_backlog.loop))
+    received = await reading
+    # then the reader got every event, in order
+    ids = [m["payload"]["data"]["submissionStatusChanged"]["id"] for m in received]
+    assert ids == [f"big-{n + 1}" for n in range(count)]
+    # and the stalled subscriber was dropped: once it reads again it finds the close (1013)
+    code = await asyncio.to_thread(stalled.read_to_close)
+    assert code == 1013
+    slow = _counter(small_backlog.thread.url, "prework_slow_subscribers_total")
+    assert slow == slow_before + 1
+    await reader.close()
+
+
+def _me(url: str, token: str) -> str:
+    answer = httpx.post(
+        f"{url}/graphql",
+        json={"query": "{ me { id } }"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    return str(answer.json()["data"]["me"]["id"])
