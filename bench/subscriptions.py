@@ -76,16 +76,25 @@ async def publish(source: dict[str, Any], rate: float, seconds: float) -> None:
 
 
 async def _paced(rate: float, seconds: float, send: Callable[[int], Awaitable[None]]) -> None:
+    """Call `send` `rate` times a second; prints each call's duration (ms) for the parent."""
     tasks = []
+    took: list[float] = []
+
+    async def timed(i: int) -> None:
+        began = time.perf_counter()
+        await send(i)
+        took.append((time.perf_counter() - began) * 1000)
+
     start = time.perf_counter()
     for i in range(int(rate * seconds)):
         await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-        tasks.append(asyncio.create_task(send(i)))
+        tasks.append(asyncio.create_task(timed(i)))
     # Bounded: whatever has not finished 10 s after the window is abandoned (and counted).
     _, late = await asyncio.wait(tasks, timeout=10)
     for task in late:
         task.cancel()
         print("publisher: not answered within 10 s of the window", file=sys.stderr)
+    print(orjson.dumps({"publish_ms": took}).decode())
 
 
 async def _publish_to_redis(
@@ -166,6 +175,7 @@ class Received:
     # CPU seconds per process over the measured window (publishing + drain), its length
     window_cpu: dict[str, float] = field(default_factory=dict)
     window_s: float = 0.0
+    publish_ms: list[float] = field(default_factory=list)
 
 
 async def _line(client: asyncio.subprocess.Process, seconds: float) -> dict[str, Any]:
@@ -218,7 +228,8 @@ async def run_subscribers(
         warm = asyncio.create_task(_line(client, 120))
         # warm-up: publish slowly until every subscriber has received an event
         while not warm.done():
-            out.publish_errors += await asyncio.to_thread(publisher_process, source, 5, 1)
+            failed, _ = await asyncio.to_thread(publisher_process, source, 5, 1)
+            out.publish_errors += failed
             await asyncio.wait([warm], timeout=0.5)
         if warm.exception() is not None:
             out.errors.append("not every subscriber warmed up within 120 s")
@@ -229,7 +240,8 @@ async def run_subscribers(
         window_began = time.perf_counter()
         client.stdin.write(b"measure\n")
         await client.stdin.drain()
-        out.publish_errors += await asyncio.to_thread(publisher_process, source, rate, seconds)
+        failed, out.publish_ms = await asyncio.to_thread(publisher_process, source, rate, seconds)
+        out.publish_errors += failed
         await asyncio.sleep(3)  # drain
         out.window_cpu = {label: cpu_seconds(pid) - before[label] for label, pid in pids.items()}
         out.window_cpu["publisher"] = _children_cpu() - publisher_before
@@ -248,8 +260,11 @@ async def run_subscribers(
         await client.wait()
 
 
-def publisher_process(source: dict[str, Any], rate: float, seconds: float) -> list[str]:
-    """Run the publisher child; returns the events it reported as failed."""
+def publisher_process(
+    source: dict[str, Any], rate: float, seconds: float
+) -> tuple[list[str], list[float]]:
+    """Run the publisher child; returns the events it reported as failed, and how long each
+    publish took (ms; for mutations, the HTTP round trip including the DynamoDB write)."""
     config = orjson.dumps({"source": source, "rate": rate, "seconds": seconds}).decode()
     done = subprocess.run(
         [sys.executable, __file__, "--publisher", config],
@@ -261,7 +276,8 @@ def publisher_process(source: dict[str, Any], rate: float, seconds: float) -> li
     failed = [line for line in done.stderr.splitlines() if line.startswith("publisher:")]
     if done.returncode != 0:
         failed.append(f"publisher exited with {done.returncode}: {done.stderr[-300:]}")
-    return failed
+    took = [orjson.loads(line)["publish_ms"] for line in done.stdout.splitlines() if line]
+    return failed, [float(ms) for ms in (took[-1] if took else [])]
 
 
 # --- the two set-ups ---------------------------------------------------------------------
@@ -339,13 +355,14 @@ def run_setup(
 
 
 def row(o: Outcome, args: argparse.Namespace) -> str:
-    lat = o.received.latencies_ms
+    lat, sent = o.received.latencies_ms, o.received.publish_ms
     got = len(lat)
     return (
         f"| {o.label} | {args.subscribers} | {o.rate:g}/s x {args.seconds:g} s | "
         f"{got} / {o.expected} ({got / o.expected:.0%}) | {percentile(lat, 50):.0f} | "
         f"{percentile(lat, 99):.0f} | {max(lat, default=float('nan')):.0f} | "
         f"{o.api_cpu_s:.1f} | {o.api_cpu_s * 1e6 / max(got, 1):.0f} | "
+        f"{percentile(sent, 50):.0f} / {percentile(sent, 99):.0f} | "
         f"{len(o.received.errors) + len(o.received.publish_errors)} |"
     )
 
@@ -454,10 +471,12 @@ def main() -> None:
         "latency also covers the DynamoDB write; on this machine that write runs in moto, one "
         "Python process whose transactions deep-copy the tables they touch (including the "
         "growing audit table) and which shares the 2 CPUs with everything else.",
+        "- *publish call*: how long each publishing call took in the publisher: a Redis "
+        "PUBLISH, or the mutation's HTTP round trip (its DynamoDB write included).",
         "",
         "| set-up | subscribers | events | deliveries received | p50 ms | p99 ms | max ms | "
-        "API CPU s | API CPU µs per delivery | errors |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "API CPU s | API CPU µs per delivery | publish call p50 / p99 ms | errors |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(row(o, args) for o in outcomes),
         "",
         f"Where the CPU goes during the measured window ({args.seconds:g} s of events, until "
@@ -472,16 +491,24 @@ def main() -> None:
     ]
     for o in outcomes:
         p99 = percentile(o.received.latencies_ms, 99)
-        lines.append(
-            f"- {o.label}, {o.rate:g} events/s: p99 {p99:.0f} ms, target < {TARGET_P99_MS} ms: "
-            f"{verdict(p99, TARGET_P99_MS, at_least=False)}; connecting all took "
-            f"{o.connect_s:.1f} s."
-        )
+        if o.label.endswith("from mutations"):
+            # End to end: includes the DynamoDB write (moto here); not the target's measure.
+            sent = percentile(o.received.publish_ms, 99)
+            lines.append(
+                f"- {o.label}, {o.rate:g} events/s (end to end, write included): p99 "
+                f"{p99:.0f} ms; the publishing mutations' own p99 was {sent:.0f} ms."
+            )
+        else:
+            lines.append(
+                f"- {o.label}, {o.rate:g} events/s: p99 {p99:.0f} ms, target < "
+                f"{TARGET_P99_MS} ms: {verdict(p99, TARGET_P99_MS, at_least=False)}; "
+                f"connecting all took {o.connect_s:.1f} s."
+            )
         if o.received.errors:
             lines.append(f"  first subscriber error: `{o.received.errors[0]}`")
         if o.received.publish_errors:
             lines.append(
-                f"  {len(o.received.publish_errors)} publishing mutations failed; first: "
+                f"  {len(o.received.publish_errors)} publishing calls failed; first: "
                 f"`{o.received.publish_errors[0][:200]}`"
             )
     lines += [
