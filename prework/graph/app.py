@@ -58,12 +58,17 @@ class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = WebSocketAdapter
 
     def __init__(
-        self, *, services_ref: Callable[[], Services], subscription_backlog: int, **kwargs: Any
+        self,
+        *,
+        services_ref: Callable[[], Services],
+        subscription_backlog: int,
+        max_query_tokens: int,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._services = services_ref
         # equal subscriptions on this process follow one stream
-        self.fanout = FanOut(backlog=subscription_backlog)
+        self.fanout = FanOut(backlog=subscription_backlog, max_tokens=max_query_tokens)
         self._ide_page, self.ide_offline = graphiql_page()
         if not self.ide_offline:
             log.info("GraphiQL loads its scripts from a CDN; `make graphiql` vendors them")
@@ -195,6 +200,7 @@ def create_app(
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         subscription_backlog=settings.subscription_backlog,
+        max_query_tokens=settings.max_query_tokens,
     )
 
     async def healthz(_: Request) -> Response:

@@ -48,11 +48,12 @@ SLOW_CONSUMER = 1013  # "try again later": the client fell too far behind
 
 
 @lru_cache(maxsize=256)
-def is_subscription(query: str, operation_name: str | None) -> bool:
+def is_subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
     """Whether the operation to run is a subscription; False when the document does not
-    parse or the operation is not found (Strawberry's own path reports those)."""
+    parse (within the same token limit as every operation) or the operation is not found:
+    Strawberry's own path reports those."""
     try:
-        document = parse(query)
+        document = parse(query, no_location=True, max_tokens=max_tokens)
     except GraphQLError:
         return False
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -207,9 +208,14 @@ class FanOut:
     """The groups of one process (per GraphQL view). `backlog`: messages kept for a member
     whose socket is not draining before it is disconnected."""
 
-    def __init__(self, *, backlog: int) -> None:
+    def __init__(self, *, backlog: int, max_tokens: int) -> None:
         self.backlog = backlog
+        self.max_tokens = max_tokens
         self.groups: dict[Hashable, Group] = {}
+
+    def applies(self, operation: Operation[Context, None]) -> bool:
+        """Subscriptions follow groups; queries and mutations sent over the socket do not."""
+        return is_subscription(operation.query, operation.operation_name, self.max_tokens)
 
     def forget(self, group: Group) -> None:
         if self.groups.get(group.key) is group:

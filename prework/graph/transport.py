@@ -20,7 +20,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.types.execution import PreExecutionError
 
 from prework.graph.context import Context
-from prework.graph.fanout import FanOut, is_subscription
+from prework.graph.fanout import FanOut
 from prework.services import metrics
 
 SUBSCRIPTION_LIMIT = "Subscription limit reached"
@@ -48,16 +48,25 @@ def http_error(status: int, reason: str) -> Response:
     )
 
 
-def _with_code(message: Any) -> Any:
-    """The limit error Strawberry sends has no code; give it one (both protocols)."""
+def _with_code(message: Any, request_id: str) -> Any:
+    """Errors Strawberry sends before an operation runs (the subscription limit, documents
+    that fail validation) have no code; give them one and the request id, as over HTTP
+    (both protocols)."""
     if not isinstance(message, dict) or message.get("type") != "error":
         return message
     payload = message.get("payload")
     errors = payload if isinstance(payload, list) else [payload]
     for error in errors:
-        if isinstance(error, dict) and error.get("message") == SUBSCRIPTION_LIMIT:
+        if not isinstance(error, dict):
+            continue
+        extensions = error.setdefault("extensions", {})
+        if error.get("message") == SUBSCRIPTION_LIMIT:
             error["message"] = "too many subscriptions on this connection"
-            error.setdefault("extensions", {})["code"] = TOO_MANY_SUBSCRIPTIONS
+            extensions["code"] = TOO_MANY_SUBSCRIPTIONS
+        elif "code" not in extensions:
+            syntax = str(error.get("message", "")).startswith("Syntax Error")
+            extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+        extensions.setdefault("requestId", request_id)
     return message
 
 
@@ -75,13 +84,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     websocket: WebSocketAdapter
 
     async def send_message(self, message: Any) -> None:
-        await super().send_message(_with_code(message))
+        await super().send_message(_with_code(message, self.context.request_id))
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         """Subscriptions join their group (fanout.py); queries and mutations sent over the
         socket, and documents that do not parse, take Strawberry's own path."""
         fanout: FanOut | None = getattr(self.view, "fanout", None)
-        if fanout is None or not is_subscription(operation.query, operation.operation_name):
+        if fanout is None or not fanout.applies(operation):
             await super().run_operation(operation)
             return
         metrics.SUBSCRIPTIONS_OPEN.inc()
@@ -103,7 +112,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     async def send_message(self, message: Any) -> None:
-        await super().send_message(_with_code(message))
+        await super().send_message(_with_code(message, self.context.request_id))
 
     async def handle_async_results(
         self,

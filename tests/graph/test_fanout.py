@@ -16,6 +16,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
+from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.typing import Subprotocol
@@ -264,3 +265,37 @@ def _me(url: str, token: str) -> str:
         timeout=10,
     )
     return str(answer.json()["data"]["me"]["id"])
+
+
+async def test_an_invalid_subscription_gets_its_error_and_the_socket_stays_usable(
+    stack: Stack, admin_token: str
+) -> None:
+    # given a socket
+    ws = await _open(stack, admin_token)
+    # when it subscribes with a field that does not exist (it parses: the group path)
+    await _subscribe(ws, "bad", "subscription { submissionStatusChanged { password } }")
+    # then that subscription gets a coded error, and no group is left behind
+    error = await _next(ws)
+    assert error["type"] == "error" and error["id"] == "bad"
+    assert error["payload"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    fanout: FanOut = stack.server.app.state.fanout
+    assert not [g for g in list(fanout.groups.values()) if "password" in str(g.key)]
+    # and the socket still serves a ping
+    await ws.send(json.dumps({"type": "ping"}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "pong"
+    await ws.close()
+
+
+async def test_a_subscription_over_the_token_limit_is_refused_before_any_group(
+    stack: Stack, admin_token: str
+) -> None:
+    # given a socket
+    ws = await _open(stack, admin_token)
+    # when the subscription document has more than MAX_QUERY_TOKENS (2000) tokens
+    fields = " ".join(["id"] * 2100)
+    await _subscribe(ws, "1", f"subscription {{ submissionStatusChanged {{ {fields} }} }}")
+    # then the protocol's answer to an unparseable document: the socket closes with 4400
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), 5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+    assert "tokens" in closed.value.rcvd.reason
