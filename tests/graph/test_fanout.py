@@ -51,6 +51,21 @@ def _groups(stack: Stack, submission_id: str) -> list[Group]:
     return [g for g in list(fanout.groups.values()) if submission_id in str(g.key)]
 
 
+def _members(stack: Stack, submission_id: str) -> int:
+    return sum(len(g.members) for g in _groups(stack, submission_id))
+
+
+async def _watch(
+    stack: Stack, submission_id: str, subscriptions: list[tuple[ClientConnection, str]]
+) -> None:
+    """Subscribe each (socket, operation id) to WATCH and wait until the server has them."""
+    for ws, op_id in subscriptions:
+        await _subscribe(ws, op_id, WATCH, {"id": submission_id})
+    count = len(subscriptions)
+    await _until(lambda: _members(stack, submission_id) == count, f"{count} members")
+    await asyncio.sleep(0.3)  # past the subscribe-time check
+
+
 def _counter(url: str, name: str) -> float:
     for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
         if line.startswith(f"{name} "):
@@ -73,11 +88,7 @@ async def test_each_member_gets_the_event_under_its_own_operation_id(
     team = make_team(api, settings, admin_token)
     draft = make_submission(api, team.member)
     first, second = [await _open(stack, team.member.token) for _ in range(2)]
-    await _subscribe(first, "a", WATCH, {"id": draft["id"]})
-    await _subscribe(first, "b", WATCH, {"id": draft["id"]})
-    await _subscribe(second, "c", WATCH, {"id": draft["id"]})
-    await _until(lambda: sum(len(g.members) for g in _groups(stack, draft["id"])) == 3, "3 members")
-    await asyncio.sleep(0.3)
+    await _watch(stack, draft["id"], [(first, "a"), (first, "b"), (second, "c")])
     # when the submission is submitted
     await asyncio.to_thread(api.data, SUBMIT, {"id": draft["id"]}, token=team.member.token)
     # then one group (one stream) served them, and each id got the same event once
@@ -99,10 +110,7 @@ async def test_members_leave_independently_and_the_last_one_stops_the_stream(
     team = make_team(api, settings, admin_token)
     draft = make_submission(api, team.member)
     staying, leaving = [await _open(stack, team.member.token) for _ in range(2)]
-    await _subscribe(staying, "1", WATCH, {"id": draft["id"]})
-    await _subscribe(leaving, "1", WATCH, {"id": draft["id"]})
-    await _until(lambda: sum(len(g.members) for g in _groups(stack, draft["id"])) == 2, "2 members")
-    await asyncio.sleep(0.3)
+    await _watch(stack, draft["id"], [(staying, "1"), (leaving, "1")])
     # when one completes its subscription and the submission changes
     await leaving.send(json.dumps({"id": "1", "type": "complete"}))
     await asyncio.sleep(0.3)
@@ -112,7 +120,7 @@ async def test_members_leave_independently_and_the_last_one_stops_the_stream(
     assert event["payload"]["data"]["submissionStatusChanged"]["status"] == "SUBMITTED"
     with pytest.raises(TimeoutError):
         await _next(leaving, wait=1)
-    assert sum(len(g.members) for g in _groups(stack, draft["id"])) == 1
+    assert _members(stack, draft["id"]) == 1
     # when the last member goes away too, then its group (and stream) is gone
     await staying.close()
     await _until(lambda: not _groups(stack, draft["id"]), "the group to end")
