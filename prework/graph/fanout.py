@@ -34,6 +34,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
 
 from prework.graph import eager
+from prework.graph.sharing import viewer_key
 from prework.services import jsonvalues, metrics
 
 if TYPE_CHECKING:
@@ -63,11 +64,9 @@ def is_subscription(query: str, operation_name: str | None, max_tokens: int) -> 
 
 
 def group_key(operation: Operation[Context, None], context: Context) -> Hashable:
-    identity = context.identity
-    viewer = (identity.user_id, tuple(sorted(identity.groups))) if identity else None
     # no variables and {} are the same operation
     variables = orjson.dumps(operation.variables or {}, option=orjson.OPT_SORT_KEYS, default=str)
-    return (operation.query, operation.operation_name, variables, viewer)
+    return (operation.query, operation.operation_name, variables, viewer_key(context))
 
 
 @dataclass(eq=False)

@@ -23,6 +23,12 @@ from prework.services import metrics
 _events: IdentityMemo[object, dict[Hashable, Any]] = IdentityMemo(size=1024)
 
 
+def viewer_key(context: object) -> Hashable:
+    """Who is asking, as far as results can differ: the user and their groups."""
+    identity = getattr(context, "identity", None)
+    return (identity.user_id, tuple(sorted(identity.groups))) if identity else None
+
+
 class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, with per-event results shared between equal subscriptions."""
 
@@ -44,8 +50,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         return self._copy(shared)
 
     def _sharing_key(self) -> Hashable:
-        identity = getattr(self.context_value, "identity", None)
-        viewer = (identity.user_id, tuple(sorted(identity.groups))) if identity else None
+        viewer = viewer_key(self.context_value)
         variables = orjson.dumps(
             self.variable_values.coerced, option=orjson.OPT_SORT_KEYS, default=str
         )
