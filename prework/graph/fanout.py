@@ -72,7 +72,6 @@ def group_key(operation: Operation[Context, None], context: Context) -> Hashable
 @dataclass(eq=False)
 class Member:
     handler: TransportWSHandler
-    operation: Operation[Context, None]
     head: str  # '{"id":<id>,"type":"next","payload":'
     ended: asyncio.Future[PreExecutionError | BaseException | None]
     backlog: deque[str] = field(default_factory=deque)
@@ -86,14 +85,13 @@ class Group:
     def __init__(self, key: Hashable, fanout: FanOut, leader: TransportWSHandler) -> None:
         self.key = key
         self.fanout = fanout
-        self.backlog = fanout.backlog
         self.leader = leader
         self.members: dict[int, Member] = {}
         self.task: asyncio.Task[None] | None = None
 
     def join(self, handler: TransportWSHandler, operation: Operation[Context, None]) -> Member:
         head = '{"id":' + orjson.dumps(operation.id).decode() + ',"type":"next","payload":'
-        member = Member(handler, operation, head, asyncio.get_running_loop().create_future())
+        member = Member(handler, head, asyncio.get_running_loop().create_future())
         self.members[id(member)] = member
         return member
 
@@ -165,7 +163,7 @@ class Group:
         if member.dropped:
             return
         if member.sending is not None:
-            if len(member.backlog) >= self.backlog:
+            if len(member.backlog) >= self.fanout.backlog:
                 self._drop(member)
             else:
                 member.backlog.append(text)
@@ -191,7 +189,7 @@ class Group:
         member.dropped = True
         member.backlog.clear()
         metrics.SLOW_SUBSCRIBERS.inc()
-        log.warning("closing a subscriber that fell %d events behind", self.backlog)
+        log.warning("closing a subscriber that fell %d events behind", self.fanout.backlog)
         close = member.handler.websocket.close(SLOW_CONSUMER, "too slow to keep up with events")
         asyncio.get_running_loop().create_task(close)
 
