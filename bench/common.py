@@ -36,8 +36,8 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
 from prework.services import demo
 from prework.services.bootstrap import bootstrap_local
-from prework.services.container import ServicesScope
 from prework.services.identity import Identity
+from prework.services.runtime import RuntimeScope
 from prework.services.settings import Settings
 
 PASSWORD = "PreWork-Bench-2026!"
@@ -131,9 +131,9 @@ class Seeded:
 async def _seed_people(settings: Settings, people: int, with_submission_every: int) -> Seeded:
     ready = await bootstrap_local(settings)  # tables, buckets, queue, Cognito pool, demo people
     plain = ready.model_copy(update={"cognito_user_pool_id": None})  # no Cognito identity each
-    async with ServicesScope(plain) as services:
+    async with RuntimeScope(plain) as runtime:
         org = await demo.seed_org(
-            services=services,
+            runtime=runtime,
             people=people,
             domain="bench.test",
             submissions_every=with_submission_every,

@@ -25,10 +25,10 @@ from starlette.routing import Route
 from prework.resolvers.loaders import PageKey, make_loaders
 from prework.services import users
 from prework.services.access import Viewer
-from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
 from prework.services.pagination import check_first
 from prework.services.records import User
+from prework.services.runtime import Runtime, RuntimeScope
 from prework.services.settings import Settings
 
 
@@ -36,13 +36,13 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-async def nested(services: Services, token: str | None, n: int) -> dict[str, Any]:
+async def nested(runtime: Runtime, token: str | None, n: int) -> dict[str, Any]:
     """users(first: n) { profile { manager { email } } submissions(first: 5) { status } }"""
-    identity = await services.verifier.verify(token) if token else None
-    loaders = make_loaders(services)
+    identity = await runtime.verifier.verify(token) if token else None
+    loaders = make_loaders(runtime)
     viewer = Viewer(identity=identity, load_user=loaders.user.load)
     page = await users.list_users(
-        services=services, viewer=viewer, role=None, include_inactive=False, first=n, after=None
+        runtime=runtime, viewer=viewer, role=None, include_inactive=False, first=n, after=None
     )
 
     async def manager_of(person: User) -> dict[str, Any] | None:
@@ -54,7 +54,7 @@ async def nested(services: Services, token: str | None, n: int) -> dict[str, Any
 
     async def submissions_of(person: User) -> dict[str, Any]:
         await viewer.check_owned(person.user_id, what="these submissions")
-        check_first(5, maximum=services.settings.page_size_max)
+        check_first(5, maximum=runtime.settings.page_size_max)
         page = await loaders.submissions_by_user.load(PageKey(parent=person.user_id, first=5))
         return {"edges": [{"node": {"status": s.status.value}} for s, _ in page.edges]}
 
@@ -71,12 +71,12 @@ async def nested(services: Services, token: str | None, n: int) -> dict[str, Any
 
 
 def create_app(settings: Settings) -> Starlette:
-    holder: dict[str, Services] = {}
+    holder: dict[str, Runtime] = {}
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with ServicesScope(settings) as services:
-            holder["services"] = services
+        async with RuntimeScope(settings) as runtime:
+            holder["runtime"] = runtime
             yield
 
     async def handle(request: Request) -> Response:
@@ -85,7 +85,7 @@ def create_app(settings: Settings) -> Starlette:
         scheme, _, token = header.partition(" ")
         try:
             result = await nested(
-                holder["services"], token if scheme.lower() == "bearer" else None, int(body["n"])
+                holder["runtime"], token if scheme.lower() == "bearer" else None, int(body["n"])
             )
         except ServiceError as error:
             return _json({"errors": [{"message": error.message, "code": error.code}]})

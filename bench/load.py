@@ -41,7 +41,7 @@ from bench.common import (
     write,
 )
 from prework.services import dynamo, users
-from prework.services.container import ServicesScope
+from prework.services.runtime import RuntimeScope
 from prework.services.settings import Settings
 
 COMMAND = ".venv/bin/python bench/load.py"
@@ -144,10 +144,10 @@ async def run_load(
 
 async def make_writers(settings: Settings) -> list[str]:
     emails = [f"load{i}@bench.test" for i in range(LOAD_USERS)]
-    async with ServicesScope(settings) as services:
+    async with RuntimeScope(settings) as runtime:
         for email in emails:
             await users.create_user(
-                services=services,
+                runtime=runtime,
                 actor=SEEDER,
                 email=email,
                 username=email.split("@")[0],
@@ -158,29 +158,29 @@ async def make_writers(settings: Settings) -> list[str]:
 
 async def stored(settings: Settings, emails: list[str]) -> list[dict[str, Any]]:
     """Every submission of the load users, read back from DynamoDB (index, then base items)."""
-    async with ServicesScope(settings) as services:
+    async with RuntimeScope(settings) as runtime:
         ids: list[str] = []
         for email in emails:
-            user = await users.find_by_email(services=services, email=email)
+            user = await users.find_by_email(runtime=runtime, email=email)
             assert user is not None
             start: dict[str, Any] | None = None
             while True:
                 request: dict[str, Any] = {
-                    "TableName": services.tables.submissions,
+                    "TableName": runtime.tables.submissions,
                     "IndexName": "UserIdIndex",
                     "KeyConditionExpression": "userId = :u",
                     "ExpressionAttributeValues": {":u": {"S": user.user_id}},
                 }
                 if start:
                     request["ExclusiveStartKey"] = start
-                page = await services.aws.dynamodb.query(**request)
+                page = await runtime.aws.dynamodb.query(**request)
                 ids += [item["submissionId"]["S"] for item in page.get("Items", [])]
                 start = page.get("LastEvaluatedKey")
                 if not start:
                     break
         items = await dynamo.batch_get(
-            aws=services.aws,
-            table=services.tables.submissions,
+            aws=runtime.aws,
+            table=runtime.tables.submissions,
             keys=[{"submissionId": i} for i in ids],
         )
         assert len(items) == len(set(ids))

@@ -25,7 +25,7 @@ sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import NESTED, Seeded, environment, has_media, moto_process, seed, write
 from prework.graph.app import create_app
-from prework.services.container import ServicesScope
+from prework.services.runtime import RuntimeScope
 from tests.support import Api, CallLog, ServerThread
 
 SIZES = (5, 20, 100)
@@ -74,10 +74,10 @@ async def seed_media(seeded: Seeded, per_submission: int = 3) -> int:
 
     settings = seeded.settings.model_copy(update={"cognito_user_pool_id": None})
     made = 0
-    async with ServicesScope(settings) as services:
+    async with RuntimeScope(settings) as runtime:
         subs = await dynamo.batch_get(
-            aws=services.aws,
-            table=services.tables.submissions,
+            aws=runtime.aws,
+            table=runtime.tables.submissions,
             keys=[{"submissionId": i} for i in seeded.submission_ids],
         )
         by_owner: dict[str, list[str]] = {}
@@ -105,15 +105,15 @@ async def seed_media(seeded: Seeded, per_submission: int = 3) -> int:
                     last_updated_by=sub["userId"],
                     version=1,
                 )
-                await services.aws.dynamodb.put_item(
-                    TableName=services.tables.media, Item=dynamo.to_item(media.to_item())
+                await runtime.aws.dynamodb.put_item(
+                    TableName=runtime.tables.media, Item=dynamo.to_item(media.to_item())
                 )
                 by_owner.setdefault(sub["userId"], []).append(media.media_id)
                 made += 1
         for owner, media_ids in by_owner.items():
             viewer = Viewer(identity=Identity(user_id=owner, username=owner), load_user=_none)
             await collections.create_collection(
-                services=services, viewer=viewer, name="favourites", media_ids=media_ids
+                runtime=runtime, viewer=viewer, name="favourites", media_ids=media_ids
             )
     return made
 
@@ -165,7 +165,7 @@ def main() -> None:
         server = ServerThread(create_app(seeded.settings)).start()
         try:
             log = CallLog()
-            server.app.state.services.aws.listeners.append(log)
+            server.app.state.runtime.aws.listeners.append(log)
             api = Api(server.url)
             nested, nested_agree = run_query(api, log, seeded.admin_token, NESTED)
             heavy = run_query(api, log, seeded.admin_token, MEDIA_QUERY) if media else None

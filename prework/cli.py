@@ -163,18 +163,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from prework.services.container import ServicesScope
     from prework.services.errors import ServiceError
     from prework.services.identity import Identity, Role
+    from prework.services.runtime import RuntimeScope
     from prework.services.users import create_user
 
     settings = _settings()
     operator = Identity(user_id="cli", username=args.operator, groups=frozenset({"admin"}))
 
     async def run() -> str:
-        async with ServicesScope(settings) as services:
+        async with RuntimeScope(settings) as runtime:
             user, _ = await create_user(
-                services=services,
+                runtime=runtime,
                 actor=operator,
                 email=args.email,
                 username=args.username or args.email.split("@", maxsplit=1)[0],

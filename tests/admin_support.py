@@ -14,7 +14,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from prework.graph.app import create_app
 from prework.services import jsonvalues
-from prework.services.container import Services
+from prework.services.runtime import Runtime
 from prework.services.settings import Settings, TableAlias
 from tests.support import Api, ServerThread, boto, login
 
@@ -101,7 +101,7 @@ class AdminRig:
 
 @contextmanager
 def admin_rig(
-    settings: Settings, *, on_startup: list[Callable[[Services], Any]] | None = None
+    settings: Settings, *, on_startup: list[Callable[[Runtime], Any]] | None = None
 ) -> Iterator[AdminRig]:
     """A fresh `Workers` table (key `empId`) and an app that knows it, for one test module."""
     dynamodb = boto(settings, "dynamodb")

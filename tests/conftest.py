@@ -11,8 +11,8 @@ import pytest
 
 from prework.graph.app import create_app
 from prework.services.bootstrap import bootstrap_local
-from prework.services.container import Services
 from prework.services.local_stack import LocalStack
+from prework.services.runtime import Runtime
 from prework.services.settings import Settings
 from tests.support import Api, ServerThread, login, run_async
 
@@ -25,9 +25,9 @@ class Stack:
     server: ServerThread
 
     @property
-    def services(self) -> Services:
-        services: Services = self.server.app.state.services
-        return services
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.server.app.state.runtime
+        return runtime
 
 
 @pytest.fixture(scope="session")

@@ -37,10 +37,10 @@ from prework.graph.transport import (
     http_error,
 )
 from prework.services import jsonvalues
-from prework.services.container import Services, ServicesScope
 from prework.services.errors import ServiceError
 from prework.services.health import readiness
 from prework.services.logs import configure_logging
+from prework.services.runtime import Runtime, RuntimeScope
 from prework.services.settings import Settings
 from prework.services.tracing import configure_tracing, shutdown_tracing
 from prework.services.worker import Worker
@@ -60,13 +60,13 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(
         self,
         *,
-        services_ref: Callable[[], Services],
+        runtime_ref: Callable[[], Runtime],
         subscription_backlog: int,
         max_query_tokens: int,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self._services = services_ref
+        self._runtime = runtime_ref
         # equal subscriptions on this process follow one stream
         self.fanout = FanOut(backlog=subscription_backlog, max_tokens=max_query_tokens)
         self._ide_page, self.ide_offline = graphiql_page()
@@ -95,12 +95,12 @@ class GraphQLView(GraphQL[Context, None]):
             return http_error(error.status_code, error.reason)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        services = self._services()
+        runtime = self._runtime()
         # RequestLog (outermost middleware) chose it; the fallback serves apps built without it.
         request_id = getattr(request.state, "request_id", None) or request_id_of(request.headers)
         request.state.request_id = request_id
         context = Context(
-            services=services, request_id=request_id, request=request, response=response
+            runtime=runtime, request_id=request_id, request=request, response=response
         )
         token = bearer(request.headers.get("authorization"))
         if token is not None:
@@ -111,7 +111,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _authenticate(self, context: Context, token: str) -> None:
         try:
-            context.identity = await context.services.verifier.verify(token)
+            context.identity = await context.runtime.verifier.verify(token)
         except ServiceError as error:
             context.identity, context.auth_error = None, error
         context.refresh()
@@ -146,29 +146,29 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 def create_app(
-    settings: Settings, *, on_startup: list[Callable[[Services], Any]] | None = None
+    settings: Settings, *, on_startup: list[Callable[[Runtime], Any]] | None = None
 ) -> Starlette:
     """The ASGI app. Clients open at start-up and close at shutdown (the lifespan)."""
-    holder: dict[str, Services] = {}
+    holder: dict[str, Runtime] = {}
     tracer_provider = configure_tracing(settings)
 
-    def services() -> Services:
-        return holder["services"]
+    def runtime() -> Runtime:
+        return holder["runtime"]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             async with _running(app) as opened:
-                holder["services"] = opened
+                holder["runtime"] = opened
                 yield
         finally:
             shutdown_tracing()  # exports buffered spans
 
     @asynccontextmanager
-    async def _running(app: Starlette) -> AsyncIterator[Services]:
-        async with ServicesScope(settings) as opened:
-            holder["services"] = opened
-            app.state.services = opened
+    async def _running(app: Starlette) -> AsyncIterator[Runtime]:
+        async with RuntimeScope(settings) as opened:
+            holder["runtime"] = opened
+            app.state.runtime = opened
             for hook in on_startup or []:
                 result = hook(opened)
                 if hasattr(result, "__await__"):
@@ -177,7 +177,7 @@ def create_app(
                 yield opened
                 return
             # `make run`: the upload worker lives in this process, on this event loop.
-            worker = Worker(services=opened)
+            worker = Worker(runtime=opened)
             app.state.worker = worker
             task = asyncio.create_task(worker.run(), name="upload-worker")
             app.state.worker_task = task
@@ -194,7 +194,7 @@ def create_app(
                     log.exception("the upload worker failed")
 
     view = GraphQLView(
-        services_ref=services,
+        runtime_ref=runtime,
         schema=build_schema(settings, tracer_provider=tracer_provider),
         graphql_ide="graphiql" if settings.env != "production" else None,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
@@ -208,7 +208,7 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        state = await readiness(services())
+        state = await readiness(runtime())
         return JSONResponse(state.as_json(), status_code=200 if state.ready else 503)
 
     # Browsers on the configured origins (the web frontend) may call /graphql directly.

@@ -56,7 +56,7 @@ class MediaMutation:
     ) -> ImageCollection:
         ctx = info.context
         created = await collections.create_collection(
-            services=ctx.services,
+            runtime=ctx.runtime,
             viewer=ctx.viewer,
             name=input.name,
             media_ids=[str(i) for i in input.media_ids],
@@ -73,7 +73,7 @@ class MediaMutation:
     ) -> ImageCollection:
         ctx = info.context
         updated = await collections.add_images(
-            services=ctx.services,
+            runtime=ctx.runtime,
             viewer=ctx.viewer,
             collection_id=id,
             media_ids=[str(i) for i in media_ids],
@@ -91,7 +91,7 @@ class MediaMutation:
     ) -> ImageCollection:
         ctx = info.context
         updated = await collections.remove_images(
-            services=ctx.services,
+            runtime=ctx.runtime,
             viewer=ctx.viewer,
             collection_id=id,
             media_ids=[str(i) for i in media_ids],
@@ -105,7 +105,7 @@ class MediaMutation:
     ) -> ImageCollection:
         ctx = info.context
         updated = await collections.rename(
-            services=ctx.services,
+            runtime=ctx.runtime,
             viewer=ctx.viewer,
             collection_id=id,
             name=name,
@@ -117,5 +117,5 @@ class MediaMutation:
     async def delete_image_collection(self, info: Info, id: strawberry.ID) -> bool:
         ctx = info.context
         return await collections.delete_collection(
-            services=ctx.services, viewer=ctx.viewer, collection_id=id
+            runtime=ctx.runtime, viewer=ctx.viewer, collection_id=id
         )

@@ -117,7 +117,7 @@ class PeopleMutation:
     async def create_user(self, info: Info, input: CreateUserInput) -> User:
         ctx = info.context
         user, _ = await users.create_user(
-            services=ctx.services,
+            runtime=ctx.runtime,
             actor=ctx.viewer.require_admin(),
             email=input.email,
             username=input.username,
@@ -136,7 +136,7 @@ class PeopleMutation:
     ) -> User:
         ctx = info.context
         updated = await users.update_user(
-            services=ctx.services,
+            runtime=ctx.runtime,
             viewer=ctx.viewer,
             user_id=id,
             username=input.username,
@@ -149,7 +149,7 @@ class PeopleMutation:
     async def deactivate_user(self, info: Info, id: strawberry.ID) -> User:
         ctx = info.context
         return User.of(
-            await users.deactivate_user(services=ctx.services, viewer=ctx.viewer, user_id=id)
+            await users.deactivate_user(runtime=ctx.runtime, viewer=ctx.viewer, user_id=id)
         )
 
     @strawberry.mutation
@@ -163,7 +163,7 @@ class PeopleMutation:
         ctx = info.context
         extra = {} if input.manager_id is strawberry.UNSET else {"manager_id": input.manager_id}
         updated = await profiles.update_profile(
-            services=ctx.services,
+            runtime=ctx.runtime,
             viewer=ctx.viewer,
             profile_id=id,
             changes=_profile(input),
@@ -176,7 +176,7 @@ class PeopleMutation:
     async def create_submission(self, info: Info, input: CreateSubmissionInput) -> Submission:
         ctx = info.context
         created = await submissions.create_submission(
-            services=ctx.services,
+            runtime=ctx.runtime,
             viewer=ctx.viewer,
             title=input.title,
             description=input.description,
@@ -194,7 +194,7 @@ class PeopleMutation:
     ) -> Submission:
         ctx = info.context
         updated = await submissions.update_submission(
-            services=ctx.services,
+            runtime=ctx.runtime,
             viewer=ctx.viewer,
             submission_id=id,
             title=input.title,
@@ -209,7 +209,7 @@ class PeopleMutation:
         ctx = info.context
         return Submission.of(
             await submissions.submit_submission(
-                services=ctx.services, viewer=ctx.viewer, submission_id=id
+                runtime=ctx.runtime, viewer=ctx.viewer, submission_id=id
             )
         )
 
@@ -220,7 +220,7 @@ class PeopleMutation:
         ctx = info.context
         return Submission.of(
             await submissions.review_submission(
-                services=ctx.services,
+                runtime=ctx.runtime,
                 viewer=ctx.viewer,
                 submission_id=id,
                 decision=decision,

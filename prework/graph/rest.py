@@ -18,7 +18,6 @@ from starlette.responses import Response
 
 from prework.graph.http import bearer, request_id_of
 from prework.services import admin_tables, jsonvalues
-from prework.services.container import Services
 from prework.services.errors import (
     BadInput,
     Conflict,
@@ -29,6 +28,7 @@ from prework.services.errors import (
     Unavailable,
 )
 from prework.services.identity import Identity
+from prework.services.runtime import Runtime
 
 log = logging.getLogger("prework.admin")
 
@@ -93,15 +93,15 @@ async def _dispatch(request: Request) -> Response:
         response = _failure(405, f"Method {request.method} is not allowed; use {_ALLOWED}.")
         response.headers["Allow"] = _ALLOWED
         return response
-    services: Services = request.app.state.services
-    actor = await _admin(request, services)
+    runtime: Runtime = request.app.state.runtime
+    actor = await _admin(request, runtime)
     params = request.query_params
     alias = params.get("table")
     if not alias:
         raise BadInput("The table querystring parameter is required.")
-    table = admin_tables.resolve(settings=services.settings, alias=alias).alias
+    table = admin_tables.resolve(settings=runtime.settings, alias=alias).alias
     item_id, sort_id = params.get("id"), params.get("sortId")
-    common: dict[str, Any] = {"services": services, "actor": actor, "table": table}
+    common: dict[str, Any] = {"runtime": runtime, "actor": actor, "table": table}
     reading = request.method in ("GET", "HEAD")  # HEAD reads like GET, never anything else
     if reading and "id" in params:
         item = await admin_tables.get_item(**common, item_id=_id(item_id), sort_id=sort_id)
@@ -119,13 +119,13 @@ async def _dispatch(request: Request) -> Response:
         action = params.get("action")
         if action is not None and action != "scan":
             raise BadInput(f"Unknown action '{action}'; the only action is 'scan'.")
-        payload = await _body(request, services)
+        payload = await _body(request, runtime)
         if action == "scan":
             return await _scan(payload, common)
         item = await admin_tables.create_item(**common, item=payload)
         return _json(200, {"success": True, "item": item})
     if request.method == "PUT":
-        payload = await _body(request, services)
+        payload = await _body(request, runtime)
         outcome = await admin_tables.update_item(
             **common, item_id=_id(item_id), sort_id=sort_id, update=payload
         )
@@ -139,7 +139,7 @@ async def _dispatch(request: Request) -> Response:
     return _json(200, {"success": True})
 
 
-async def _admin(request: Request, services: Services) -> Identity:
+async def _admin(request: Request, runtime: Runtime) -> Identity:
     header = request.headers.get("authorization")
     token = bearer(header)
     if token is None and header and header.count(".") == 2 and " " not in header.strip():
@@ -147,7 +147,7 @@ async def _admin(request: Request, services: Services) -> Identity:
         token = header.strip()
     if token is None:
         raise Unauthenticated("Unauthorized: send 'Authorization: Bearer <Cognito ID token>'.")
-    identity = await services.verifier.verify(token)
+    identity = await runtime.verifier.verify(token)
     if not identity.is_admin:
         raise Forbidden("Forbidden: only an admin may use the admin table API.")
     return identity
@@ -189,8 +189,8 @@ def _query_json(value: str | None) -> Any:
         raise BadInput("LastEvaluatedKey is not valid JSON.") from None
 
 
-async def _body(request: Request, services: Services) -> Any:
-    limit = services.settings.max_body_bytes
+async def _body(request: Request, runtime: Runtime) -> Any:
+    limit = runtime.settings.max_body_bytes
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

@@ -60,8 +60,8 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         """The subscriber's own copy, errors coded with its request id: field errors of an
         event do not pass through the operation extensions (ErrorCodes)."""
         context = self.context_value
-        services = getattr(context, "services", None)
-        mask = services is None or services.settings.env == "production"
+        runtime = getattr(context, "runtime", None)
+        mask = runtime is None or runtime.settings.env == "production"
         request_id = getattr(context, "request_id", None)
         errors = (
             [with_code(e, request_id=request_id, mask_internal=mask) for e in result.errors]

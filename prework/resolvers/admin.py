@@ -11,7 +11,7 @@ from prework.services.errors import NotFound
 
 def tables(ctx: RequestContext) -> list[admin_tables.AdminTable]:
     ctx.viewer.require_admin()
-    return admin_tables.tables(settings=ctx.services.settings)
+    return admin_tables.tables(settings=ctx.runtime.settings)
 
 
 async def item(
@@ -20,7 +20,7 @@ async def item(
     actor = ctx.viewer.require_admin()
     try:
         return await admin_tables.get_item(
-            services=ctx.services, actor=actor, table=table, item_id=item_id, sort_id=sort_id
+            runtime=ctx.runtime, actor=actor, table=table, item_id=item_id, sort_id=sort_id
         )
     except NotFound:
         return None
@@ -37,7 +37,7 @@ async def page(
 ) -> admin_tables.ItemPage:
     actor = ctx.viewer.require_admin()
     return await admin_tables.page(
-        services=ctx.services,
+        runtime=ctx.runtime,
         actor=actor,
         table=table,
         scan=scan,
@@ -49,9 +49,7 @@ async def page(
 
 async def create(ctx: RequestContext, table: str, data: Any) -> dict[str, Any]:
     actor = ctx.viewer.require_admin()
-    return await admin_tables.create_item(
-        services=ctx.services, actor=actor, table=table, item=data
-    )
+    return await admin_tables.create_item(runtime=ctx.runtime, actor=actor, table=table, item=data)
 
 
 async def update(
@@ -59,7 +57,7 @@ async def update(
 ) -> admin_tables.UpdateOutcome:
     actor = ctx.viewer.require_admin()
     return await admin_tables.update_item(
-        services=ctx.services,
+        runtime=ctx.runtime,
         actor=actor,
         table=table,
         item_id=item_id,
@@ -71,5 +69,5 @@ async def update(
 async def delete(ctx: RequestContext, table: str, item_id: str, sort_id: str | None) -> bool:
     actor = ctx.viewer.require_admin()
     return await admin_tables.delete_item(
-        services=ctx.services, actor=actor, table=table, item_id=item_id, sort_id=sort_id
+        runtime=ctx.runtime, actor=actor, table=table, item_id=item_id, sort_id=sort_id
     )

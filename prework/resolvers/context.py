@@ -7,14 +7,14 @@ from typing import Any
 
 from prework.resolvers.loaders import Loaders, make_loaders
 from prework.services.access import Viewer
-from prework.services.container import Services
 from prework.services.errors import ServiceError
 from prework.services.identity import Identity
+from prework.services.runtime import Runtime
 
 
 @dataclass
 class RequestContext:
-    services: Services
+    runtime: Runtime
     request_id: str
     identity: Identity | None = None
     auth_error: ServiceError | None = None
@@ -27,7 +27,7 @@ class RequestContext:
 
     def refresh(self) -> None:
         """New loaders and viewer: per request, and per event on a long-lived subscription."""
-        self.loaders = make_loaders(self.services)
+        self.loaders = make_loaders(self.runtime)
         self.viewer = Viewer(
             identity=self.identity, load_user=self.loaders.user.load, rejection=self.auth_error
         )

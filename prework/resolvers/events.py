@@ -18,7 +18,7 @@ _media: IdentityMemo[dict[str, object], Media] = IdentityMemo()
 
 def event_viewer(ctx: RequestContext) -> Viewer:
     """A viewer with fresh loaders: team membership may change while a subscription lives."""
-    loaders = make_loaders(ctx.services)
+    loaders = make_loaders(ctx.runtime)
     return Viewer(identity=ctx.viewer.require(), load_user=loaders.user.load)
 
 
@@ -42,7 +42,7 @@ async def submission_changes(
         if found is None:
             raise NotFound("no submission with this id")
         await ctx.viewer.check_owned(found.user_id, what="this submission")
-    async for event in ctx.services.events.subscribe(submissions.CHANNEL):
+    async for event in ctx.runtime.events.subscribe(submissions.CHANNEL):
         if submission_id is not None and event.get("submissionId") != submission_id:
             continue
         if await may_see(ctx, str(event.get("userId"))):
@@ -57,7 +57,7 @@ async def media_changes(ctx: RequestContext, media_id: str | None) -> AsyncItera
         if found is None:
             raise NotFound("no media with this id")
         await ctx.viewer.check_owned(found.user_id, what="this media")
-    async for event in ctx.services.events.subscribe(media.CHANNEL):
+    async for event in ctx.runtime.events.subscribe(media.CHANNEL):
         if media_id is not None and event.get("mediaId") != media_id:
             continue
         if await may_see(ctx, str(event.get("userId"))):

@@ -16,7 +16,6 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from prework.services import collections, media, profiles, submissions, users
-from prework.services.container import Services
 from prework.services.pagination import Slice
 from prework.services.records import (
     ImageCollection,
@@ -26,6 +25,7 @@ from prework.services.records import (
     SubmissionStatus,
     User,
 )
+from prework.services.runtime import Runtime
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -76,35 +76,35 @@ class Loaders:
     collections_by_user: DataLoader[PageKey, Slice[ImageCollection]]
 
 
-def make_loaders(services: Services) -> Loaders:
+def make_loaders(runtime: Runtime) -> Loaders:
     """Fresh loaders for one request (caches must not outlive it)."""
-    concurrency = services.settings.fanout_concurrency
+    concurrency = runtime.settings.fanout_concurrency
     return Loaders(
-        user=by_key(lambda ids: users.get_users(services=services, ids=ids)),
-        profile=by_key(lambda ids: profiles.get_profiles(services=services, ids=ids)),
-        submission=by_key(lambda ids: submissions.get_submissions(services=services, ids=ids)),
+        user=by_key(lambda ids: users.get_users(runtime=runtime, ids=ids)),
+        profile=by_key(lambda ids: profiles.get_profiles(runtime=runtime, ids=ids)),
+        submission=by_key(lambda ids: submissions.get_submissions(runtime=runtime, ids=ids)),
         submissions_by_user=fan_out(
             lambda k: submissions.by_user_page(
-                services=services, user_id=k.parent, status=k.status, first=k.first, after=k.after
+                runtime=runtime, user_id=k.parent, status=k.status, first=k.first, after=k.after
             ),
             concurrency=concurrency,
         ),
         team=fan_out(
             lambda k: profiles.team_page(
-                services=services, manager_id=k.parent, first=k.first, after=k.after
+                runtime=runtime, manager_id=k.parent, first=k.first, after=k.after
             ),
             concurrency=concurrency,
         ),
-        media=by_key(lambda ids: media.get_media(services=services, ids=ids)),
+        media=by_key(lambda ids: media.get_media(runtime=runtime, ids=ids)),
         media_by_submission=fan_out(
             lambda k: media.by_submission_page(
-                services=services, submission_id=k.parent, first=k.first, after=k.after
+                runtime=runtime, submission_id=k.parent, first=k.first, after=k.after
             ),
             concurrency=concurrency,
         ),
         collections_by_user=fan_out(
             lambda k: collections.by_user_page(
-                services=services, user_id=k.parent, first=k.first, after=k.after
+                runtime=runtime, user_id=k.parent, first=k.first, after=k.after
             ),
             concurrency=concurrency,
         ),

@@ -34,7 +34,7 @@ async def request_upload(
     submission_id: str | None,
 ) -> media.UploadTicket:
     return await media.request_upload(
-        services=ctx.services,
+        runtime=ctx.runtime,
         viewer=ctx.viewer,
         filename=filename,
         content_type=content_type,
@@ -46,20 +46,20 @@ async def request_upload(
 
 async def complete_upload(ctx: RequestContext, media_id: str) -> Media:
     return await processing.complete_upload(
-        services=ctx.services, viewer=ctx.viewer, media_id=media_id
+        runtime=ctx.runtime, viewer=ctx.viewer, media_id=media_id
     )
 
 
 async def delete_media(ctx: RequestContext, media_id: str) -> bool:
-    return await media.delete_media(services=ctx.services, viewer=ctx.viewer, media_id=media_id)
+    return await media.delete_media(runtime=ctx.runtime, viewer=ctx.viewer, media_id=media_id)
 
 
 async def url_of(ctx: RequestContext, item: Media) -> str | None:
-    return await media.download_url(services=ctx.services, media=item)
+    return await media.download_url(runtime=ctx.runtime, media=item)
 
 
 async def thumbnail_url_of(ctx: RequestContext, item: Media, width: int) -> str | None:
-    return await media.thumbnail_url(services=ctx.services, media=item, width=width)
+    return await media.thumbnail_url(runtime=ctx.runtime, media=item, width=width)
 
 
 async def submission_of(ctx: RequestContext, item: Media) -> Submission | None:
@@ -72,14 +72,14 @@ async def media_of_submission(
     ctx: RequestContext, submission: Submission, first: int, after: str | None
 ) -> Slice[Media]:
     await ctx.viewer.check_owned(submission.user_id, what="this submission's media")
-    check_first(first, maximum=ctx.services.settings.page_size_max)
+    check_first(first, maximum=ctx.runtime.settings.page_size_max)
     key = PageKey(parent=submission.submission_id, first=first, after=after)
     return await ctx.loaders.media_by_submission.load(key)
 
 
 async def collection(ctx: RequestContext, collection_id: str) -> ImageCollection | None:
     return await collections.get_readable(
-        services=ctx.services, viewer=ctx.viewer, collection_id=collection_id
+        runtime=ctx.runtime, viewer=ctx.viewer, collection_id=collection_id
     )
 
 
@@ -88,7 +88,7 @@ async def collections_of(
 ) -> Slice[ImageCollection]:
     if not await ctx.viewer.can_read_owned(person.user_id):
         raise Forbidden("you may not access these image collections")
-    check_first(first, maximum=ctx.services.settings.page_size_max)
+    check_first(first, maximum=ctx.runtime.settings.page_size_max)
     key = PageKey(parent=person.user_id, first=first, after=after)
     return await ctx.loaders.collections_by_user.load(key)
 

@@ -26,7 +26,7 @@ async def user(ctx: RequestContext, user_id: str) -> User | None:
 
 async def user_by_email(ctx: RequestContext, email: str) -> User | None:
     ctx.viewer.require()
-    found = await users.find_by_email(services=ctx.services, email=email)
+    found = await users.find_by_email(runtime=ctx.runtime, email=email)
     if found is not None and not await ctx.viewer.can_read_person(found):
         raise Forbidden("you may not access this user")
     return found
@@ -36,7 +36,7 @@ async def user_list(
     ctx: RequestContext, role: Role | None, include_inactive: bool, first: int, after: str | None
 ) -> Slice[User]:
     return await users.list_users(
-        services=ctx.services,
+        runtime=ctx.runtime,
         viewer=ctx.viewer,
         role=role,
         include_inactive=include_inactive,
@@ -60,7 +60,7 @@ async def team_members(
     ctx: RequestContext, manager_id: str, first: int, after: str | None
 ) -> Slice[Profile]:
     return await profiles.team_members(
-        services=ctx.services, viewer=ctx.viewer, manager_id=manager_id, first=first, after=after
+        runtime=ctx.runtime, viewer=ctx.viewer, manager_id=manager_id, first=first, after=after
     )
 
 
@@ -80,7 +80,7 @@ async def submissions_of(
     after: str | None,
 ) -> Slice[Submission]:
     await ctx.viewer.check_owned(person.user_id, what="these submissions")
-    check_first(first, maximum=ctx.services.settings.page_size_max)
+    check_first(first, maximum=ctx.runtime.settings.page_size_max)
     key = PageKey(parent=person.user_id, first=first, after=after, status=status)
     return await ctx.loaders.submissions_by_user.load(key)
 
@@ -91,7 +91,7 @@ async def team_of(
     identity = ctx.viewer.require()
     if not (identity.is_admin or identity.user_id == person.user_id):
         raise Forbidden("only the manager or an admin may list this team")
-    check_first(first, maximum=ctx.services.settings.page_size_max)
+    check_first(first, maximum=ctx.runtime.settings.page_size_max)
     return await ctx.loaders.team.load(PageKey(parent=person.user_id, first=first, after=after))
 
 
@@ -99,7 +99,7 @@ async def audit_log(
     ctx: RequestContext, entity_id: str | None, user_id: str | None, first: int, after: str | None
 ) -> Slice[AuditEntry]:
     return await auditlog.list_entries(
-        services=ctx.services,
+        runtime=ctx.runtime,
         viewer=ctx.viewer,
         entity_id=entity_id,
         user_id=user_id,

@@ -24,7 +24,7 @@ async def submission_list(
     after: str | None,
 ) -> Slice[Submission]:
     return await submissions.list_submissions(
-        services=ctx.services,
+        runtime=ctx.runtime,
         viewer=ctx.viewer,
         user_id=user_id,
         status=status,

@@ -32,12 +32,12 @@ from prework.services.admin_expressions import (
     to_wire,
     update_expression,
 )
-from prework.services.container import Services
 from prework.services.dynamo import client_error_code, collect_page
 from prework.services.errors import BadInput, Forbidden, NotFound, Unavailable
 from prework.services.identity import Identity
 from prework.services.jsonvalues import exact
 from prework.services.pagination import check_first
+from prework.services.runtime import Runtime
 from prework.services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -223,14 +223,14 @@ def _message(error: ClientError) -> str:
 
 
 async def get_item(
-    *, services: Services, actor: Identity, table: str, item_id: str, sort_id: str | None = None
+    *, runtime: Runtime, actor: Identity, table: str, item_id: str, sort_id: str | None = None
 ) -> Item:
     """The item with this key (a consistent read), or NotFound("Item not found.")."""
     _require_admin(actor)
-    target = resolve(settings=services.settings, alias=table)
+    target = resolve(settings=runtime.settings, alias=table)
     key = item_key(target, item_id, sort_id)
     with _dynamo_errors(target):
-        response = await services.aws.dynamodb.get_item(
+        response = await runtime.aws.dynamodb.get_item(
             TableName=target.table, Key=_wire_item(key), ConsistentRead=True
         )
     found = response.get("Item")
@@ -276,7 +276,7 @@ def _scan_request(
 
 async def scan_items(
     *,
-    services: Services,
+    runtime: Runtime,
     actor: Identity,
     table: str,
     scan: Mapping[str, Any] | None = None,
@@ -292,7 +292,7 @@ async def scan_items(
     An empty or missing filter lists the whole table.
     """
     _require_admin(actor)
-    target = resolve(settings=services.settings, alias=table)
+    target = resolve(settings=runtime.settings, alias=table)
     request = _scan_request(target, scan, attributes)
     if limit is not None:
         if isinstance(limit, bool) or not 1 <= limit <= MAX_SCAN_LIMIT:
@@ -304,7 +304,7 @@ async def scan_items(
     while True:
         call = dict(request, ExclusiveStartKey=start) if start else request
         with _dynamo_errors(target):
-            response = await services.aws.dynamodb.scan(**call)
+            response = await runtime.aws.dynamodb.scan(**call)
         items.extend(from_wire(i) for i in response.get("Items", []))
         count += int(response.get("Count", 0))
         scanned += int(response.get("ScannedCount", 0))
@@ -333,7 +333,7 @@ def _cursor_start(target: AdminTable, key: Mapping[str, Any] | None) -> Wire | N
 
 async def page(
     *,
-    services: Services,
+    runtime: Runtime,
     actor: Identity,
     table: str,
     scan: Mapping[str, Any] | None = None,
@@ -346,10 +346,10 @@ async def page(
     Reads on until the page is full, so a selective filter still yields full pages.
     """
     _require_admin(actor)
-    check_first(first, maximum=services.settings.page_size_max)
-    target = resolve(settings=services.settings, alias=table)
+    check_first(first, maximum=runtime.settings.page_size_max)
+    target = resolve(settings=runtime.settings, alias=table)
     scope = f"admin:{target.alias}"
-    start = _cursor_start(target, services.cursors.decode(after, scope=scope))
+    start = _cursor_start(target, runtime.cursors.decode(after, scope=scope))
     # The key is read even when not asked for: the cursor is made from it.
     request = _scan_request(target, scan, attributes, extra=target.key_names)
 
@@ -358,7 +358,7 @@ async def page(
         if key is not None:
             call["ExclusiveStartKey"] = key
         with _dynamo_errors(target):
-            response = await services.aws.dynamodb.scan(**call)
+            response = await runtime.aws.dynamodb.scan(**call)
         return list(response.get("Items", [])), response.get("LastEvaluatedKey")
 
     found = await collect_page(fetch=fetch, limit=first, start_key=start)
@@ -368,7 +368,7 @@ async def page(
     cursor = None
     if found.items:
         last = found.items[-1]
-        cursor = services.cursors.encode(scope=scope, key={k: last[k] for k in target.key_names})
+        cursor = runtime.cursors.encode(scope=scope, key={k: last[k] for k in target.key_names})
     return ItemPage(items=items, has_next=found.has_next, end_cursor=cursor)
 
 
@@ -376,7 +376,7 @@ async def page(
 
 
 async def create_item(
-    *, services: Services, actor: Identity, table: str, item: Mapping[str, Any]
+    *, runtime: Runtime, actor: Identity, table: str, item: Mapping[str, Any]
 ) -> Item:
     """Put `item` (replacing any item with the same key) and return what was stored.
 
@@ -384,7 +384,7 @@ async def create_item(
     `lastUpdatedDateTime` are set from the caller (`Identity.audit_name`) and the clock.
     """
     _require_admin(actor)
-    target = resolve(settings=services.settings, alias=table)
+    target = resolve(settings=runtime.settings, alias=table)
     if not isinstance(item, Mapping):
         raise BadInput("the item must be a JSON object")
     data: Item = dict(exact(item))
@@ -398,7 +398,7 @@ async def create_item(
     data.update(created=now, createdBy=who, lastUpdatedBy=who, lastUpdatedDateTime=now)
     wire = _wire_item(data)
     with _dynamo_errors(target):
-        await services.aws.dynamodb.put_item(TableName=target.table, Item=wire)
+        await runtime.aws.dynamodb.put_item(TableName=target.table, Item=wire)
     return from_wire(wire)
 
 
@@ -414,7 +414,7 @@ class _ActionFailed(Exception):
 
 async def update_item(
     *,
-    services: Services,
+    runtime: Runtime,
     actor: Identity,
     table: str,
     item_id: str,
@@ -429,14 +429,14 @@ async def update_item(
     Every successful action also sets `lastUpdatedBy` and `lastUpdatedDateTime`.
     """
     _require_admin(actor)
-    target = resolve(settings=services.settings, alias=table)
+    target = resolve(settings=runtime.settings, alias=table)
     key = _wire_item(item_key(target, item_id, sort_id))
     actions = parse_update(update, key_names=target.key_names)
     stamp = {"lastUpdatedBy": actor.audit_name, "lastUpdatedDateTime": clock.now_iso()}
     results: list[ActionResult] = []
     for action in actions:
         try:
-            written = await _apply(services, target, key, action, stamp)
+            written = await _apply(runtime, target, key, action, stamp)
         except _ItemMissing:
             if not results:
                 raise NotFound(NOT_FOUND) from None
@@ -453,7 +453,7 @@ async def update_item(
 
 
 async def _apply(
-    services: Services,
+    runtime: Runtime,
     target: AdminTable,
     key: Wire,
     action: UpdateAction,
@@ -462,7 +462,7 @@ async def _apply(
     placeholders = Placeholders()
     expression = update_expression(action, placeholders, stamp=stamp)
     try:
-        return await _update(services, target, key, expression, placeholders)
+        return await _update(runtime, target, key, expression, placeholders)
     except _ActionFailed as failure:
         levels = parent_levels(action)
         if not levels or "document path" not in failure.message.lower():
@@ -471,16 +471,16 @@ async def _apply(
     for level in levels:
         parents = Placeholders()
         try:
-            await _update(services, target, key, parents_expression(level, parents), parents)
+            await _update(runtime, target, key, parents_expression(level, parents), parents)
         except _ActionFailed:
             break  # a parent is not a map: the retry reports DynamoDB's refusal
     placeholders = Placeholders()
     expression = update_expression(action, placeholders, stamp=stamp)
-    return await _update(services, target, key, expression, placeholders)
+    return await _update(runtime, target, key, expression, placeholders)
 
 
 async def _update(
-    services: Services,
+    runtime: Runtime,
     target: AdminTable,
     key: Wire,
     expression: str,
@@ -491,7 +491,7 @@ async def _update(
     request = placeholders.request()
     try:
         with _dynamo_errors(target):
-            response = await services.aws.dynamodb.update_item(
+            response = await runtime.aws.dynamodb.update_item(
                 TableName=target.table,
                 Key=key,
                 UpdateExpression=expression,
@@ -509,14 +509,14 @@ async def _update(
 
 
 async def delete_item(
-    *, services: Services, actor: Identity, table: str, item_id: str, sort_id: str | None = None
+    *, runtime: Runtime, actor: Identity, table: str, item_id: str, sort_id: str | None = None
 ) -> bool:
     """Delete the item with this key; True when there was one (deleting nothing is fine)."""
     _require_admin(actor)
-    target = resolve(settings=services.settings, alias=table)
+    target = resolve(settings=runtime.settings, alias=table)
     key = item_key(target, item_id, sort_id)
     with _dynamo_errors(target):
-        response = await services.aws.dynamodb.delete_item(
+        response = await runtime.aws.dynamodb.delete_item(
             TableName=target.table, Key=_wire_item(key), ReturnValues="ALL_OLD"
         )
     return bool(response.get("Attributes"))

@@ -6,15 +6,15 @@ from typing import Any
 
 from prework.services import validation
 from prework.services.access import Viewer
-from prework.services.container import Services
 from prework.services.pagination import Slice, check_first, read_slice
 from prework.services.profiles import team_ids
 from prework.services.records import AuditEntry
+from prework.services.runtime import Runtime
 
 
 async def list_entries(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     entity_id: str | None,
     user_id: str | None,
@@ -28,8 +28,8 @@ async def list_entries(
     everything, anyone else their own actions.
     """
     identity = viewer.require()
-    check_first(first, maximum=services.settings.page_size_max)
-    request: dict[str, Any] = {"TableName": services.tables.audit_log}
+    check_first(first, maximum=runtime.settings.page_size_max)
+    request: dict[str, Any] = {"TableName": runtime.tables.audit_log}
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     key_names = ["logId"]
@@ -44,7 +44,7 @@ async def list_entries(
         if not identity.is_admin:
             owners = [identity.user_id]
             if identity.is_manager:
-                owners += await team_ids(services=services, manager_id=identity.user_id)
+                owners += await team_ids(runtime=runtime, manager_id=identity.user_id)
             names["#o"] = "ownerId"
             for i, owner in enumerate(owners):
                 values[f":o{i}"] = {"S": owner}
@@ -78,8 +78,8 @@ async def list_entries(
         request["ExpressionAttributeNames"] = names
         request["ExpressionAttributeValues"] = values
     return await read_slice(
-        aws=services.aws,
-        cursors=services.cursors,
+        aws=runtime.aws,
+        cursors=runtime.cursors,
         scope=scope,
         request=request,
         key_names=key_names,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prework.services import demo, provisioning
 from prework.services.aws import Aws
-from prework.services.container import ServicesScope
+from prework.services.runtime import RuntimeScope
 from prework.services.settings import Settings
 
 STATE_FILE = Path(".prework-local.json")
@@ -24,8 +24,8 @@ async def bootstrap_local(settings: Settings) -> Settings:
     ready = settings.model_copy(
         update={"cognito_user_pool_id": pool.pool_id, "cognito_client_id": pool.client_id}
     )
-    async with ServicesScope(ready) as services:
-        await demo.seed(services=services, password=settings.demo_password)
+    async with RuntimeScope(ready) as runtime:
+        await demo.seed(runtime=runtime, password=settings.demo_password)
     return ready
 
 

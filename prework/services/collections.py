@@ -13,13 +13,13 @@ from typing import Any
 
 from prework.services import clock, validation
 from prework.services.access import Viewer
-from prework.services.container import Services
 from prework.services.dynamo import get_item
 from prework.services.errors import BadInput, NotFound
 from prework.services.identity import Identity
 from prework.services.media import get_media
 from prework.services.pagination import Slice, partition_page
 from prework.services.records import ImageCollection, MediaKind, MediaStatus
+from prework.services.runtime import Runtime
 from prework.services.writes import check_version, create, delete, save_changes, stamp_new
 
 MAX_IMAGES = 500  # keeps an item far below DynamoDB's 400 KB
@@ -41,41 +41,41 @@ def _name(value: str) -> str:
     return validation.required_text(value, field="name", max_length=100)
 
 
-async def _get(*, services: Services, collection_id: str) -> ImageCollection | None:
+async def _get(*, runtime: Runtime, collection_id: str) -> ImageCollection | None:
     user_id, own_id = _split(collection_id)
     item = await get_item(
-        aws=services.aws,
-        table=services.tables.image_collections,
+        aws=runtime.aws,
+        table=runtime.tables.image_collections,
         key={"userId": user_id, "collectionId": own_id},
     )
     return ImageCollection.from_item(item) if item else None
 
 
 async def get_readable(
-    *, services: Services, viewer: Viewer, collection_id: str
+    *, runtime: Runtime, viewer: Viewer, collection_id: str
 ) -> ImageCollection | None:
     """One collection the caller may read (owner, their manager, admin), or None."""
     viewer.require()
-    found = await _get(services=services, collection_id=collection_id)
+    found = await _get(runtime=runtime, collection_id=collection_id)
     if found is not None:
         await viewer.check_owned(found.user_id, what="this image collection")
     return found
 
 
 async def _changeable(
-    *, services: Services, viewer: Viewer, collection_id: str
+    *, runtime: Runtime, viewer: Viewer, collection_id: str
 ) -> tuple[ImageCollection, Identity]:
-    found = await get_readable(services=services, viewer=viewer, collection_id=collection_id)
+    found = await get_readable(runtime=runtime, viewer=viewer, collection_id=collection_id)
     if found is None:
         raise NotFound("no image collection with this id")
     actor = viewer.check_self_or_admin(found.user_id, what="this image collection")
     return found, actor
 
 
-async def _usable_images(*, services: Services, viewer: Viewer, media_ids: list[str]) -> list[str]:
+async def _usable_images(*, runtime: Runtime, viewer: Viewer, media_ids: list[str]) -> list[str]:
     """`media_ids` without duplicates, each a READY image the caller may see."""
     wanted = list(dict.fromkeys(validation.identifier(i, field="mediaIds") for i in media_ids))
-    found = await get_media(services=services, ids=wanted)
+    found = await get_media(runtime=runtime, ids=wanted)
     bad = []
     for media_id in wanted:
         media = found.get(media_id)
@@ -99,12 +99,12 @@ def _check_size(media_ids: list[str]) -> None:
 
 
 async def create_collection(
-    *, services: Services, viewer: Viewer, name: str, media_ids: list[str]
+    *, runtime: Runtime, viewer: Viewer, name: str, media_ids: list[str]
 ) -> ImageCollection:
     """A new collection owned by the caller, images in the given order."""
     actor = viewer.require()
     clean_name = _name(name)
-    images = await _usable_images(services=services, viewer=viewer, media_ids=media_ids)
+    images = await _usable_images(runtime=runtime, viewer=viewer, media_ids=media_ids)
     _check_size(images)
     collection = ImageCollection(
         user_id=actor.user_id,
@@ -114,8 +114,8 @@ async def create_collection(
         **stamp_new(actor, clock.now_iso()),
     )
     await create(
-        services=services,
-        puts=[(services.tables.image_collections, collection, "collectionId")],
+        runtime=runtime,
+        puts=[(runtime.tables.image_collections, collection, "collectionId")],
         actor=actor,
         entity_type="ImageCollection",
         entity_id=public_id(collection),
@@ -126,15 +126,15 @@ async def create_collection(
 
 async def _save(
     *,
-    services: Services,
+    runtime: Runtime,
     actor: Identity,
     collection: ImageCollection,
     changes: dict[str, Any],
     action: str,
 ) -> ImageCollection:
     return await save_changes(
-        services=services,
-        table=services.tables.image_collections,
+        runtime=runtime,
+        table=runtime.tables.image_collections,
         key={"userId": collection.user_id, "collectionId": collection.collection_id},
         record=collection,
         changes=changes,
@@ -148,7 +148,7 @@ async def _save(
 
 async def add_images(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     collection_id: str,
     media_ids: list[str],
@@ -156,14 +156,14 @@ async def add_images(
 ) -> ImageCollection:
     """Append images (already present ones keep their place)."""
     collection, actor = await _changeable(
-        services=services, viewer=viewer, collection_id=collection_id
+        runtime=runtime, viewer=viewer, collection_id=collection_id
     )
     check_version(collection, expected_version)
-    images = await _usable_images(services=services, viewer=viewer, media_ids=media_ids)
+    images = await _usable_images(runtime=runtime, viewer=viewer, media_ids=media_ids)
     merged = list(dict.fromkeys([*collection.media_ids, *images]))
     _check_size(merged)
     return await _save(
-        services=services,
+        runtime=runtime,
         actor=actor,
         collection=collection,
         changes={"media_ids": merged},
@@ -173,7 +173,7 @@ async def add_images(
 
 async def remove_images(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     collection_id: str,
     media_ids: list[str],
@@ -181,12 +181,12 @@ async def remove_images(
 ) -> ImageCollection:
     """Remove images; ids not in the collection are ignored (removing is idempotent)."""
     collection, actor = await _changeable(
-        services=services, viewer=viewer, collection_id=collection_id
+        runtime=runtime, viewer=viewer, collection_id=collection_id
     )
     check_version(collection, expected_version)
     gone = set(media_ids)
     return await _save(
-        services=services,
+        runtime=runtime,
         actor=actor,
         collection=collection,
         changes={"media_ids": [i for i in collection.media_ids if i not in gone]},
@@ -196,7 +196,7 @@ async def remove_images(
 
 async def rename(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     collection_id: str,
     name: str,
@@ -204,11 +204,11 @@ async def rename(
 ) -> ImageCollection:
     """Give a collection a new name."""
     collection, actor = await _changeable(
-        services=services, viewer=viewer, collection_id=collection_id
+        runtime=runtime, viewer=viewer, collection_id=collection_id
     )
     check_version(collection, expected_version)
     return await _save(
-        services=services,
+        runtime=runtime,
         actor=actor,
         collection=collection,
         changes={"name": _name(name)},
@@ -216,14 +216,14 @@ async def rename(
     )
 
 
-async def delete_collection(*, services: Services, viewer: Viewer, collection_id: str) -> bool:
+async def delete_collection(*, runtime: Runtime, viewer: Viewer, collection_id: str) -> bool:
     """Delete a collection (its images stay)."""
     collection, actor = await _changeable(
-        services=services, viewer=viewer, collection_id=collection_id
+        runtime=runtime, viewer=viewer, collection_id=collection_id
     )
     await delete(
-        services=services,
-        table=services.tables.image_collections,
+        runtime=runtime,
+        table=runtime.tables.image_collections,
         key={"userId": collection.user_id, "collectionId": collection.collection_id},
         record=collection,
         actor=actor,
@@ -235,12 +235,12 @@ async def delete_collection(*, services: Services, viewer: Viewer, collection_id
 
 
 async def by_user_page(
-    *, services: Services, user_id: str, first: int, after: str | None
+    *, runtime: Runtime, user_id: str, first: int, after: str | None
 ) -> Slice[ImageCollection]:
     """One page of a user's collections (one partition). Callers check access first."""
     return await partition_page(
-        services=services,
-        table=services.tables.image_collections,
+        runtime=runtime,
+        table=runtime.tables.image_collections,
         index=None,
         attribute="userId",
         value=user_id,

@@ -6,10 +6,10 @@ import asyncio
 from dataclasses import dataclass
 
 from prework.services.access import Viewer
-from prework.services.container import Services
 from prework.services.identity import SYSTEM, Identity, Role
 from prework.services.profiles import update_profile
 from prework.services.records import User
+from prework.services.runtime import Runtime
 from prework.services.submissions import create_submission
 from prework.services.users import NewProfile, create_user, find_by_email, get_user
 
@@ -51,18 +51,18 @@ USER = DemoPerson(
 _SEEDER = Identity(user_id=SYSTEM.user_id, username="seed.demo", groups=frozenset({"admin"}))
 
 
-async def seed(*, services: Services, password: str) -> dict[str, User]:
+async def seed(*, runtime: Runtime, password: str) -> dict[str, User]:
     """Create the demo people unless they exist; returns them by email."""
     people: dict[str, User] = {}
     for person in (ADMIN, MANAGER, USER):
-        existing = await find_by_email(services=services, email=person.email)
+        existing = await find_by_email(runtime=runtime, email=person.email)
         if existing is None:
             manager = people.get(MANAGER.email) if person is USER else None
             profile = person.profile
             if manager is not None:
                 profile = NewProfile(**{**profile.__dict__, "manager_id": manager.user_id})
             existing, _ = await create_user(
-                services=services,
+                runtime=runtime,
                 actor=_SEEDER,
                 email=person.email,
                 username=person.username,
@@ -85,7 +85,7 @@ class Org:
 
 async def seed_org(
     *,
-    services: Services,
+    runtime: Runtime,
     people: int,
     domain: str,
     submissions_every: int = 3,
@@ -99,19 +99,19 @@ async def seed_org(
         user_id=SYSTEM.user_id, username=f"seed.{domain}", groups=frozenset({"admin"})
     )
     boss, _ = await create_user(
-        services=services, actor=seeder, email=f"boss@{domain}", username="boss", role=Role.MANAGER
+        runtime=runtime, actor=seeder, email=f"boss@{domain}", username="boss", role=Role.MANAGER
     )
     deputy, _ = await create_user(
-        services=services,
+        runtime=runtime,
         actor=seeder,
         email=f"deputy@{domain}",
         username="deputy",
         role=Role.MANAGER,
         profile=NewProfile(manager_id=boss.user_id),
     )
-    viewer = Viewer(identity=seeder, load_user=lambda i: get_user(services=services, user_id=i))
+    viewer = Viewer(identity=seeder, load_user=lambda i: get_user(runtime=runtime, user_id=i))
     await update_profile(
-        services=services,
+        runtime=runtime,
         viewer=viewer,
         profile_id=boss.profile_id,
         changes=NewProfile(),
@@ -124,7 +124,7 @@ async def seed_org(
     async def one(i: int) -> None:
         async with semaphore:
             person, _ = await create_user(
-                services=services,
+                runtime=runtime,
                 actor=seeder,
                 email=f"member{i}@{domain}",
                 username=f"member{i}",
@@ -138,7 +138,7 @@ async def seed_org(
                 load_user=viewer.load_user,
             )
             for k in range(submissions_each):
-                made = await create_submission(services=services, viewer=owner, title=f"t{i}.{k}")
+                made = await create_submission(runtime=runtime, viewer=owner, title=f"t{i}.{k}")
                 drafts.append(made.submission_id)
 
     await asyncio.gather(*(one(i) for i in range(people)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from prework.services.container import Services
+from prework.services.runtime import Runtime
 
 DEFAULT_TIMEOUT_SECONDS = 1.0
 
@@ -53,7 +53,7 @@ class Readiness:
 
 
 async def readiness(
-    services: Services, *, seconds_each: float = DEFAULT_TIMEOUT_SECONDS
+    runtime: Runtime, *, seconds_each: float = DEFAULT_TIMEOUT_SECONDS
 ) -> Readiness:
     """Run every dependency check concurrently, each bounded by `seconds_each`.
 
@@ -61,11 +61,11 @@ async def readiness(
     Redis: PING, only when `REDIS_URL` is set.
     """
     checks: dict[str, Callable[[], Awaitable[object]]] = {
-        "dynamodb": lambda: services.aws.dynamodb.describe_table(TableName=services.tables.users),
-        "s3": lambda: services.aws.s3.head_bucket(Bucket=services.settings.media_bucket_name),
+        "dynamodb": lambda: runtime.aws.dynamodb.describe_table(TableName=runtime.tables.users),
+        "s3": lambda: runtime.aws.s3.head_bucket(Bucket=runtime.settings.media_bucket_name),
     }
-    if services.settings.redis_url:
-        checks["redis"] = services.events.ping
+    if runtime.settings.redis_url:
+        checks["redis"] = runtime.events.ping
     results = await asyncio.gather(
         *(_check(name, probe, seconds_each) for name, probe in checks.items())
     )

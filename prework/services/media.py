@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 from prework.services import clock, validation
 from prework.services.access import Viewer
-from prework.services.container import Services
 from prework.services.dynamo import batch_get, get_item
 from prework.services.errors import BadInput, Forbidden, NotFound
 from prework.services.pagination import Slice, partition_page
 from prework.services.records import Media, MediaKind, MediaStatus
+from prework.services.runtime import Runtime
 from prework.services.submissions import get_submissions
 from prework.services.writes import create, delete, stamp_new
 
@@ -83,14 +83,14 @@ def thumbnail_key(original_key: str, width: int) -> str:
     return f"thumbnails/{width}/{rest}"
 
 
-def size_limit(*, services: Services, kind: MediaKind) -> int:
+def size_limit(*, runtime: Runtime, kind: MediaKind) -> int:
     """The largest file of `kind` accepted (bytes)."""
-    s = services.settings
+    s = runtime.settings
     return s.max_image_bytes if kind is MediaKind.IMAGE else s.max_document_bytes
 
 
-def bucket_for(*, services: Services, kind: MediaKind) -> str:
-    s = services.settings
+def bucket_for(*, runtime: Runtime, kind: MediaKind) -> str:
+    s = runtime.settings
     return s.media_bucket_name if kind is MediaKind.IMAGE else s.documents_bucket_name
 
 
@@ -108,7 +108,7 @@ def _check_type(kind: MediaKind, content_type: str) -> str:
 
 async def request_upload(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     filename: str,
     content_type: str,
@@ -123,12 +123,12 @@ async def request_upload(
     actor = viewer.require()
     name = check_filename(filename)
     declared_type = _check_type(kind, content_type)
-    limit = size_limit(services=services, kind=kind)
+    limit = size_limit(runtime=runtime, kind=kind)
     if size <= 0 or size > limit:
         raise BadInput(f"size must be between 1 and {limit} bytes for {kind.value}", field="size")
     if submission_id is not None:
         found = await get_submissions(
-            services=services, ids=[validation.identifier(submission_id, field="submissionId")]
+            runtime=runtime, ids=[validation.identifier(submission_id, field="submissionId")]
         )
         submission = found.get(submission_id)
         if submission is None:
@@ -137,7 +137,7 @@ async def request_upload(
             raise Forbidden("you may only attach uploads to your own submissions")
     now = clock.now()
     at = clock.iso(now)
-    bucket = bucket_for(services=services, kind=kind)
+    bucket = bucket_for(runtime=runtime, kind=kind)
     # Microsecond timestamps keep keys unique per user; a clash fails the conditional put.
     stamp = int(now.timestamp() * 1_000_000)
     key = f"uploads/{actor.user_id}/{stamp}-{safe_key_name(name)}"
@@ -155,15 +155,15 @@ async def request_upload(
         **stamp_new(actor, at),
     )
     await create(
-        services=services,
-        puts=[(services.tables.media, media, "mediaId")],
+        runtime=runtime,
+        puts=[(runtime.tables.media, media, "mediaId")],
         actor=actor,
         entity_type="Media",
         entity_id=media.media_id,
         owner_id=actor.user_id,
     )
-    expiry = services.settings.upload_url_expiry_seconds
-    post = await services.aws.s3.generate_presigned_post(
+    expiry = runtime.settings.upload_url_expiry_seconds
+    post = await runtime.aws.s3.generate_presigned_post(
         Bucket=bucket,
         Key=key,
         Fields={"Content-Type": declared_type},
@@ -178,29 +178,29 @@ async def request_upload(
     )
 
 
-async def get_media(*, services: Services, ids: list[str]) -> dict[str, Media]:
+async def get_media(*, runtime: Runtime, ids: list[str]) -> dict[str, Media]:
     """Media items by id (BatchGetItem, 100 a call); missing ids are absent."""
     items = await batch_get(
-        aws=services.aws, table=services.tables.media, keys=[{"mediaId": i} for i in ids]
+        aws=runtime.aws, table=runtime.tables.media, keys=[{"mediaId": i} for i in ids]
     )
     return {i["mediaId"]: Media.from_item(i) for i in items}
 
 
-async def load_media(*, services: Services, media_id: str) -> Media | None:
+async def load_media(*, runtime: Runtime, media_id: str) -> Media | None:
     """One media item, read consistently (the pipeline's view)."""
     item = await get_item(
-        aws=services.aws, table=services.tables.media, key={"mediaId": media_id}, consistent=True
+        aws=runtime.aws, table=runtime.tables.media, key={"mediaId": media_id}, consistent=True
     )
     return Media.from_item(item) if item else None
 
 
 async def by_submission_page(
-    *, services: Services, submission_id: str, first: int, after: str | None
+    *, runtime: Runtime, submission_id: str, first: int, after: str | None
 ) -> Slice[Media]:
     """One page of a submission's media (SubmissionIdIndex). Callers check access first."""
     return await partition_page(
-        services=services,
-        table=services.tables.media,
+        runtime=runtime,
+        table=runtime.tables.media,
         index="SubmissionIdIndex",
         attribute="submissionId",
         value=submission_id,
@@ -212,10 +212,10 @@ async def by_submission_page(
     )
 
 
-async def readable(*, services: Services, viewer: Viewer, media_id: str) -> Media:
+async def readable(*, runtime: Runtime, viewer: Viewer, media_id: str) -> Media:
     """One media item the caller may read (owner, their manager, admin)."""
     viewer.require()
-    found = await get_media(services=services, ids=[validation.identifier(media_id)])
+    found = await get_media(runtime=runtime, ids=[validation.identifier(media_id)])
     media = found.get(media_id)
     if media is None:
         raise NotFound("no media with this id")
@@ -223,13 +223,13 @@ async def readable(*, services: Services, viewer: Viewer, media_id: str) -> Medi
     return media
 
 
-async def delete_media(*, services: Services, viewer: Viewer, media_id: str) -> bool:
+async def delete_media(*, runtime: Runtime, viewer: Viewer, media_id: str) -> bool:
     """Remove the item (with its audit entry), then the original and both thumbnails."""
-    media = await readable(services=services, viewer=viewer, media_id=media_id)
+    media = await readable(runtime=runtime, viewer=viewer, media_id=media_id)
     actor = viewer.check_self_or_admin(media.user_id, what="this media")
     await delete(
-        services=services,
-        table=services.tables.media,
+        runtime=runtime,
+        table=runtime.tables.media,
         key={"mediaId": media.media_id},
         record=media,
         actor=actor,
@@ -239,46 +239,46 @@ async def delete_media(*, services: Services, viewer: Viewer, media_id: str) -> 
     )
     # The item is the source of truth and is gone; DeleteObject is idempotent, so a retry of
     # a half-finished cleanup is harmless.
-    await delete_objects(services=services, media=media)
+    await delete_objects(runtime=runtime, media=media)
     return True
 
 
-async def delete_objects(*, services: Services, media: Media) -> None:
+async def delete_objects(*, runtime: Runtime, media: Media) -> None:
     """The original and the thumbnails of `media` (missing objects are fine)."""
-    thumbs = services.settings.thumbnails_bucket_name
+    thumbs = runtime.settings.thumbnails_bucket_name
     targets = [(media.bucket, media.original_key)]
     targets += [(thumbs, thumbnail_key(media.original_key, w)) for w in THUMBNAIL_WIDTHS]
     await asyncio.gather(
-        *(services.aws.s3.delete_object(Bucket=bucket, Key=key) for bucket, key in targets)
+        *(runtime.aws.s3.delete_object(Bucket=bucket, Key=key) for bucket, key in targets)
     )
 
 
-async def _presigned_get(services: Services, bucket: str, key: str) -> str:
-    url = await services.aws.s3.generate_presigned_url(
+async def _presigned_get(runtime: Runtime, bucket: str, key: str) -> str:
+    url = await runtime.aws.s3.generate_presigned_url(
         "get_object",
         Params={"Bucket": bucket, "Key": key},
-        ExpiresIn=services.settings.download_url_expiry_seconds,
+        ExpiresIn=runtime.settings.download_url_expiry_seconds,
     )
     return str(url)
 
 
-async def download_url(*, services: Services, media: Media) -> str | None:
+async def download_url(*, runtime: Runtime, media: Media) -> str | None:
     """A presigned GET of the original, or None until READY (local signing only)."""
     if media.status is not MediaStatus.READY:
         return None
-    return await _presigned_get(services, media.bucket, media.original_key)
+    return await _presigned_get(runtime, media.bucket, media.original_key)
 
 
-async def thumbnail_url(*, services: Services, media: Media, width: int) -> str | None:
+async def thumbnail_url(*, runtime: Runtime, media: Media, width: int) -> str | None:
     """A presigned GET of the 200 or 400 px thumbnail, or None until READY / for documents."""
     if width not in THUMBNAIL_WIDTHS:
         raise BadInput("width must be 200 or 400", field="width")
     key = media.thumb200_key if width == 200 else media.thumb400_key
     if media.status is not MediaStatus.READY or key is None:
         return None
-    return await _presigned_get(services, services.settings.thumbnails_bucket_name, key)
+    return await _presigned_get(runtime, runtime.settings.thumbnails_bucket_name, key)
 
 
-async def publish(*, services: Services, media: Media) -> None:
+async def publish(*, runtime: Runtime, media: Media) -> None:
     """Tell subscribers (in this and, through Redis, other processes) about a status change."""
-    await services.events.publish(CHANNEL, media.to_item())
+    await runtime.events.publish(CHANNEL, media.to_item())

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from prework.services.aws import Aws
-from prework.services.container import Services
 from prework.services.cursors import Cursors
 from prework.services.dynamo import Item, Page, collect_page, query_fetch
 from prework.services.errors import BadInput
+from prework.services.runtime import Runtime
 
 T = TypeVar("T")
 
@@ -62,7 +62,7 @@ async def read_slice(
 
 async def partition_page(
     *,
-    services: Services,
+    runtime: Runtime,
     table: str,
     index: str | None,
     attribute: str,
@@ -76,7 +76,7 @@ async def partition_page(
 ) -> Slice[T]:
     """One page of the items whose `attribute` is `value` (a table or GSI partition),
     optionally only those whose attribute `equals[0]` is `equals[1]`."""
-    check_first(first, maximum=services.settings.page_size_max)
+    check_first(first, maximum=runtime.settings.page_size_max)
     request: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "#p = :p",
@@ -90,8 +90,8 @@ async def partition_page(
         request["ExpressionAttributeNames"]["#f"] = equals[0]
         request["ExpressionAttributeValues"][":f"] = {"S": equals[1]}
     return await read_slice(
-        aws=services.aws,
-        cursors=services.cursors,
+        aws=runtime.aws,
+        cursors=runtime.cursors,
         scope=scope,
         request=request,
         key_names=key_names,

@@ -21,7 +21,6 @@ from botocore.exceptions import ClientError
 
 from prework.services import metrics
 from prework.services.access import Viewer
-from prework.services.container import Services
 from prework.services.dynamo import client_error_code
 from prework.services.errors import BadInput, Conflict, NotFound
 from prework.services.identity import SYSTEM, Identity
@@ -35,6 +34,7 @@ from prework.services.media import (
     thumbnail_key,
 )
 from prework.services.records import Media, MediaKind, MediaStatus
+from prework.services.runtime import Runtime
 from prework.services.thumbnails import ImageRejected, make_thumbnails, sniff_content_type
 from prework.services.writes import save_changes
 
@@ -53,21 +53,21 @@ class InProgress(Exception):
     """Another processor holds a fresh claim on this media; try again later."""
 
 
-async def process_upload(*, services: Services, bucket: str, key: str) -> Media | None:
+async def process_upload(*, runtime: Runtime, bucket: str, key: str) -> Media | None:
     """Process the media item behind an uploaded object (an S3 event).
 
     Returns None when no media item owns the object (deleted, or not an upload we issued).
     """
-    media = await load_media(services=services, media_id=media_id_for(bucket=bucket, key=key))
+    media = await load_media(runtime=runtime, media_id=media_id_for(bucket=bucket, key=key))
     if media is None or media.bucket != bucket or media.original_key != key:
         log.info("no media item for s3://%s/%s; ignoring the event", bucket, key)
         return None
-    return await process_media(services=services, media=media)
+    return await process_media(runtime=runtime, media=media)
 
 
 async def process_media(
     *,
-    services: Services,
+    runtime: Runtime,
     media: Media,
     actor: Identity = SYSTEM,
     require_object: bool = False,
@@ -83,59 +83,59 @@ async def process_media(
     async with lock:
         if waited:
             # Whoever held the lock has probably finished it: read it again.
-            current = await load_media(services=services, media_id=media.media_id)
+            current = await load_media(runtime=runtime, media_id=media.media_id)
             if current is None:
                 return None
             media = current
-        return await _process(services=services, media=media, actor=actor, require=require_object)
+        return await _process(runtime=runtime, media=media, actor=actor, require=require_object)
 
 
 async def _process(
-    *, services: Services, media: Media, actor: Identity, require: bool
+    *, runtime: Runtime, media: Media, actor: Identity, require: bool
 ) -> Media | None:
     if media.final:
         return media
-    if media.status is MediaStatus.PROCESSING and not _stale(services, media):
+    if media.status is MediaStatus.PROCESSING and not _stale(runtime, media):
         raise InProgress(media.media_id)
-    head = await _head(services, media.bucket, media.original_key)
+    head = await _head(runtime, media.bucket, media.original_key)
     if head is None and require:
         raise BadInput("no file has been uploaded for this media yet; post it first")
     claimed = await _transition(
-        services, media, {"status": MediaStatus.PROCESSING}, actor=actor, action="PROCESS"
+        runtime, media, {"status": MediaStatus.PROCESSING}, actor=actor, action="PROCESS"
     )
     if claimed is None or claimed.status is not MediaStatus.PROCESSING:
         return claimed
-    await publish(services=services, media=claimed)
+    await publish(runtime=runtime, media=claimed)
     started = time.perf_counter()
-    changes = await _outcome(services, claimed, head)
-    final = await _transition(services, claimed, changes, actor=actor, action="PROCESSED")
+    changes = await _outcome(runtime, claimed, head)
+    final = await _transition(runtime, claimed, changes, actor=actor, action="PROCESSED")
     if final is None and changes.get("status") is MediaStatus.READY:
         # Deleted while we worked: do not leave the thumbnails we just wrote behind.
-        await _delete_thumbnails(services, claimed)
+        await _delete_thumbnails(runtime, claimed)
     if final is not None and final.version == claimed.version + 1:
         outcome = final.status.value.lower()
         metrics.WORKER_PROCESSED.labels(outcome).inc()
         metrics.WORKER_SECONDS.observe(time.perf_counter() - started)
         log.info("media %s: %s %s", final.media_id, outcome, final.failure_reason or "")
-        await publish(services=services, media=final)
+        await publish(runtime=runtime, media=final)
     return final
 
 
-def _stale(services: Services, media: Media) -> bool:
+def _stale(runtime: Runtime, media: Media) -> bool:
     # A claim older than the visibility timeout belongs to a processor that died: SQS has
     # already handed the message to someone else, so take the claim over.
     age = time.time() - datetime.fromisoformat(media.updated_at).timestamp()
-    return age > services.settings.worker_visibility_timeout
+    return age > runtime.settings.worker_visibility_timeout
 
 
 async def _transition(
-    services: Services, media: Media, changes: dict[str, Any], *, actor: Identity, action: str
+    runtime: Runtime, media: Media, changes: dict[str, Any], *, actor: Identity, action: str
 ) -> Media | None:
     """Apply `changes` over media's version; on a lost race return the current item."""
     try:
         return await save_changes(
-            services=services,
-            table=services.tables.media,
+            runtime=runtime,
+            table=runtime.tables.media,
             key={"mediaId": media.media_id},
             record=media,
             changes=changes,
@@ -146,15 +146,15 @@ async def _transition(
             action=action,
         )
     except Conflict:
-        current = await load_media(services=services, media_id=media.media_id)
+        current = await load_media(runtime=runtime, media_id=media.media_id)
         if current is not None and not current.final:
             raise InProgress(media.media_id) from None
         return current
 
 
-async def _head(services: Services, bucket: str, key: str) -> dict[str, Any] | None:
+async def _head(runtime: Runtime, bucket: str, key: str) -> dict[str, Any] | None:
     try:
-        head: dict[str, Any] = await services.aws.s3.head_object(Bucket=bucket, Key=key)
+        head: dict[str, Any] = await runtime.aws.s3.head_object(Bucket=bucket, Key=key)
     except ClientError as error:
         if client_error_code(error) in ("404", "NoSuchKey", "NotFound"):
             return None
@@ -162,10 +162,10 @@ async def _head(services: Services, bucket: str, key: str) -> dict[str, Any] | N
     return head
 
 
-async def _read(services: Services, media: Media, *, first_bytes: int | None) -> bytes | None:
+async def _read(runtime: Runtime, media: Media, *, first_bytes: int | None) -> bytes | None:
     extra = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else {}
     try:
-        response = await services.aws.s3.get_object(
+        response = await runtime.aws.s3.get_object(
             Bucket=media.bucket, Key=media.original_key, **extra
         )
     except ClientError as error:
@@ -181,7 +181,7 @@ def _failed(reason: str, **more: Any) -> dict[str, Any]:
     return {"status": MediaStatus.FAILED, "failure_reason": reason, **more}
 
 
-async def _outcome(services: Services, media: Media, head: dict[str, Any] | None) -> dict[str, Any]:
+async def _outcome(runtime: Runtime, media: Media, head: dict[str, Any] | None) -> dict[str, Any]:
     """The changes that finish processing: READY with sizes and keys, or FAILED with a reason.
 
     Real S3 enforces the POST policy (type, size range); moto and other stores may not, so
@@ -190,7 +190,7 @@ async def _outcome(services: Services, media: Media, head: dict[str, Any] | None
     if head is None:
         return _failed(MISSING)
     size = int(head.get("ContentLength", 0))
-    limit = size_limit(services=services, kind=media.kind)
+    limit = size_limit(runtime=runtime, kind=media.kind)
     if size == 0:
         return _failed("the file is empty", size=0)
     if size > limit:
@@ -198,7 +198,7 @@ async def _outcome(services: Services, media: Media, head: dict[str, Any] | None
     if size != media.size:
         return _failed(f"the file has {size} bytes but {media.size} were declared", size=size)
     is_image = media.kind is MediaKind.IMAGE
-    data = await _read(services, media, first_bytes=None if is_image else 16)
+    data = await _read(runtime, media, first_bytes=None if is_image else 16)
     if data is None:
         return _failed(MISSING)
     sniffed = sniff_content_type(data[:16])
@@ -208,7 +208,7 @@ async def _outcome(services: Services, media: Media, head: dict[str, Any] | None
         if sniffed is None:
             return _failed(f"wrong type: declared {media.content_type} but the file is not one")
         return {"status": MediaStatus.READY, "size": size, "failure_reason": None}
-    settings = services.settings
+    settings = runtime.settings
     work = functools.partial(
         make_thumbnails,
         data,
@@ -218,14 +218,14 @@ async def _outcome(services: Services, media: Media, head: dict[str, Any] | None
     )
     try:
         # Pillow releases the GIL; the pool bounds how many decodes run at once.
-        processed = await asyncio.get_running_loop().run_in_executor(services.thumbnailer, work)
+        processed = await asyncio.get_running_loop().run_in_executor(runtime.thumbnailer, work)
     except ImageRejected as rejected:
         return _failed(rejected.reason, size=size)
     thumbs = settings.thumbnails_bucket_name
     keys = {w: thumbnail_key(media.original_key, w) for w in THUMBNAIL_WIDTHS}
     await asyncio.gather(
         *(
-            services.aws.s3.put_object(
+            runtime.aws.s3.put_object(
                 Bucket=thumbs,
                 Key=keys[w],
                 Body=processed.thumbnails[w].data,
@@ -245,33 +245,33 @@ async def _outcome(services: Services, media: Media, head: dict[str, Any] | None
     }
 
 
-async def _delete_thumbnails(services: Services, media: Media) -> None:
-    bucket = services.settings.thumbnails_bucket_name
+async def _delete_thumbnails(runtime: Runtime, media: Media) -> None:
+    bucket = runtime.settings.thumbnails_bucket_name
     await asyncio.gather(
         *(
-            services.aws.s3.delete_object(Bucket=bucket, Key=thumbnail_key(media.original_key, w))
+            runtime.aws.s3.delete_object(Bucket=bucket, Key=thumbnail_key(media.original_key, w))
             for w in THUMBNAIL_WIDTHS
         )
     )
 
 
-async def complete_upload(*, services: Services, viewer: Viewer, media_id: str) -> Media:
+async def complete_upload(*, runtime: Runtime, viewer: Viewer, media_id: str) -> Media:
     """Process an upload now, for stores that send no S3 events (owner or admin).
 
     Harmless when repeated or after the worker: a finished item is returned as it is, one
     being processed elsewhere is returned as PROCESSING.
     """
-    media = await readable(services=services, viewer=viewer, media_id=media_id)
+    media = await readable(runtime=runtime, viewer=viewer, media_id=media_id)
     actor = viewer.check_self_or_admin(media.user_id, what="this media")
-    current = await load_media(services=services, media_id=media.media_id)
+    current = await load_media(runtime=runtime, media_id=media.media_id)
     try:
         result = (
-            await process_media(services=services, media=current, actor=actor, require_object=True)
+            await process_media(runtime=runtime, media=current, actor=actor, require_object=True)
             if current is not None
             else None
         )
     except InProgress:
-        result = await load_media(services=services, media_id=media.media_id)
+        result = await load_media(runtime=runtime, media_id=media.media_id)
     if result is None:
         raise NotFound("no media with this id")
     return result

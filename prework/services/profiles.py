@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from prework.services import clock, validation
 from prework.services.access import Viewer
-from prework.services.container import Services
 from prework.services.dynamo import batch_get, from_item
 from prework.services.errors import BadInput, Forbidden, NotFound
 from prework.services.pagination import Slice, partition_page
 from prework.services.records import Profile
+from prework.services.runtime import Runtime
 from prework.services.users import NewProfile, _check_manager, _profile_fields
 from prework.services.writes import check_version, save_changes, update_entry
 
 _UNSET = object()
 
 
-async def get_profiles(*, services: Services, ids: list[str]) -> dict[str, Profile]:
+async def get_profiles(*, runtime: Runtime, ids: list[str]) -> dict[str, Profile]:
     """Profiles by id (BatchGetItem, 100 a call)."""
     items = await batch_get(
-        aws=services.aws, table=services.tables.profiles, keys=[{"profileId": i} for i in ids]
+        aws=runtime.aws, table=runtime.tables.profiles, keys=[{"profileId": i} for i in ids]
     )
     return {i["profileId"]: Profile.from_item(i) for i in items}
 
@@ -28,12 +28,12 @@ def team_scope(manager_id: str) -> str:
 
 
 async def team_page(
-    *, services: Services, manager_id: str, first: int, after: str | None
+    *, runtime: Runtime, manager_id: str, first: int, after: str | None
 ) -> Slice[Profile]:
     """One page of a manager's team (ManagerIdIndex). Callers check access first."""
     return await partition_page(
-        services=services,
-        table=services.tables.profiles,
+        runtime=runtime,
+        table=runtime.tables.profiles,
         index="ManagerIdIndex",
         attribute="managerId",
         value=manager_id,
@@ -46,20 +46,20 @@ async def team_page(
 
 
 async def team_members(
-    *, services: Services, viewer: Viewer, manager_id: str, first: int, after: str | None
+    *, runtime: Runtime, viewer: Viewer, manager_id: str, first: int, after: str | None
 ) -> Slice[Profile]:
     """A manager's team: the manager themself or an admin may list it."""
     identity = viewer.require()
     validation.identifier(manager_id, field="managerId")
     if not (identity.is_admin or (identity.is_manager and identity.user_id == manager_id)):
         raise Forbidden("only the manager or an admin may list this team")
-    return await team_page(services=services, manager_id=manager_id, first=first, after=after)
+    return await team_page(runtime=runtime, manager_id=manager_id, first=first, after=after)
 
 
-async def team_ids(*, services: Services, manager_id: str, limit: int = 100) -> list[str]:
+async def team_ids(*, runtime: Runtime, manager_id: str, limit: int = 100) -> list[str]:
     """User ids of a manager's team (at most `limit`)."""
-    response = await services.aws.dynamodb.query(
-        TableName=services.tables.profiles,
+    response = await runtime.aws.dynamodb.query(
+        TableName=runtime.tables.profiles,
         IndexName="ManagerIdIndex",
         KeyConditionExpression="managerId = :m",
         ExpressionAttributeValues={":m": {"S": manager_id}},
@@ -74,7 +74,7 @@ async def team_ids(*, services: Services, manager_id: str, limit: int = 100) -> 
 
 async def update_profile(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     profile_id: str,
     changes: NewProfile,
@@ -83,7 +83,7 @@ async def update_profile(
 ) -> Profile:
     """Change profile fields (owner or admin); `managerId` only by an admin."""
     identity = viewer.require()
-    found = await get_profiles(services=services, ids=[validation.identifier(profile_id)])
+    found = await get_profiles(runtime=runtime, ids=[validation.identifier(profile_id)])
     profile = found.get(profile_id)
     if profile is None:
         raise NotFound("no profile with this id")
@@ -101,7 +101,7 @@ async def update_profile(
             assert isinstance(manager_id, str)
             if manager_id == profile.user_id:
                 raise BadInput("a person cannot manage themself", field="managerId")
-            await _check_manager(services=services, manager_id=manager_id)
+            await _check_manager(runtime=runtime, manager_id=manager_id)
         fields["manager_id"] = manager_id
     if not fields:
         raise BadInput("nothing to change")
@@ -112,7 +112,7 @@ async def update_profile(
             raise NotFound("the profile's user no longer exists")
         also.append(
             update_entry(
-                table=services.tables.users,
+                table=runtime.tables.users,
                 key={"userId": owner.user_id},
                 record=owner,
                 changes={"manager_id": fields["manager_id"]},
@@ -121,8 +121,8 @@ async def update_profile(
             )
         )
     return await save_changes(
-        services=services,
-        table=services.tables.profiles,
+        runtime=runtime,
+        table=runtime.tables.profiles,
         key={"profileId": profile.profile_id},
         record=profile,
         changes=fields,

@@ -8,13 +8,13 @@ from typing import Any
 
 from prework.services import clock, validation
 from prework.services.access import Viewer
-from prework.services.container import Services
 from prework.services.dynamo import batch_get
 from prework.services.errors import BadInput, Forbidden, NotFound
 from prework.services.identity import Identity
 from prework.services.pagination import Slice, check_first, partition_page, read_slice
 from prework.services.profiles import team_ids
 from prework.services.records import Submission, SubmissionStatus
+from prework.services.runtime import Runtime
 from prework.services.writes import check_version, create, save_changes, stamp_new
 
 EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.REJECTED)
@@ -40,35 +40,35 @@ _REVIEW = {
 }
 
 
-async def get_submissions(*, services: Services, ids: list[str]) -> dict[str, Submission]:
+async def get_submissions(*, runtime: Runtime, ids: list[str]) -> dict[str, Submission]:
     """Submissions by id (BatchGetItem, 100 a call)."""
     items = await batch_get(
-        aws=services.aws,
-        table=services.tables.submissions,
+        aws=runtime.aws,
+        table=runtime.tables.submissions,
         keys=[{"submissionId": i} for i in ids],
     )
     return {i["submissionId"]: Submission.from_item(i) for i in items}
 
 
-async def _get(*, services: Services, viewer: Viewer, submission_id: str) -> Submission:
+async def _get(*, runtime: Runtime, viewer: Viewer, submission_id: str) -> Submission:
     viewer.require()
-    found = await get_submissions(services=services, ids=[validation.identifier(submission_id)])
+    found = await get_submissions(runtime=runtime, ids=[validation.identifier(submission_id)])
     submission = found.get(submission_id)
     if submission is None:
         raise NotFound("no submission with this id")
     return submission
 
 
-async def get_readable(*, services: Services, viewer: Viewer, submission_id: str) -> Submission:
+async def get_readable(*, runtime: Runtime, viewer: Viewer, submission_id: str) -> Submission:
     """One submission the caller may read (owner, their manager, admin)."""
-    submission = await _get(services=services, viewer=viewer, submission_id=submission_id)
+    submission = await _get(runtime=runtime, viewer=viewer, submission_id=submission_id)
     await viewer.check_owned(submission.user_id, what="this submission")
     return submission
 
 
 async def by_user_page(
     *,
-    services: Services,
+    runtime: Runtime,
     user_id: str,
     status: SubmissionStatus | None,
     first: int,
@@ -76,8 +76,8 @@ async def by_user_page(
 ) -> Slice[Submission]:
     """One page of a user's submissions (UserIdIndex). Callers check access first."""
     return await partition_page(
-        services=services,
-        table=services.tables.submissions,
+        runtime=runtime,
+        table=runtime.tables.submissions,
         index="UserIdIndex",
         attribute="userId",
         value=user_id,
@@ -92,7 +92,7 @@ async def by_user_page(
 
 async def list_submissions(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     user_id: str | None,
     status: SubmissionStatus | None,
@@ -102,7 +102,7 @@ async def list_submissions(
     """Submissions the caller may see: of one user, or by status (an admin: everyone's,
     a manager: their team's, a user: their own)."""
     identity = viewer.require()
-    check_first(first, maximum=services.settings.page_size_max)
+    check_first(first, maximum=runtime.settings.page_size_max)
     if user_id is None and not identity.is_manager:
         user_id = identity.user_id
     if user_id is not None:
@@ -110,9 +110,9 @@ async def list_submissions(
             validation.identifier(user_id, field="userId"), what="these submissions"
         )
         return await by_user_page(
-            services=services, user_id=user_id, status=status, first=first, after=after
+            runtime=runtime, user_id=user_id, status=status, first=first, after=after
         )
-    request: dict[str, Any] = {"TableName": services.tables.submissions}
+    request: dict[str, Any] = {"TableName": runtime.tables.submissions}
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     filters: list[str] = []
@@ -126,7 +126,7 @@ async def list_submissions(
         key_names.append("status")
         scope = f"submissions:status:{status.value}"
     if not identity.is_admin:
-        team = await team_ids(services=services, manager_id=identity.user_id)
+        team = await team_ids(runtime=runtime, manager_id=identity.user_id)
         if not team:
             return Slice(edges=[], has_next=False)
         names["#u"] = "userId"
@@ -143,8 +143,8 @@ async def list_submissions(
     if values:
         request["ExpressionAttributeValues"] = values
     return await read_slice(
-        aws=services.aws,
-        cursors=services.cursors,
+        aws=runtime.aws,
+        cursors=runtime.cursors,
         scope=scope,
         request=request,
         key_names=key_names,
@@ -156,7 +156,7 @@ async def list_submissions(
 
 async def create_submission(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     title: str,
     description: str | None = None,
@@ -175,8 +175,8 @@ async def create_submission(
         **stamp_new(actor, at),
     )
     await create(
-        services=services,
-        puts=[(services.tables.submissions, submission, "submissionId")],
+        runtime=runtime,
+        puts=[(runtime.tables.submissions, submission, "submissionId")],
         actor=actor,
         entity_type="Submission",
         entity_id=submission.submission_id,
@@ -187,7 +187,7 @@ async def create_submission(
 
 async def update_submission(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     submission_id: str,
     title: str | None = None,
@@ -196,7 +196,7 @@ async def update_submission(
     expected_version: int | None = None,
 ) -> Submission:
     """Edit a draft (or a rejected submission) — owner or admin."""
-    submission = await _get(services=services, viewer=viewer, submission_id=submission_id)
+    submission = await _get(runtime=runtime, viewer=viewer, submission_id=submission_id)
     await viewer.check_owned(submission.user_id, what="this submission")
     actor = viewer.check_self_or_admin(submission.user_id, what="this submission")
     if submission.status not in EDITABLE:
@@ -211,35 +211,33 @@ async def update_submission(
     if not changes:
         raise BadInput("nothing to change")
     check_version(submission, expected_version)
-    return await _save(services=services, actor=actor, submission=submission, changes=changes)
+    return await _save(runtime=runtime, actor=actor, submission=submission, changes=changes)
 
 
-async def submit_submission(
-    *, services: Services, viewer: Viewer, submission_id: str
-) -> Submission:
+async def submit_submission(*, runtime: Runtime, viewer: Viewer, submission_id: str) -> Submission:
     """DRAFT (or REJECTED) → SUBMITTED, by the owner (or an admin)."""
-    submission = await _get(services=services, viewer=viewer, submission_id=submission_id)
+    submission = await _get(runtime=runtime, viewer=viewer, submission_id=submission_id)
     identity = viewer.check_self_or_admin(submission.user_id, what="this submission")
     if submission.status not in EDITABLE:
         raise BadInput(f"cannot submit a {submission.status.value} submission")
     changes = {"status": SubmissionStatus.SUBMITTED, "submitted_at": clock.now_iso()}
     saved = await _save(
-        services=services, actor=identity, submission=submission, changes=changes, action="SUBMIT"
+        runtime=runtime, actor=identity, submission=submission, changes=changes, action="SUBMIT"
     )
-    await publish(services=services, submission=saved)
+    await publish(runtime=runtime, submission=saved)
     return saved
 
 
 async def review_submission(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     submission_id: str,
     decision: ReviewDecision,
     note: str | None,
 ) -> Submission:
     """The owner's manager or an admin moves a submission through review."""
-    submission = await _get(services=services, viewer=viewer, submission_id=submission_id)
+    submission = await _get(runtime=runtime, viewer=viewer, submission_id=submission_id)
     identity = viewer.require()
     if not (identity.is_admin or await viewer.manages(submission.user_id)):
         raise Forbidden("only the owner's manager or an admin may review this submission")
@@ -257,23 +255,23 @@ async def review_submission(
     if target is not SubmissionStatus.IN_REVIEW:
         changes["reviewed_at"] = clock.now_iso()
     saved = await _save(
-        services=services, actor=identity, submission=submission, changes=changes, action="REVIEW"
+        runtime=runtime, actor=identity, submission=submission, changes=changes, action="REVIEW"
     )
-    await publish(services=services, submission=saved)
+    await publish(runtime=runtime, submission=saved)
     return saved
 
 
 async def _save(
     *,
-    services: Services,
+    runtime: Runtime,
     actor: Identity,
     submission: Submission,
     changes: dict[str, Any],
     action: str = "UPDATE",
 ) -> Submission:
     return await save_changes(
-        services=services,
-        table=services.tables.submissions,
+        runtime=runtime,
+        table=runtime.tables.submissions,
         key={"submissionId": submission.submission_id},
         record=submission,
         changes=changes,
@@ -285,6 +283,6 @@ async def _save(
     )
 
 
-async def publish(*, services: Services, submission: Submission) -> None:
+async def publish(*, runtime: Runtime, submission: Submission) -> None:
     """Tell subscribers about a status change."""
-    await services.events.publish(CHANNEL, submission.to_item())
+    await runtime.events.publish(CHANNEL, submission.to_item())

@@ -10,12 +10,12 @@ from botocore.exceptions import ClientError
 
 from prework.services import clock, validation
 from prework.services.access import Viewer
-from prework.services.container import Services
 from prework.services.dynamo import batch_get, client_error_code, from_item, get_item
 from prework.services.errors import BadInput, Conflict, Forbidden, NotFound
 from prework.services.identity import Identity, Role
 from prework.services.pagination import Slice, check_first, read_slice
 from prework.services.records import Profile, User, camel
+from prework.services.runtime import Runtime
 from prework.services.writes import check_version, create, save_changes, stamp_new
 
 log = logging.getLogger(__name__)
@@ -34,23 +34,23 @@ class NewProfile:
     manager_id: str | None = None
 
 
-async def get_users(*, services: Services, ids: list[str]) -> dict[str, User]:
+async def get_users(*, runtime: Runtime, ids: list[str]) -> dict[str, User]:
     """Users by id (BatchGetItem, 100 a call); missing ids are absent."""
     items = await batch_get(
-        aws=services.aws, table=services.tables.users, keys=[{"userId": i} for i in ids]
+        aws=runtime.aws, table=runtime.tables.users, keys=[{"userId": i} for i in ids]
     )
     return {i["userId"]: User.from_item(i) for i in items if "profileId" in i}
 
 
-async def get_user(*, services: Services, user_id: str) -> User | None:
-    item = await get_item(aws=services.aws, table=services.tables.users, key={"userId": user_id})
+async def get_user(*, runtime: Runtime, user_id: str) -> User | None:
+    item = await get_item(aws=runtime.aws, table=runtime.tables.users, key={"userId": user_id})
     return User.from_item(item) if item and "profileId" in item else None
 
 
-async def find_by_email(*, services: Services, email: str) -> User | None:
+async def find_by_email(*, runtime: Runtime, email: str) -> User | None:
     """The user with `email` (EmailIndex), or None."""
-    response = await services.aws.dynamodb.query(
-        TableName=services.tables.users,
+    response = await runtime.aws.dynamodb.query(
+        TableName=runtime.tables.users,
         IndexName="EmailIndex",
         KeyConditionExpression="email = :e",
         ExpressionAttributeValues={":e": {"S": validation.email(email)}},
@@ -62,7 +62,7 @@ async def find_by_email(*, services: Services, email: str) -> User | None:
 
 async def list_users(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     role: Role | None,
     include_inactive: bool,
@@ -71,8 +71,8 @@ async def list_users(
 ) -> Slice[User]:
     """Users by role (RoleIndex) or all of them (Scan), active only unless asked. Admins only."""
     viewer.require_admin()
-    check_first(first, maximum=services.settings.page_size_max)
-    request: dict[str, object] = {"TableName": services.tables.users}
+    check_first(first, maximum=runtime.settings.page_size_max)
+    request: dict[str, object] = {"TableName": runtime.tables.users}
     names = {"#p": "profileId"}
     values: dict[str, object] = {}
     conditions = ["attribute_exists(#p)"]
@@ -93,8 +93,8 @@ async def list_users(
         request["ExpressionAttributeValues"] = values
     scope = f"users:{role.value if role else '*'}:{int(include_inactive)}"
     return await read_slice(
-        aws=services.aws,
-        cursors=services.cursors,
+        aws=runtime.aws,
+        cursors=runtime.cursors,
         scope=scope,
         request=request,
         key_names=key_names,
@@ -106,7 +106,7 @@ async def list_users(
 
 async def create_user(
     *,
-    services: Services,
+    runtime: Runtime,
     actor: Identity,
     email: str,
     username: str,
@@ -125,9 +125,9 @@ async def create_user(
     username = validation.required_text(username, field="username", max_length=64)
     profile = profile or NewProfile()
     if profile.manager_id is not None:
-        await _check_manager(services=services, manager_id=profile.manager_id)
+        await _check_manager(runtime=runtime, manager_id=profile.manager_id)
     user_id = await _create_identity(
-        services=services, email=email, username=username, role=role, password=password
+        runtime=runtime, email=email, username=username, role=role, password=password
     )
     at = clock.now_iso()
     meta = stamp_new(actor, at)
@@ -147,10 +147,10 @@ async def create_user(
     )
     try:
         await create(
-            services=services,
+            runtime=runtime,
             puts=[
-                (services.tables.users, user, "userId"),
-                (services.tables.profiles, profile_record, "profileId"),
+                (runtime.tables.users, user, "userId"),
+                (runtime.tables.profiles, profile_record, "profileId"),
             ],
             actor=actor,
             entity_type="User",
@@ -158,7 +158,7 @@ async def create_user(
             owner_id=user_id,
         )
     except Exception:
-        await _delete_identity(services=services, email=email)
+        await _delete_identity(runtime=runtime, email=email)
         raise
     return user, profile_record
 
@@ -180,9 +180,9 @@ def _profile_fields(profile: NewProfile) -> dict[str, str | None]:
     return values
 
 
-async def _check_manager(*, services: Services, manager_id: str) -> User:
+async def _check_manager(*, runtime: Runtime, manager_id: str) -> User:
     manager = await get_user(
-        services=services, user_id=validation.identifier(manager_id, field="managerId")
+        runtime=runtime, user_id=validation.identifier(manager_id, field="managerId")
     )
     if manager is None or not manager.is_active:
         raise BadInput("managerId does not name an active user", field="managerId")
@@ -192,12 +192,12 @@ async def _check_manager(*, services: Services, manager_id: str) -> User:
 
 
 async def _create_identity(
-    *, services: Services, email: str, username: str, role: Role, password: str | None
+    *, runtime: Runtime, email: str, username: str, role: Role, password: str | None
 ) -> str:
-    pool = services.settings.cognito_user_pool_id
+    pool = runtime.settings.cognito_user_pool_id
     if not pool:
         return str(uuid.uuid4())
-    cognito = services.aws.cognito
+    cognito = runtime.aws.cognito
     request: dict[str, object] = {
         "UserPoolId": pool,
         "Username": email,
@@ -207,7 +207,7 @@ async def _create_identity(
             {"Name": "custom:username", "Value": username},
         ],
     }
-    if password or services.settings.local:
+    if password or runtime.settings.local:
         request["MessageAction"] = "SUPPRESS"
     try:
         created = await cognito.admin_create_user(**request)
@@ -227,21 +227,21 @@ async def _create_identity(
     return str(sub)
 
 
-async def _delete_identity(*, services: Services, email: str) -> None:
-    pool = services.settings.cognito_user_pool_id
+async def _delete_identity(*, runtime: Runtime, email: str) -> None:
+    pool = runtime.settings.cognito_user_pool_id
     if pool:
         try:
-            await services.aws.cognito.admin_delete_user(UserPoolId=pool, Username=email)
+            await runtime.aws.cognito.admin_delete_user(UserPoolId=pool, Username=email)
         except ClientError as error:
             log.error("could not remove Cognito user %s after a failed create: %s", email, error)
 
 
-async def _sync_groups(*, services: Services, user: User, role: Role) -> None:
+async def _sync_groups(*, runtime: Runtime, user: User, role: Role) -> None:
     # Best effort after the database commit: the token's groups are the source of roles.
-    pool = services.settings.cognito_user_pool_id
+    pool = runtime.settings.cognito_user_pool_id
     if not pool:
         return
-    cognito = services.aws.cognito
+    cognito = runtime.aws.cognito
     try:
         for group_role, group in ROLE_GROUPS.items():
             call = (
@@ -256,7 +256,7 @@ async def _sync_groups(*, services: Services, user: User, role: Role) -> None:
 
 async def update_user(
     *,
-    services: Services,
+    runtime: Runtime,
     viewer: Viewer,
     user_id: str,
     username: str | None = None,
@@ -264,7 +264,7 @@ async def update_user(
     expected_version: int | None = None,
 ) -> User:
     """Change a user's username (self or admin) or role (admin)."""
-    user = await _readable(services=services, viewer=viewer, user_id=user_id)
+    user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
     actor = viewer.check_self_or_admin(user.user_id, what="this user")
     changes: dict[str, object] = {}
     if username is not None:
@@ -277,8 +277,8 @@ async def update_user(
         raise BadInput("nothing to change")
     check_version(user, expected_version)
     updated = await save_changes(
-        services=services,
-        table=services.tables.users,
+        runtime=runtime,
+        table=runtime.tables.users,
         key={"userId": user.user_id},
         record=user,
         changes=changes,
@@ -288,19 +288,19 @@ async def update_user(
         owner_id=user.user_id,
     )
     if role is not None and role != user.role:
-        await _sync_groups(services=services, user=updated, role=role)
+        await _sync_groups(runtime=runtime, user=updated, role=role)
     return updated
 
 
-async def deactivate_user(*, services: Services, viewer: Viewer, user_id: str) -> User:
+async def deactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
     """Soft delete (admins only): `isActive` becomes false; the Cognito user is disabled."""
     actor = viewer.require_admin()
-    user = await _readable(services=services, viewer=viewer, user_id=user_id)
+    user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
     if not user.is_active:
         return user
     updated = await save_changes(
-        services=services,
-        table=services.tables.users,
+        runtime=runtime,
+        table=runtime.tables.users,
         key={"userId": user.user_id},
         record=user,
         changes={"is_active": False},
@@ -310,16 +310,16 @@ async def deactivate_user(*, services: Services, viewer: Viewer, user_id: str) -
         owner_id=user.user_id,
         action="DEACTIVATE",
     )
-    pool = services.settings.cognito_user_pool_id
+    pool = runtime.settings.cognito_user_pool_id
     if pool:
         try:
-            await services.aws.cognito.admin_disable_user(UserPoolId=pool, Username=user.email)
+            await runtime.aws.cognito.admin_disable_user(UserPoolId=pool, Username=user.email)
         except ClientError as error:
             log.error("Cognito user %s not disabled: %s", user.user_id, error)
     return updated
 
 
-async def _readable(*, services: Services, viewer: Viewer, user_id: str) -> User:
+async def _readable(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
     viewer.require()
     user = await viewer.load_user(validation.identifier(user_id))
     if user is None:

@@ -20,8 +20,8 @@ from urllib.parse import unquote_plus
 import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 
-from prework.services.container import Services, ServicesScope
 from prework.services.processing import InProgress, process_upload
+from prework.services.runtime import Runtime, RuntimeScope
 from prework.services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,20 +41,20 @@ def uploads_in(event: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield s3["bucket"]["name"], unquote_plus(s3["object"]["key"])
 
 
-async def handle_event(*, services: Services, event: dict[str, Any]) -> bool:
+async def handle_event(*, runtime: Runtime, event: dict[str, Any]) -> bool:
     """Process every upload in one S3 event; True when the event is finished with."""
     if event.get("Event") == "s3:TestEvent":
         return True  # sent once when the notification is configured
     done = True
     for bucket, key in uploads_in(event):
         try:
-            await process_upload(services=services, bucket=bucket, key=key)
+            await process_upload(runtime=runtime, bucket=bucket, key=key)
         except InProgress:
             done = False
     return done
 
 
-async def handle_body(*, services: Services, body: str) -> bool:
+async def handle_body(*, runtime: Runtime, body: str) -> bool:
     """One SQS message body (an S3 event as JSON); True when it may be deleted."""
     try:
         event = orjson.loads(body)
@@ -64,14 +64,14 @@ async def handle_body(*, services: Services, body: str) -> bool:
     if not isinstance(event, dict):
         log.warning("dropping a message that is not an S3 event: %.200r", body)
         return True
-    return await handle_event(services=services, event=event)
+    return await handle_event(runtime=runtime, event=event)
 
 
 class Worker:
     """Long-polls the upload queue until `stop()`; the messages in hand are finished first."""
 
-    def __init__(self, *, services: Services) -> None:
-        self.services = services
+    def __init__(self, *, runtime: Runtime) -> None:
+        self.runtime = runtime
         # Ids of recently finished messages (deleted or left for redelivery): logs and tests.
         self.handled: deque[str] = deque(maxlen=1000)
         self.polling = asyncio.Event()  # set once the first receive call is under way
@@ -81,8 +81,8 @@ class Worker:
         self._stopping.set()
 
     async def run(self) -> None:
-        settings = self.services.settings
-        sqs = self.services.aws.sqs
+        settings = self.runtime.settings
+        sqs = self.runtime.aws.sqs
         url = (await sqs.get_queue_url(QueueName=settings.queue_name))["QueueUrl"]
         log.info("worker polling %s", settings.queue_name)
         while not self._stopping.is_set():
@@ -118,14 +118,14 @@ class Worker:
 
     async def _handle(self, url: str, message: dict[str, Any]) -> None:
         try:
-            done = await handle_body(services=self.services, body=message.get("Body", ""))
+            done = await handle_body(runtime=self.runtime, body=message.get("Body", ""))
         except Exception:
             # One bad upload must not stop the worker; SQS retries, then the DLQ keeps it.
             log.exception("processing message %s failed", message.get("MessageId"))
             done = False
         if done:
             try:
-                await self.services.aws.sqs.delete_message(
+                await self.runtime.aws.sqs.delete_message(
                     QueueUrl=url, ReceiptHandle=message["ReceiptHandle"]
                 )
             except (BotoCoreError, ClientError) as error:
@@ -135,8 +135,8 @@ class Worker:
 
 async def run_worker(settings: Settings) -> None:
     """`prework worker`: poll until SIGTERM or SIGINT, then finish the messages in hand."""
-    async with ServicesScope(settings) as services:
-        worker = Worker(services=services)
+    async with RuntimeScope(settings) as runtime:
+        worker = Worker(runtime=runtime)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)
@@ -144,13 +144,13 @@ async def run_worker(settings: Settings) -> None:
 
 
 async def _lambda(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    async with ServicesScope(settings) as services:
+    async with RuntimeScope(settings) as runtime:
         records = event.get("Records", [])
         if records and all(r.get("eventSource") == "aws:sqs" for r in records):
             failures = []
             for record in records:
                 try:
-                    done = await handle_body(services=services, body=record.get("body", ""))
+                    done = await handle_body(runtime=runtime, body=record.get("body", ""))
                 except Exception:
                     log.exception("processing message %s failed", record.get("messageId"))
                     done = False
@@ -158,7 +158,7 @@ async def _lambda(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
                     failures.append({"itemIdentifier": record["messageId"]})
             return {"batchItemFailures": failures}
         # A raw S3 event (direct trigger): raising makes Lambda retry the invocation.
-        if not await handle_event(services=services, event=event):
+        if not await handle_event(runtime=runtime, event=event):
             raise RuntimeError("an upload in this event is being processed elsewhere; retry")
         return {"batchItemFailures": []}
 

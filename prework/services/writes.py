@@ -7,11 +7,11 @@ import dataclasses
 from typing import Any, TypeVar
 
 from prework.services import audit, clock
-from prework.services.container import Services
 from prework.services.dynamo import put, to_item, transact
 from prework.services.errors import Conflict
 from prework.services.identity import Identity
 from prework.services.records import Record, camel
+from prework.services.runtime import Runtime
 
 R = TypeVar("R", bound=Record)
 
@@ -74,7 +74,7 @@ def update_entry(
 
 async def save_changes(
     *,
-    services: Services,
+    runtime: Runtime,
     table: str,
     key: dict[str, Any],
     record: R,
@@ -100,10 +100,10 @@ async def save_changes(
     )
     items = [
         update_entry(table=table, key=key, record=record, changes=changes, actor=actor, at=at),
-        audit.put_entry(services.tables.audit_log, entry),
+        audit.put_entry(runtime.tables.audit_log, entry),
         *(also or []),
     ]
-    await transact(aws=services.aws, items=items)
+    await transact(aws=runtime.aws, items=items)
     return dataclasses.replace(
         record,
         **changes,
@@ -115,7 +115,7 @@ async def save_changes(
 
 async def create(
     *,
-    services: Services,
+    runtime: Runtime,
     puts: list[tuple[str, Record, str]],
     actor: Identity,
     entity_type: str,
@@ -135,13 +135,13 @@ async def create(
         put(table, record.to_item(), condition=f"attribute_not_exists({key})")
         for table, record, key in puts
     ]
-    items.append(audit.put_entry(services.tables.audit_log, entry))
-    await transact(aws=services.aws, items=items)
+    items.append(audit.put_entry(runtime.tables.audit_log, entry))
+    await transact(aws=runtime.aws, items=items)
 
 
 async def delete(
     *,
-    services: Services,
+    runtime: Runtime,
     table: str,
     key: dict[str, Any],
     record: Record,
@@ -167,5 +167,5 @@ async def delete(
             "ExpressionAttributeValues": to_item({":current": record.version}),
         }
     }
-    items = [item, audit.put_entry(services.tables.audit_log, entry)]
-    await transact(aws=services.aws, items=items)
+    items = [item, audit.put_entry(runtime.tables.audit_log, entry)]
+    await transact(aws=runtime.aws, items=items)

@@ -16,9 +16,9 @@ from PIL import Image
 
 from prework.services import media as media_service
 from prework.services.access import Viewer
-from prework.services.container import ServicesScope
 from prework.services.identity import Identity
 from prework.services.records import Media, MediaKind
+from prework.services.runtime import RuntimeScope
 from prework.services.settings import Settings
 from tests.factories import images
 from tests.support import Api, boto, run_async
@@ -196,13 +196,13 @@ def side_upload(
     identity = Identity(user_id=owner, username=owner)
 
     async def request() -> Any:
-        async with ServicesScope(settings) as services:
+        async with RuntimeScope(settings) as runtime:
 
             async def no_user(_: str) -> None:
                 return None
 
             return await media_service.request_upload(
-                services=services,
+                runtime=runtime,
                 viewer=Viewer(identity=identity, load_user=no_user),
                 filename=filename,
                 content_type=content_type,

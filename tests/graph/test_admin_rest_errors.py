@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from prework.services.container import Services
+from prework.services.runtime import Runtime
 from prework.services.settings import Settings
 from tests.admin_support import AdminRig, admin_rig
 from tests.support import forge
@@ -188,8 +188,8 @@ class Broken:
         return fail
 
 
-def break_dynamodb(services: Services) -> None:
-    services.aws.dynamodb = Broken()
+def break_dynamodb(runtime: Runtime) -> None:
+    runtime.aws.dynamodb = Broken()
 
 
 @pytest.fixture(scope="module")

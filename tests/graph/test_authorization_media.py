@@ -179,7 +179,7 @@ def test_subscriptions_matrix(world: World, stack: Stack, subscription: str, act
     # given a subscription to the member's media item or submission
     document, channel, target = SUBSCRIPTIONS[subscription]
     # (earlier subscriptions have been torn down, so a new one is counted unambiguously)
-    wait_for(lambda: stack.services.events.subscribers(channel) == 0, what="no subscribers")
+    wait_for(lambda: stack.runtime.events.subscribers(channel) == 0, what="no subscribers")
     before = 0
     url = stack.server.url.replace("http://", "ws://") + "/graphql"
     token = world.token(actor)
@@ -204,7 +204,7 @@ def test_subscriptions_matrix(world: World, stack: Stack, subscription: str, act
             try:
                 message = json.loads(ws.recv(timeout=0.05))
             except TimeoutError:
-                return OK if stack.services.events.subscribers(channel) > before else None
+                return OK if stack.runtime.events.subscribers(channel) > before else None
             errors = (
                 message["payload"] if message["type"] == "error" else message["payload"]["errors"]
             )

@@ -12,7 +12,7 @@ import pytest
 from prework.graph.app import create_app
 from prework.services import demo, provisioning
 from prework.services.aws import Aws
-from prework.services.container import ServicesScope
+from prework.services.runtime import RuntimeScope
 from prework.services.settings import Settings
 from tests.support import Api, CallLog, ServerThread
 
@@ -31,9 +31,9 @@ query Nested($n: Int!) {
 async def _seed(settings: Settings, people: int) -> None:
     async with Aws(settings) as aws:
         await provisioning.provision(aws=aws, settings=settings)
-    async with ServicesScope(settings) as services:
+    async with RuntimeScope(settings) as runtime:
         # Everyone has a manager, so every page loads managers: the count is deterministic.
-        await demo.seed_org(services=services, people=people, domain="batch.test", concurrency=1)
+        await demo.seed_org(runtime=runtime, people=people, domain="batch.test", concurrency=1)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def isolated(settings: Settings) -> Iterator[tuple[Api, CallLog]]:
     asyncio.run(_seed(own.model_copy(update={"cognito_user_pool_id": None}), 60))
     server = ServerThread(create_app(own)).start()
     log = CallLog()
-    server.app.state.services.aws.listeners.append(log)
+    server.app.state.runtime.aws.listeners.append(log)
     yield Api(server.url), log
     server.stop()
 

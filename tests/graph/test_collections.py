@@ -110,12 +110,12 @@ def test_images_of_a_collection_are_read_in_one_batch(
     # given a collection of three images
     created = _create(api, user_token, "Batch", photos)
     log = CallLog()
-    stack.services.aws.listeners.append(log)
+    stack.runtime.aws.listeners.append(log)
     try:
         # when it is read with its images
         api.data(GET, {"id": created["id"]}, token=user_token)
     finally:
-        stack.services.aws.listeners.remove(log)
+        stack.runtime.aws.listeners.remove(log)
     # then the images cost one BatchGetItem, not one read each
     assert log.count("BatchGetItem") == 2  # the owner (user loader) and the three images
     assert log.count("GetItem") == 1  # the collection itself

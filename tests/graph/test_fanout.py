@@ -25,8 +25,8 @@ from websockets.uri import parse_uri
 from prework.graph.app import create_app
 from prework.graph.fanout import FanOut, Group
 from prework.services import submissions
-from prework.services.container import Services
 from prework.services.records import Submission, SubmissionStatus
+from prework.services.runtime import Runtime
 from prework.services.settings import Settings
 from tests.conftest import Stack
 from tests.factories.people import make_submission, make_team
@@ -134,7 +134,7 @@ async def test_members_leave_independently_and_the_last_one_stops_the_stream(
 class Server:
     thread: ServerThread
     loop: asyncio.AbstractEventLoop
-    services: Services
+    runtime: Runtime
 
 
 @pytest.fixture(scope="module")
@@ -142,13 +142,13 @@ def small_backlog(settings: Settings) -> Iterator[Server]:
     """Its own API server whose subscribers may fall only 3 events behind."""
     captured: dict[str, Any] = {}
 
-    def capture(services: Services) -> None:
-        captured.update(loop=asyncio.get_running_loop(), services=services)
+    def capture(runtime: Runtime) -> None:
+        captured.update(loop=asyncio.get_running_loop(), runtime=runtime)
 
     own = settings.model_copy(update={"subscription_backlog": 3})
     server = ServerThread(create_app(own, on_startup=[capture])).start()
     try:
-        yield Server(server, captured["loop"], captured["services"])
+        yield Server(server, captured["loop"], captured["runtime"])
     finally:
         server.stop()
 
@@ -238,7 +238,7 @@ async def test_a_subscriber_that_stops_reading_is_closed_and_the_others_get_ever
     assert json.loads(await asyncio.wait_for(reader.recv(), 5))["type"] == "connection_ack"
     await _subscribe(reader, "1", WATCH_ALL)
     stalled = await asyncio.to_thread(Stalled, port, admin_token, WATCH_ALL)
-    events = small_backlog.services.events
+    events = small_backlog.runtime.events
     await _until(lambda: events.subscribers(submissions.CHANNEL) == 1, "the stream")
     await asyncio.sleep(0.3)
     me = await asyncio.to_thread(_me, small_backlog.thread.url, admin_token)

@@ -91,7 +91,7 @@ def test_unexpected_errors_are_masked_in_production_and_keep_a_request_id(
 ) -> None:
     # given a corrupt user item (a role the code does not know)
     boto(settings, "dynamodb").put_item(
-        TableName=stack.services.tables.users,
+        TableName=stack.runtime.tables.users,
         Item={
             "userId": {"S": "corrupt-user"},
             "email": {"S": "c@example.com"},
@@ -111,7 +111,7 @@ def test_unexpected_errors_are_masked_in_production_and_keep_a_request_id(
         body = production.run('{ user(id: "corrupt-user") { id } }', token=admin_token)
     finally:
         boto(settings, "dynamodb").delete_item(
-            TableName=stack.services.tables.users, Key={"userId": {"S": "corrupt-user"}}
+            TableName=stack.runtime.tables.users, Key={"userId": {"S": "corrupt-user"}}
         )
     # then the client sees a masked, coded error with a request id — no internals
     error = body["errors"][0]

@@ -88,12 +88,12 @@ def test_the_presigned_post_pins_key_type_and_size_without_calling_s3(
 ) -> None:
     # given the server's AWS calls are being recorded
     log = CallLog()
-    stack.services.aws.listeners.append(log)
+    stack.runtime.aws.listeners.append(log)
     try:
         # when an upload is requested
         body = api.data(REQUEST_UPLOAD, _input(size=1234), token=user_token)["requestUpload"]
     finally:
-        stack.services.aws.listeners.remove(log)
+        stack.runtime.aws.listeners.remove(log)
 
     # then the ticket was signed locally: no S3 request at all
     assert [c for c in log.calls if c.service == "s3"] == []

@@ -68,7 +68,7 @@ def subscribed(stack: Stack, token: str, protocol: str) -> Iterator[Subscription
 def _listening(stack: Stack, count: int) -> None:
     """Wait until the server has registered `count` media subscribers (so no event is missed)."""
     wait_for(
-        lambda: stack.services.events.subscribers("media") >= count,
+        lambda: stack.runtime.events.subscribers("media") >= count,
         what="the subscription to be registered",
     )
 
@@ -80,7 +80,7 @@ def test_the_owner_sees_processing_then_ready(
     # given a requested upload and its owner subscribed to it
     data = images.photo_jpeg(400, 300, seed=31)
     ticket = request_upload(api, user_token, size=len(data))
-    before = stack.services.events.subscribers("media")
+    before = stack.runtime.events.subscribers("media")
     with subscribed(stack, user_token, protocol) as sub:
         sub.start({"id": ticket.media_id})
         _listening(stack, before + 1)
@@ -99,7 +99,7 @@ def test_without_an_id_a_user_sees_only_their_own_media(
     mine = images.HTML
     manager_ticket = request_upload(api, manager_token, size=len(theirs))
     own_ticket = request_upload(api, user_token, size=len(mine))
-    before = stack.services.events.subscribers("media")
+    before = stack.runtime.events.subscribers("media")
     with subscribed(stack, user_token, protocol) as sub:
         sub.start({})
         _listening(stack, before + 1)
@@ -133,7 +133,7 @@ def test_managers_and_admins_see_a_team_members_media(
     watcher: str = request.getfixturevalue(token_name)
     data = images.tiny()
     ticket = request_upload(api, user_token, size=len(data), content_type="image/png")
-    before = stack.services.events.subscribers("media")
+    before = stack.runtime.events.subscribers("media")
     with subscribed(stack, watcher, "graphql-transport-ws") as sub:
         sub.start({})
         _listening(stack, before + 1)

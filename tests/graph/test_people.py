@@ -200,7 +200,7 @@ def test_stale_expected_version_is_a_conflict_and_writes_nothing(
     assert error_codes(body) == ["CONFLICT"]
     assert body["errors"][0]["extensions"]["currentVersion"] == 2
     item = boto(settings, "dynamodb").get_item(
-        TableName=stack.services.tables.users, Key={"userId": {"S": person.id}}
+        TableName=stack.runtime.tables.users, Key={"userId": {"S": person.id}}
     )["Item"]
     assert item["username"] == {"S": "first"}
     assert item["version"] == {"N": "2"}

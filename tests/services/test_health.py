@@ -11,17 +11,17 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from prework.services.container import ServicesScope
 from prework.services.health import readiness
+from prework.services.runtime import RuntimeScope
 from prework.services.settings import Settings
 from tests.support import free_port
 
 
 async def test_ready_when_dynamodb_and_s3_answer(settings: Settings) -> None:
     # given the provisioned local stack and no Redis configured
-    async with ServicesScope(settings) as services:
+    async with RuntimeScope(settings) as runtime:
         # when checking readiness
-        state = await readiness(services)
+        state = await readiness(runtime)
     # then both AWS checks pass and Redis is not checked
     assert state.ready
     assert {c.name: c.ok for c in state.checks} == {"dynamodb": True, "s3": True}
@@ -30,9 +30,9 @@ async def test_ready_when_dynamodb_and_s3_answer(settings: Settings) -> None:
 async def test_a_missing_bucket_makes_the_service_unready(settings: Settings) -> None:
     # given settings naming a bucket that does not exist
     broken = settings.model_copy(update={"media_bucket": "no-such-bucket-for-readyz"})
-    async with ServicesScope(broken) as services:
+    async with RuntimeScope(broken) as runtime:
         # when checking readiness
-        state = await readiness(services)
+        state = await readiness(runtime)
     # then S3 fails, by name, and DynamoDB still passes
     body = state.as_json()
     assert not state.ready
@@ -56,10 +56,10 @@ def silent_port() -> Iterator[int]:
 async def test_a_hung_redis_fails_within_the_deadline(settings: Settings, silent_port: int) -> None:
     # given a Redis URL whose server accepts but never replies
     hung = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{silent_port}/0"})
-    async with ServicesScope(hung) as services:
+    async with RuntimeScope(hung) as runtime:
         # when checking readiness with a short deadline
         started = time.monotonic()
-        state = await readiness(services, seconds_each=0.3)
+        state = await readiness(runtime, seconds_each=0.3)
         elapsed = time.monotonic() - started
     # then Redis fails on time, and the AWS checks are unaffected (they ran concurrently)
     results = {c.name: c for c in state.checks}
@@ -73,9 +73,9 @@ async def test_a_hung_redis_fails_within_the_deadline(settings: Settings, silent
 async def test_an_unreachable_redis_fails(settings: Settings) -> None:
     # given a Redis URL where nothing listens
     down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
-    async with ServicesScope(down) as services:
+    async with RuntimeScope(down) as runtime:
         # when checking readiness
-        state = await readiness(services)
+        state = await readiness(runtime)
     # then the Redis check fails with the kind of error
     redis_check = next(c for c in state.checks if c.name == "redis")
     assert not redis_check.ok
@@ -113,9 +113,9 @@ def redis_url() -> Iterator[str]:
 async def test_a_live_redis_passes(settings: Settings, redis_url: str) -> None:
     # given a running Redis
     with_redis = settings.model_copy(update={"redis_url": redis_url})
-    async with ServicesScope(with_redis) as services:
+    async with RuntimeScope(with_redis) as runtime:
         # when checking readiness
-        state = await readiness(services)
+        state = await readiness(runtime)
     # then all three checks pass
     assert state.ready
     assert sorted(c.name for c in state.checks) == ["dynamodb", "redis", "s3"]

@@ -12,7 +12,7 @@ import pytest
 
 from prework.services import provisioning
 from prework.services.aws import Aws
-from prework.services.container import ServicesScope
+from prework.services.runtime import RuntimeScope
 from prework.services.settings import Settings
 from prework.services.worker import Worker, lambda_handler
 from tests.conftest import Stack
@@ -184,8 +184,8 @@ def test_a_stopped_worker_returns_promptly_while_long_polling(side: Settings) ->
     settings = side.model_copy(update={"worker_wait_seconds": 20})
 
     async def scenario() -> float:
-        async with ServicesScope(settings) as services:
-            worker = Worker(services=services)
+        async with RuntimeScope(settings) as runtime:
+            worker = Worker(runtime=runtime)
             task = asyncio.create_task(worker.run())
             await worker.polling.wait()  # it is inside the long poll
             # when it is told to stop (what SIGTERM does)

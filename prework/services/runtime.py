@@ -15,7 +15,7 @@ from prework.services.tables import TableNames
 
 
 @dataclass
-class Services:
+class Runtime:
     settings: Settings
     aws: Aws
     tables: TableNames
@@ -26,14 +26,14 @@ class Services:
     thumbnailer: ThreadPoolExecutor
 
 
-class ServicesScope:
+class RuntimeScope:
     """`async with ServicesScope(settings) as services:` opens and closes everything."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._stack = AsyncExitStack()
 
-    async def __aenter__(self) -> Services:
+    async def __aenter__(self) -> Runtime:
         s = self.settings
         aws = await self._stack.enter_async_context(Aws(s))
         verifier = TokenVerifier(settings=s)
@@ -42,7 +42,7 @@ class ServicesScope:
         self._stack.push_async_callback(events.aclose)
         pool = ThreadPoolExecutor(s.thumbnail_threads, thread_name_prefix="thumbnails")
         self._stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-        return Services(
+        return Runtime(
             settings=s,
             aws=aws,
             tables=TableNames.from_settings(s),
