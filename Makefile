@@ -33,8 +33,9 @@ redis:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null; fi; }
 
 lint: install
-	$(BIN)/ruff check prework tests bench e2e
-	$(BIN)/ruff format --check prework tests bench e2e
+	$(BIN)/ruff check graph resolvers services tests bench e2e
+	$(BIN)/ruff format --check graph resolvers services tests bench e2e
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy

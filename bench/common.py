@@ -34,11 +34,11 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 
-from prework.services import demo
-from prework.services.bootstrap import bootstrap_local
-from prework.services.identity import Identity
-from prework.services.runtime import RuntimeScope
-from prework.services.settings import Settings
+from services.auth.identity import Identity
+from services.local import demo
+from services.local.bootstrap import bootstrap_local
+from services.platform.settings import Settings
+from services.runtime.wiring import RuntimeScope
 
 PASSWORD = "PreWork-Bench-2026!"
 SEEDER = Identity(user_id="seed", username="seed.bench", groups=frozenset({"admin"}))
@@ -285,4 +285,4 @@ def write(name: str, lines: list[str]) -> str:
 
 def has_media() -> bool:
     """Whether the media pipeline (branch `media`) is in this tree."""
-    return (ROOT / "prework" / "services" / "media.py").exists()
+    return (ROOT / "services" / "media" / "items.py").exists()

@@ -22,14 +22,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from prework.resolvers.loaders import PageKey, make_loaders
-from prework.services import users
-from prework.services.access import Viewer
-from prework.services.errors import ServiceError
-from prework.services.pagination import check_first
-from prework.services.records import User
-from prework.services.runtime import Runtime, RuntimeScope
-from prework.services.settings import Settings
+from resolvers.loaders import PageKey, make_loaders
+from services.auth.access import Viewer
+from services.people import users
+from services.platform.errors import ServiceError
+from services.platform.settings import Settings
+from services.runtime.wiring import Runtime, RuntimeScope
+from services.store.pagination import check_first
+from services.store.records import User
 
 
 def _json(body: Any, status: int = 200) -> Response:

@@ -40,9 +40,10 @@ from bench.common import (
     seed,
     write,
 )
-from prework.services import dynamo, users
-from prework.services.runtime import RuntimeScope
-from prework.services.settings import Settings
+from services.people import users
+from services.platform.settings import Settings
+from services.runtime.wiring import RuntimeScope
+from services.store import dynamo
 
 COMMAND = ".venv/bin/python bench/load.py"
 LOAD_USERS = 10

@@ -158,7 +158,7 @@ def profile_one(settings: Any, token: str, requests: int, *, graphql: bool) -> d
     stats_file = RESULTS / ".overhead.prof"
     command = [str(BIN / "python"), "-m", "cProfile", "-o", str(stats_file)]
     if graphql:
-        command += ["-m", "prework.cli", "serve", "--port", "{port}"]
+        command += ["-m", "graph.cli", "serve", "--port", "{port}"]
         path, body = "/graphql", graphql_body(N)
     else:
         command += ["-m", "uvicorn", *handwritten_command()[1:]]

@@ -24,8 +24,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import NESTED, Seeded, environment, has_media, moto_process, seed, write
-from prework.graph.app import create_app
-from prework.services.runtime import RuntimeScope
+from graph.server.app import create_app
+from services.runtime.wiring import RuntimeScope
 from tests.support import Api, CallLog, ServerThread
 
 SIZES = (5, 20, 100)
@@ -67,10 +67,11 @@ async def seed_media(seeded: Seeded, per_submission: int = 3) -> int:
     Items are written directly (status READY with thumbnail keys): URLs are presigned
     locally, so no S3 object is needed to measure the read path.
     """
-    from prework.services import collections, dynamo
-    from prework.services.access import Viewer
-    from prework.services.identity import Identity
-    from prework.services.records import Media, MediaKind, MediaStatus
+    from services.auth.access import Viewer
+    from services.auth.identity import Identity
+    from services.media import collections
+    from services.store import dynamo
+    from services.store.records import Media, MediaKind, MediaStatus
 
     settings = seeded.settings.model_copy(update={"cognito_user_pool_id": None})
     made = 0
@@ -236,7 +237,7 @@ def main() -> None:
         lines += [
             "Media-heavy query: not in this tree yet (the media pipeline lives on branch "
             "`media`); `bench/requests.py` seeds READY images and runs it automatically once "
-            "`prework/services/media.py` exists.",
+            "`services/media/items.py` exists.",
             "",
         ]
     lines += [

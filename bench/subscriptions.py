@@ -49,8 +49,9 @@ from bench.common import (
     verdict,
     write,
 )
-from prework.services import events, submissions
-from prework.services.records import Submission, SubmissionStatus
+from services.live.broker import RedisBroker
+from services.store.records import Submission, SubmissionStatus
+from services.submissions import workflow
 
 TARGET_P99_MS = 250
 COMMAND = ".venv/bin/python bench/subscriptions.py"
@@ -100,10 +101,10 @@ async def _paced(rate: float, seconds: float, send: Callable[[int], Awaitable[No
 async def _publish_to_redis(
     redis_url: str, owner: str, ids: list[str], rate: float, seconds: float
 ) -> None:
-    broker = events.RedisBroker(redis_url)
+    broker = RedisBroker(redis_url)
 
     def dropped() -> float:  # the broker counts an event it could not publish, not raises
-        labels = {"channel": submissions.CHANNEL}
+        labels = {"channel": workflow.CHANNEL}
         return REGISTRY.get_sample_value("prework_events_dropped_total", labels) or 0.0
 
     async def one(i: int) -> None:
@@ -121,7 +122,7 @@ async def _publish_to_redis(
             version=i + 1,
         )
         before = dropped()
-        await broker.publish(submissions.CHANNEL, record.to_item())
+        await broker.publish(workflow.CHANNEL, record.to_item())
         if dropped() != before:
             print("publisher: redis refused an event", file=sys.stderr)
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))  # the corpus factory lives in tests/
 import PIL
 from PIL import Image, ImageOps, features
 
-from prework.services.thumbnails import make_thumbnails
+from services.media.imaging import make_thumbnails
 from tests.factories.images import encode, photo_like
 
 WIDTHS = (400, 200)

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds build/lambda, the code of template.yaml's ThumbnailFunction: the prework package and
-# its runtime dependencies as manylinux wheels for Lambda's python3.11 on x86_64.
+# Builds build/lambda, the code of template.yaml's ThumbnailFunction: the graph, resolvers and
+# services packages and their runtime dependencies as manylinux wheels for Lambda's python3.11 on x86_64.
 #
 # moto (the embedded local stack, never used on AWS) is left out: with it the directory is
 # about 360 MiB, over Lambda's 250 MiB unzipped limit; without it, about 150 MiB.

@@ -3,7 +3,7 @@
 `make graphiql` runs this. For each file the page names (package@version/path + SRI hash) it
 runs `npm pack package@version` (the registry's tarball, checked by npm), extracts that one
 file, checks it against the page's sha384 integrity hash and writes it under
-prework/graph/static/graphiql/ (git-ignored). The app then serves GraphiQL without the CDN.
+graph/server/static/graphiql/ (git-ignored). The app then serves GraphiQL without the CDN.
 Idempotent: files already present with the right hash are kept.
 """
 
@@ -17,7 +17,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from prework.graph.ide import ASSET_DIR, Asset, assets
+from graph.server.graphiql import ASSET_DIR, Asset, assets
 
 NPM_TIMEOUT_SECONDS = 120
 

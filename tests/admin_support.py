@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from prework.graph.app import create_app
-from prework.services import jsonvalues
-from prework.services.runtime import Runtime
-from prework.services.settings import Settings, TableAlias
+from graph.server.app import create_app
+from services.platform import exactjson
+from services.platform.settings import Settings, TableAlias
+from services.runtime.wiring import Runtime
 from tests.support import Api, ServerThread, boto, login
 
 _serializer = TypeSerializer()
@@ -54,7 +54,7 @@ class AdminRig:
             sent["Authorization"] = f"Bearer {token}"
         if json is not None:
             # Exact numbers (Decimal) in, as a JavaScript client would write them.
-            content = jsonvalues.dumps(json)
+            content = exactjson.dumps(json)
             sent.setdefault("Content-Type", "application/json")
         return self.http.request(
             method, self.endpoint, params=params, content=content, headers=sent

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from prework.graph.app import create_app
-from prework.services.bootstrap import bootstrap_local
-from prework.services.local_stack import LocalStack
-from prework.services.runtime import Runtime
-from prework.services.settings import Settings
+from graph.server.app import create_app
+from services.local.bootstrap import bootstrap_local
+from services.local.stack import LocalStack
+from services.platform.settings import Settings
+from services.runtime.wiring import Runtime
 from tests.support import Api, ServerThread, login, run_async
 
 DEMO_PASSWORD = "PreWork-Demo-2026!"

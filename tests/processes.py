@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 import pytest
 
-from prework.services import provisioning
-from prework.services.aws import Aws
-from prework.services.settings import Settings
+from services.local import provisioning
+from services.platform.aws import Aws
+from services.platform.settings import Settings
 from tests.factories.media import wait_for
 from tests.support import Api, free_port, run_async
 

@@ -21,8 +21,8 @@ import uvicorn
 from jose import jwk, jwt
 from starlette.applications import Starlette
 
-from prework.services.aws import AwsCall
-from prework.services.settings import Settings
+from services.platform.aws import AwsCall
+from services.platform.settings import Settings
 
 
 def free_port() -> int:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from jose import jwt
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 
-PREWORK = [sys.executable, "-m", "prework.cli"]
+PREWORK = [sys.executable, "-m", "graph.cli"]
 
 
 def _run(

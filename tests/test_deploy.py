@@ -22,7 +22,7 @@ from cfnlint.data import AdditionalSpecs
 from cfnlint.decode import cfn_yaml
 from cfnlint.helpers import load_resource
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -450,7 +450,7 @@ def test_the_thumbnail_lambda_is_fed_by_the_queue(resources: dict[str, Any]) -> 
     [event] = function["Events"].values()
 
     # then
-    assert function["Handler"] == "prework.services.worker.lambda_handler"
+    assert function["Handler"] == "services.media.worker.lambda_handler"
     assert function["Runtime"] == "python3.11"
     assert function["MemorySize"] == 1024
     assert function["Timeout"] == 60
@@ -609,12 +609,12 @@ def test_the_image_command_is_the_packaged_console_script() -> None:
     [prework] = [s for s in scripts if s.name == "prework"]
 
     # then
-    assert prework.value == "prework.cli:main"
+    assert prework.value == "graph.cli:main"
 
 
 def test_the_cli_answers_help() -> None:
     # given
-    command = [sys.executable, "-m", "prework.cli", "--help"]
+    command = [sys.executable, "-m", "graph.cli", "--help"]
 
     # when
     result = _run(*command)

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.factories.people import Person, make_person
 from tests.processes import api_server, environment
 from tests.support import Api, boto

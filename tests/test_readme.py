@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

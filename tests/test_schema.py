@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prework.graph.schema import sdl
+from graph.schema import sdl
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schema.graphql"
 

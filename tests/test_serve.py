@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.support import free_port
 
 START_TIMEOUT_SECONDS = 60
@@ -39,7 +39,7 @@ def served(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     with log_path.open("w") as log:
         # Its own session, so the uvicorn supervisor and its workers are stopped together.
         process = subprocess.Popen(
-            [sys.executable, "-m", "prework.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "graph.cli", "serve", "--port", str(port)],
             cwd=tmp_path,  # no .env, no .prework-local.json from elsewhere
             env=env,
             stdout=log,

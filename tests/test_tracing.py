@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from prework.graph.app import create_app
-from prework.services.settings import Settings
-from prework.services.tracing import configure_tracing, shutdown_tracing
+from graph.server.app import create_app
+from services.platform.settings import Settings
+from services.platform.tracing import configure_tracing, shutdown_tracing
 from tests.support import Api, ServerThread
 
 
@@ -57,8 +57,8 @@ def test_opentelemetry_is_never_imported_when_tracing_is_off() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     script = (
         "import sys\n"
-        "from prework.graph.app import create_app\n"
-        "from prework.services.settings import Settings\n"
+        "from graph.server.app import create_app\n"
+        "from services.platform.settings import Settings\n"
         "create_app(Settings(_env_file=None, aws_endpoint_url='http://127.0.0.1:9'))\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'opentelemetry')\n"
         "print(loaded)\n"

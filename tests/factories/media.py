@@ -14,12 +14,12 @@ from urllib.parse import quote_plus
 import httpx
 from PIL import Image
 
-from prework.services import media as media_service
-from prework.services.access import Viewer
-from prework.services.identity import Identity
-from prework.services.records import Media, MediaKind
-from prework.services.runtime import RuntimeScope
-from prework.services.settings import Settings
+from services.auth.access import Viewer
+from services.auth.identity import Identity
+from services.media import items as media_service
+from services.platform.settings import Settings
+from services.runtime.wiring import RuntimeScope
+from services.store.records import Media, MediaKind
 from tests.factories import images
 from tests.support import Api, boto, run_async
 

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.support import Api, boto, login
 
 PASSWORD = "Factory-Pass-2026!"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.admin_support import AdminRig, admin_rig
 from tests.support import Api, error_codes
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from prework.services.runtime import Runtime
-from prework.services.settings import Settings
+from services.platform.settings import Settings
+from services.runtime.wiring import Runtime
 from tests.admin_support import AdminRig, admin_rig
 from tests.support import forge
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.admin_support import AdminRig, admin_rig
 
 ALIASES = ["Workers", "Users", "Media", "ImageCollections", "AuditLog", "workers", "Nope", ""]

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.admin_support import AdminRig, admin_rig, make_admin
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")

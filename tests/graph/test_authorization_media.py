@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.conftest import Stack
 from tests.factories.media import ready_image, request_upload, wait_for
 from tests.factories.people import Team, make_submission, make_team

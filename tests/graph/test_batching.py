@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from prework.graph.app import create_app
-from prework.services import demo, provisioning
-from prework.services.aws import Aws
-from prework.services.runtime import RuntimeScope
-from prework.services.settings import Settings
+from graph.server.app import create_app
+from services.local import demo, provisioning
+from services.platform.aws import Aws
+from services.platform.settings import Settings
+from services.runtime.wiring import RuntimeScope
 from tests.support import Api, CallLog, ServerThread
 
 NESTED = """

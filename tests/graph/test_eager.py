@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from prework.graph import eager
+from graph.live import eager
 
 
 async def test_a_coroutine_that_never_waits_completes_inline() -> None:

@@ -1,4 +1,4 @@
-"""Equal graphql-transport-ws subscriptions follow one stream (prework/graph/fanout.py):
+"""Equal graphql-transport-ws subscriptions follow one stream (graph/live/groups.py):
 each member gets the event under its own operation id, members come and go independently,
 and a member whose socket stops draining is disconnected without holding up the others."""
 
@@ -22,12 +22,12 @@ from websockets.protocol import State
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
-from prework.graph.app import create_app
-from prework.graph.fanout import FanOut, Group
-from prework.services import submissions
-from prework.services.records import Submission, SubmissionStatus
-from prework.services.runtime import Runtime
-from prework.services.settings import Settings
+from graph.live.groups import FanOut, Group
+from graph.server.app import create_app
+from services.platform.settings import Settings
+from services.runtime.wiring import Runtime
+from services.store.records import Submission, SubmissionStatus
+from services.submissions import workflow
 from tests.conftest import Stack
 from tests.factories.people import make_submission, make_team
 from tests.graph.test_subscriptions import _next, _open
@@ -239,7 +239,7 @@ async def test_a_subscriber_that_stops_reading_is_closed_and_the_others_get_ever
     await _subscribe(reader, "1", WATCH_ALL)
     stalled = await asyncio.to_thread(Stalled, port, admin_token, WATCH_ALL)
     events = small_backlog.runtime.events
-    await _until(lambda: events.subscribers(submissions.CHANNEL) == 1, "the stream")
+    await _until(lambda: events.subscribers(workflow.CHANNEL) == 1, "the stream")
     await asyncio.sleep(0.3)
     me = await asyncio.to_thread(_me, small_backlog.thread.url, admin_token)
     slow_before = _counter(small_backlog.thread.url, "prework_slow_subscribers_total")
@@ -251,7 +251,7 @@ async def test_a_subscriber_that_stops_reading_is_closed_and_the_others_get_ever
 
     reading = asyncio.create_task(read_all())
     for number in range(count):
-        publish = events.publish(submissions.CHANNEL, _big_event(me, number + 1))
+        publish = events.publish(workflow.CHANNEL, _big_event(me, number + 1))
         await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(publish, small_backlog.loop))
     received = await reading
     # then the reader got every event, in order

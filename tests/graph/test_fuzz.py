@@ -25,11 +25,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
-from prework.graph.app import create_app
-from prework.graph.schema import sdl
-from prework.services import provisioning
-from prework.services.aws import Aws
-from prework.services.settings import Settings
+from graph.schema import sdl
+from graph.server.app import create_app
+from services.local import provisioning
+from services.platform.aws import Aws
+from services.platform.settings import Settings
 from tests.support import Api, ServerThread
 
 SDL = sdl()

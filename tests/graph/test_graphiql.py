@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prework.graph.ide import ASSET_DIR, ASSET_ROUTE, CDN, assets, cdn_page, graphiql_page
+from graph.server.graphiql import ASSET_DIR, ASSET_ROUTE, CDN, assets, cdn_page, graphiql_page
 from tests.support import Api
 
 

@@ -10,8 +10,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from prework.graph.app import create_app
-from prework.services.settings import Settings
+from graph.server.app import create_app
+from services.platform.settings import Settings
 from tests.conftest import Stack
 from tests.support import Api, ServerThread, boto, error_codes
 

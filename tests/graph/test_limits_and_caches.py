@@ -11,8 +11,8 @@ import pytest
 import websockets
 from graphql import validate
 
-from prework.graph.schema import build_schema
-from prework.services.settings import Settings
+from graph.schema import build_schema
+from services.platform.settings import Settings
 from tests.support import Api
 
 DEEP = "{ me { profile { manager { profile { manager { profile { manager { email } } } } } } } }"

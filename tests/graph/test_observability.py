@@ -11,9 +11,9 @@ import uuid
 import pytest
 from jose import jwt
 
-from prework.graph import observability
-from prework.graph.observability import operation_label
-from prework.services.logs import JsonFormatter
+from graph.server import observability
+from graph.server.observability import operation_label
+from services.platform.logs import JsonFormatter
 from tests.support import Api
 
 ME = "query ObsMe { me { email } }"

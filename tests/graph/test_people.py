@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.conftest import Stack
 from tests.factories.people import Person, make_person, make_submission, make_team
 from tests.support import Api, boto, error_codes

@@ -16,7 +16,7 @@ import httpx
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.factories.media import wait_for
 from tests.processes import api_server, dynamodb, environment, fault_proxy, log_of
 from tests.support import Api

@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.conftest import Stack
 from tests.factories.people import make_submission, make_team
 from tests.graph.test_subscriptions import _next, _open

@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.conftest import Stack
 from tests.factories.people import Team, make_submission, make_team
 from tests.support import Api

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from prework.services import jsonvalues
-from prework.services.admin_expressions import (
+from services.admin.expressions import (
     Placeholders,
     Segment,
     UpdateAction,
@@ -22,7 +21,8 @@ from prework.services.admin_expressions import (
     to_wire,
     update_expression,
 )
-from prework.services.errors import BadInput
+from services.platform import exactjson
+from services.platform.errors import BadInput
 
 SEED_SCAN = {
     "worker.empGroupIds": [["-989357139129.0"], ["-988766726027.0"]],
@@ -428,7 +428,7 @@ def test_parent_levels_of_nested_paths() -> None:
 @pytest.mark.parametrize("text", ["0.1", "1e-7", "12345678901234567890.123", "-0.5", "1E+3"])
 def test_numbers_reach_dynamodb_with_their_exact_digits(text: str) -> None:
     # given a number as JSON text
-    value = jsonvalues.loads(text)
+    value = exactjson.loads(text)
     # when it is put in DynamoDB form
     wire = to_wire(value)
     # then its digits are exactly the ones sent
@@ -458,7 +458,7 @@ def test_a_number_dynamodb_cannot_hold_exactly_is_bad_input() -> None:
 def test_json_output_keeps_exact_digits(value: Any, text: str) -> None:
     # given an exact number inside a document
     # when it is written as JSON
-    out = jsonvalues.dumps({"n": value})
+    out = exactjson.dumps({"n": value})
     # then the JSON number has exactly those digits and parses back to the same value
     assert out == b'{"n":' + text.encode() + b"}"
     assert json.loads(out, parse_float=Decimal)["n"] == value
@@ -466,13 +466,13 @@ def test_json_output_keeps_exact_digits(value: Any, text: str) -> None:
 
 def test_graphql_numbers_remember_their_text() -> None:
     # given GraphQL variables with fractions
-    variables = jsonvalues.loads_graphql('{"big": 12345678901234567890.123, "tiny": 1e-7}')
+    variables = exactjson.loads_graphql('{"big": 12345678901234567890.123, "tiny": 1e-7}')
     # when they are made exact
-    exact = jsonvalues.exact(variables)
+    exact = exactjson.exact(variables)
     # then they are still floats for GraphQL, and exact Decimals for DynamoDB
     assert isinstance(variables["big"], float)
     assert exact == {"big": Decimal("12345678901234567890.123"), "tiny": Decimal("1e-7")}
-    assert jsonvalues.exact(0.1) == Decimal("0.1")
+    assert exactjson.exact(0.1) == Decimal("0.1")
 
 
 @pytest.mark.parametrize("text", ["NaN", "[Infinity]", "{", "[" * 100_000])
@@ -481,4 +481,4 @@ def test_invalid_json_is_a_value_error(text: str) -> None:
     # when it is parsed
     # then it is a ValueError the REST layer maps to 400
     with pytest.raises(ValueError):
-        jsonvalues.loads(text)
+        exactjson.loads(text)

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jose import jwk
 
-from prework.services.settings import Settings
+from services.platform.settings import Settings
 from tests.support import Api, error_codes, forge, login, moto_private_key, sign_raw
 
 ME = "{ me { email } }"

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from prework.services.aws import Aws
-from prework.services.dynamo import batch_get, collect_page, query_fetch, to_item
-from prework.services.errors import Unavailable
-from prework.services.settings import Settings
+from services.platform.aws import Aws
+from services.platform.errors import Unavailable
+from services.platform.settings import Settings
+from services.store.dynamo import batch_get, collect_page, query_fetch, to_item
 from tests.support import boto
 
 TABLE = "dynamo-helpers-test"

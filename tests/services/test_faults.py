@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
-from prework.graph.app import create_app
-from prework.services.settings import Settings
+from graph.server.app import create_app
+from services.platform.settings import Settings
 from tests.factories import images
 from tests.factories.media import side_upload, stored_item, wait_for
 from tests.processes import (

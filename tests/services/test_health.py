@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from prework.services.health import readiness
-from prework.services.runtime import RuntimeScope
-from prework.services.settings import Settings
+from services.platform.settings import Settings
+from services.runtime.health import readiness
+from services.runtime.wiring import RuntimeScope
 from tests.support import free_port
 
 

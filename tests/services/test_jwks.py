@@ -15,10 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from prework.graph.app import create_app
-from prework.services.auth import TokenVerifier
-from prework.services.errors import Unauthenticated
-from prework.services.settings import Settings
+from graph.server.app import create_app
+from services.auth.verifier import TokenVerifier
+from services.platform.errors import Unauthenticated
+from services.platform.settings import Settings
 from tests.support import Api, ServerThread, error_codes, forge, free_port, login
 
 ME = "{ me { email } }"

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from prework.graph.app import create_app
-from prework.services.settings import Settings
+from graph.server.app import create_app
+from services.platform.settings import Settings
 from tests.conftest import Stack
 from tests.factories import images
 from tests.factories.media import side_upload, stored_item, wait_for
@@ -160,4 +160,4 @@ def test_redis_down_and_back_keeps_mutations_working_and_subscriptions_recover(
 
 @pytest.fixture(autouse=True)
 def _quiet_retries(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level("ERROR", logger="prework.services.events")
+    caplog.set_level("ERROR", logger="services.live.broker")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, ImageStat, JpegImagePlugin
 
-from prework.services.thumbnails import (
+from services.media.imaging import (
     ImageRejected,
     ProcessedImage,
     Thumbnail,

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from prework.services import provisioning
-from prework.services.aws import Aws
-from prework.services.runtime import RuntimeScope
-from prework.services.settings import Settings
-from prework.services.worker import Worker, lambda_handler
+from services.local import provisioning
+from services.media.worker import Worker, lambda_handler
+from services.platform.aws import Aws
+from services.platform.settings import Settings
+from services.runtime.wiring import RuntimeScope
 from tests.conftest import Stack
 from tests.factories import images
 from tests.factories.media import ready_image, s3_event, side_upload, stored_item, wait_for

@@ -1,0 +1,175 @@
+"""The admin table API in GraphQL (admins only): the same operations as `/endpoint`.
+
+Items are `JSON`; numbers in them are exact (DynamoDB decimals, written with their digits).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from graph.connections import PageInfo
+from graph.context import Info
+from resolvers import admin
+from services.admin import tables
+
+
+@strawberry.type(description="A table the admin API can reach, by alias.")
+class AdminTable:
+    alias: str
+    table_name: str
+    key: str = strawberry.field(description="The partition key attribute (`id`).")
+    sort_key: str | None = strawberry.field(
+        description="The sort key attribute (`sortId`) of a composite-key table, else null."
+    )
+
+    @classmethod
+    def of(cls, table: tables.AdminTable) -> AdminTable:
+        return cls(
+            alias=table.alias, table_name=table.table, key=table.key, sort_key=table.sort_key
+        )
+
+
+@strawberry.type(description="A page of items; pass pageInfo.endCursor as `after` for more.")
+class AdminPage:
+    items: list[JSON]
+    page_info: PageInfo
+
+    @classmethod
+    def of(cls, page: tables.ItemPage) -> AdminPage:
+        return cls(
+            items=[JSON(i) for i in page.items],
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+        )
+
+
+@strawberry.type(description="The outcome of one update action.")
+class AdminActionResult:
+    action: str = strawberry.field(description="set, remove, add, delete or setListAppend.")
+    success: bool
+    error: str | None
+    attributes: JSON | None = strawberry.field(description="The values the action wrote.")
+
+
+@strawberry.type(description="Every action's outcome; success only when all succeeded.")
+class AdminUpdateResult:
+    success: bool
+    results: list[AdminActionResult]
+
+    @classmethod
+    def of(cls, outcome: tables.UpdateOutcome) -> AdminUpdateResult:
+        return cls(
+            success=outcome.success,
+            results=[
+                AdminActionResult(
+                    action=r.action,
+                    success=r.success,
+                    error=r.error,
+                    attributes=JSON(r.attributes) if r.attributes is not None else None,
+                )
+                for r in outcome.results
+            ],
+        )
+
+
+SortId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="The sort key value, for a composite-key table (e.g. ImageCollections)."
+    ),
+]
+
+
+@strawberry.type
+class AdminQuery:
+    @strawberry.field(description="The table aliases of the admin API. Admins only.")
+    def admin_tables(self, info: Info) -> list[AdminTable]:
+        return [AdminTable.of(t) for t in admin.tables(info.context)]
+
+    @strawberry.field(description="One item by key, or null. Admins only.")
+    async def admin_item(
+        self,
+        info: Info,
+        table: str,
+        id: strawberry.ID,
+        sort_id: SortId = None,
+    ) -> JSON | None:
+        found = await admin.item(info.context, table, id, sort_id)
+        return JSON(found) if found is not None else None
+
+    @strawberry.field(description="All items of a table, a page at a time. Admins only.")
+    async def admin_list(
+        self, info: Info, table: str, first: int = 20, after: str | None = None
+    ) -> AdminPage:
+        return AdminPage.of(
+            await admin.page(
+                info.context, table=table, scan=None, attributes=None, first=first, after=after
+            )
+        )
+
+    @strawberry.field(
+        description=(
+            "Items matching a seed-003 scan filter (the `scan` object of POST "
+            "/endpoint?action=scan), a page at a time. Admins only."
+        )
+    )
+    async def admin_scan(
+        self,
+        info: Info,
+        *,
+        table: str,
+        filter: JSON,
+        attributes_to_get: list[str] | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> AdminPage:
+        found = await admin.page(
+            info.context,
+            table=table,
+            scan=filter,
+            attributes=attributes_to_get,
+            first=first,
+            after=after,
+        )
+        return AdminPage.of(found)
+
+
+@strawberry.type
+class AdminMutation:
+    @strawberry.mutation(
+        description=(
+            "Put an item (replacing one with the same key); a missing key becomes a uuid. "
+            "Adds created, createdBy, lastUpdatedBy, lastUpdatedDateTime. Admins only."
+        )
+    )
+    async def admin_create_item(self, info: Info, table: str, item: JSON) -> JSON:
+        return JSON(await admin.create(info.context, table, item))
+
+    @strawberry.mutation(
+        description=(
+            "Apply a seed-003 update (set, remove, add, delete, setListAppend); each action's "
+            "outcome is in results. Admins only."
+        )
+    )
+    async def admin_update_item(
+        self,
+        info: Info,
+        table: str,
+        id: strawberry.ID,
+        update: JSON,
+        sort_id: SortId = None,
+    ) -> AdminUpdateResult:
+        outcome = await admin.update(info.context, table, id, sort_id, update)
+        return AdminUpdateResult.of(outcome)
+
+    @strawberry.mutation(description="Delete an item; false when there was none. Admins only.")
+    async def admin_delete_item(
+        self,
+        info: Info,
+        table: str,
+        id: strawberry.ID,
+        sort_id: SortId = None,
+    ) -> bool:
+        return await admin.delete(info.context, table, id, sort_id)

@@ -1,0 +1,129 @@
+"""Transport-level refusals with codes: HTTP errors Strawberry raises before GraphQL runs, and
+the WebSocket subscription limit. Clients always get JSON with `extensions.code`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from starlette.responses import Response
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.types.execution import PreExecutionError
+
+from graph.context import Context
+from graph.live.groups import FanOut
+from services.platform import metrics
+
+SUBSCRIPTION_LIMIT = "Subscription limit reached"
+TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+_GET_MUTATION = "mutations are not allowed when using GET"
+
+
+def http_error(status: int, reason: str) -> Response:
+    """Strawberry's plain-text HTTP refusals as coded GraphQL errors.
+
+    A mutation over GET is 405 with `Allow: POST` (GraphQL over HTTP); an unsupported method
+    keeps 405; everything else about the request itself (bad JSON, no query, bad content
+    type) is 400 `BAD_REQUEST`.
+    """
+    headers: dict[str, str] = {}
+    code = "BAD_REQUEST"
+    if reason == _GET_MUTATION or status == 405:
+        status, code = 405, "METHOD_NOT_ALLOWED"
+        headers["Allow"] = "POST" if reason == _GET_MUTATION else "GET, POST"
+    elif status == 404:
+        code = "NOT_FOUND"
+    body = {"errors": [{"message": reason, "extensions": {"code": code}}]}
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def _with_code(message: Any, request_id: str) -> Any:
+    """Errors Strawberry sends before an operation runs (the subscription limit, documents
+    that fail validation) have no code; give them one and the request id, as over HTTP
+    (both protocols)."""
+    if not isinstance(message, dict) or message.get("type") != "error":
+        return message
+    payload = message.get("payload")
+    errors = payload if isinstance(payload, list) else [payload]
+    for error in errors:
+        if not isinstance(error, dict):
+            continue
+        extensions = error.setdefault("extensions", {})
+        if error.get("message") == SUBSCRIPTION_LIMIT:
+            error["message"] = "too many subscriptions on this connection"
+            extensions["code"] = TOO_MANY_SUBSCRIPTIONS
+        elif "code" not in extensions:
+            syntax = str(error.get("message", "")).startswith("Syntax Error")
+            extensions["code"] = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+        extensions.setdefault("requestId", request_id)
+    return message
+
+
+class WebSocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry's adapter, plus sending text that is already encoded (fanout.py)."""
+
+    async def send_text(self, text: str) -> None:
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    websocket: WebSocketAdapter
+
+    async def send_message(self, message: Any) -> None:
+        await super().send_message(_with_code(message, self.context.request_id))
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """Subscriptions join their group (fanout.py); queries and mutations sent over the
+        socket, and documents that do not parse, take Strawberry's own path."""
+        fanout: FanOut | None = getattr(self.view, "fanout", None)
+        if fanout is None or not fanout.applies(operation):
+            await super().run_operation(operation)
+            return
+        metrics.SUBSCRIPTIONS_OPEN.inc()
+        try:
+            outcome = await fanout.follow(self, operation)
+            if isinstance(outcome, PreExecutionError):
+                await self._handle_pre_execution_error(operation, outcome)
+            elif outcome is not None:
+                # logged by the group; the client learns the operation is over
+                extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": self.context.request_id}
+                error = GraphQLError("the subscription failed", extensions=extensions)
+                await operation.send_initial_errors([error])
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except _OperationStreamClosed:
+            return
+        finally:
+            metrics.SUBSCRIPTIONS_OPEN.dec()
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    async def send_message(self, message: Any) -> None:
+        await super().send_message(_with_code(message, self.context.request_id))
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        # One stream per operation on this protocol (no fan-out groups): count it as open.
+        metrics.SUBSCRIPTIONS_OPEN.inc()
+        try:
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+        finally:
+            metrics.SUBSCRIPTIONS_OPEN.dec()

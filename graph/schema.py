@@ -1,0 +1,116 @@
+"""The schema: each area contributes its Query/Mutation/Subscription parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from graph.admin.operations import AdminMutation, AdminQuery
+from graph.errors import ErrorCodes, expected
+from graph.live.executions import SharedEventExecutor
+from graph.live.streams import PeopleSubscription
+from graph.media.operations import MediaMutation, MediaQuery
+from graph.people.operations import PeopleMutation, PeopleQuery
+from graph.server.observability import Observability
+from services.platform.settings import Settings
+
+Query = merge_types("Query", (PeopleQuery, MediaQuery, AdminQuery))
+Mutation = merge_types("Mutation", (PeopleMutation, MediaMutation, AdminMutation))
+Subscription = merge_types("Subscription", (PeopleSubscription,))
+
+
+class SafeParserCache(ParserCache):
+    """ParserCache that lets Strawberry report syntax errors itself.
+
+    ParserCache parses in its hook, so a syntax error escapes the operation and skips every
+    extension's result handling (no `extensions.code`, outcome not counted). On an error it
+    leaves the document unset: Strawberry parses again and returns the error the normal way.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
+def extensions(
+    settings: Settings, *, tracer_provider: Any = None
+) -> list[Callable[[], SchemaExtension]]:
+    """Metrics, error codes, limits and caches from settings; factories so each operation gets
+    fresh state. With a tracer provider (tracing on), OpenTelemetry spans too.
+
+    The depth and alias rules are built once: Strawberry's validation cache is keyed by the
+    rule classes, and QueryDepthLimiter/MaxAliasesLimiter create new classes per instance,
+    so building them per operation made every validation a cache miss.
+    """
+    production = settings.env == "production"
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    parser_size, validation_size = settings.parser_cache_size, settings.validation_cache_size
+    factories: list[Callable[[], SchemaExtension]] = [
+        # First in, last out: it sees the codes ErrorCodes sets and the whole duration.
+        Observability,
+        lambda: ErrorCodes(mask_internal=production),
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        # Fresh instances share one bounded LRU per size (module level in Strawberry).
+        lambda: SafeParserCache(maxsize=parser_size),
+        lambda: ValidationCache(maxsize=validation_size),
+    ]
+    if not settings.introspection_enabled:
+        factories.append(DisableIntrospection)
+    if tracer_provider is not None:
+        # Imported only here: it imports opentelemetry, which stays unloaded when tracing is off.
+        from strawberry.extensions.tracing import OpenTelemetryExtension
+
+        factories.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))
+    return factories
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Callers' mistakes are not server errors: log only the unexpected (ErrorCodes logs
+        # those again with the request id).
+        unexpected = [e for e in errors if not expected(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(settings: Settings, *, tracer_provider: Any = None) -> strawberry.Schema:
+    """The schema with its extensions; `tracer_provider` (from services.tracing) adds spans."""
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions(settings, tracer_provider=tracer_provider),
+        execution_context_class=SharedEventExecutor,
+    )
+
+
+def sdl() -> str:
+    """The schema as SDL (what `schema.graphql` holds)."""
+    return build_schema(Settings()).as_str() + "\n"

@@ -1,0 +1,252 @@
+"""The Starlette application: GraphQL over HTTP and WebSocket, plus health endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET
+
+from graph.context import Context
+from graph.live.groups import FanOut
+from graph.live.protocols import LegacyWSHandler, TransportWSHandler, WebSocketAdapter, http_error
+from graph.schema import build_schema
+from graph.server.admin_endpoint import ROUTE_METHODS, admin_endpoint
+from graph.server.graphiql import ASSET_DIR, ASSET_ROUTE, graphiql_page
+from graph.server.headers import bearer, request_id_of
+from graph.server.limits import BodyLimit
+from graph.server.observability import RequestLog, metrics_endpoint
+from services.media.worker import Worker
+from services.platform import exactjson
+from services.platform.errors import ServiceError
+from services.platform.logs import configure_logging
+from services.platform.settings import Settings
+from services.platform.tracing import configure_tracing, shutdown_tracing
+from services.runtime.health import readiness
+from services.runtime.wiring import Runtime, RuntimeScope
+
+log = logging.getLogger("prework.app")
+
+__all__ = ["GraphQLView", "app_from_env", "bearer", "create_app", "request_id_of"]
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our typed context and token handling."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = WebSocketAdapter
+
+    def __init__(
+        self,
+        *,
+        runtime_ref: Callable[[], Runtime],
+        subscription_backlog: int,
+        max_query_tokens: int,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._runtime = runtime_ref
+        # equal subscriptions on this process follow one stream
+        self.fanout = FanOut(backlog=subscription_backlog, max_tokens=max_query_tokens)
+        self._ide_page, self.ide_offline = graphiql_page()
+        if not self.ide_offline:
+            log.info("GraphiQL loads its scripts from a CDN; `make graphiql` vendors them")
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Vendored assets when present (closed networks), else Strawberry's CDN page.
+        return HTMLResponse(self._ide_page)
+
+    # Exact numbers: JSON scalars (admin items) carry Decimals, and fractions in variables
+    # keep their digits (a float subclass, so GraphQL Float arguments work as before).
+    def decode_json(self, data: str | bytes) -> object:
+        return exactjson.loads_graphql(data)
+
+    def encode_json(self, data: object) -> str:
+        # orjson underneath (several times faster than json.dumps on a page of nodes). Text,
+        # not bytes: Strawberry sends bytes as binary WebSocket frames, which clients refuse.
+        return exactjson.dumps(data).decode()
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        # Strawberry answers a bad request (GET mutation, bad JSON, ...) in plain text.
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as error:
+            return http_error(error.status_code, error.reason)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        runtime = self._runtime()
+        # RequestLog (outermost middleware) chose it; the fallback serves apps built without it.
+        request_id = getattr(request.state, "request_id", None) or request_id_of(request.headers)
+        request.state.request_id = request_id
+        context = Context(
+            runtime=runtime, request_id=request_id, request=request, response=response
+        )
+        token = bearer(request.headers.get("authorization"))
+        if token is not None:
+            await self._authenticate(context, token)
+        if isinstance(response, Response):
+            response.headers["X-Request-Id"] = request_id
+        return context
+
+    async def _authenticate(self, context: Context, token: str) -> None:
+        try:
+            context.identity = await context.runtime.verifier.verify(token)
+        except ServiceError as error:
+            context.identity, context.auth_error = None, error
+        context.refresh()
+
+    async def process_result(self, request: Request, result: Any) -> Any:
+        # Parse failures never reach operation extensions; give them their code here too.
+        body: dict[str, Any] = dict(await super().process_result(request, result))
+        request_id = getattr(request.state, "request_id", None)
+        for error in body.get("errors") or []:
+            extensions = error.setdefault("extensions", {})
+            if "code" not in extensions:
+                message = str(error.get("message", ""))
+                extensions["code"] = (
+                    "GRAPHQL_PARSE_FAILED"
+                    if message.startswith("Syntax Error")
+                    else "GRAPHQL_VALIDATION_FAILED"
+                )
+            if request_id:
+                extensions.setdefault("requestId", request_id)
+        return body
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        params = context.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization")
+        token = bearer(raw) if isinstance(raw, str) else None
+        if token is not None:
+            await self._authenticate(context, token)
+            if context.identity is None:
+                # A bad token closes the socket (4403) instead of running anonymous.
+                raise ConnectionRejectionError({"message": "invalid token"})
+        return None
+
+
+def create_app(
+    settings: Settings, *, on_startup: list[Callable[[Runtime], Any]] | None = None
+) -> Starlette:
+    """The ASGI app. Clients open at start-up and close at shutdown (the lifespan)."""
+    holder: dict[str, Runtime] = {}
+    tracer_provider = configure_tracing(settings)
+
+    def runtime() -> Runtime:
+        return holder["runtime"]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            async with _running(app) as opened:
+                holder["runtime"] = opened
+                yield
+        finally:
+            shutdown_tracing()  # exports buffered spans
+
+    @asynccontextmanager
+    async def _running(app: Starlette) -> AsyncIterator[Runtime]:
+        async with RuntimeScope(settings) as opened:
+            holder["runtime"] = opened
+            app.state.runtime = opened
+            for hook in on_startup or []:
+                result = hook(opened)
+                if hasattr(result, "__await__"):
+                    await result
+            if not settings.worker_in_process:
+                yield opened
+                return
+            # `make run`: the upload worker lives in this process, on this event loop.
+            worker = Worker(runtime=opened)
+            app.state.worker = worker
+            task = asyncio.create_task(worker.run(), name="upload-worker")
+            app.state.worker_task = task
+            try:
+                yield opened
+            finally:
+                worker.stop()
+                # The batch in hand finishes; a stuck one is cancelled and SQS redelivers it.
+                try:
+                    await asyncio.wait_for(task, timeout=settings.worker_visibility_timeout)
+                except TimeoutError:
+                    log.warning("the upload worker did not stop in time; cancelled")
+                except Exception:
+                    log.exception("the upload worker failed")
+
+    view = GraphQLView(
+        runtime_ref=runtime,
+        schema=build_schema(settings, tracer_provider=tracer_provider),
+        graphql_ide="graphiql" if settings.env != "production" else None,
+        connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        subscription_backlog=settings.subscription_backlog,
+        max_query_tokens=settings.max_query_tokens,
+    )
+
+    async def healthz(_: Request) -> Response:
+        # Liveness: the process answers. Dependencies are /readyz's business.
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        state = await readiness(runtime())
+        return JSONResponse(state.as_json(), status_code=200 if state.ready else 503)
+
+    # Browsers on the configured origins (the web frontend) may call /graphql directly.
+    # Only this route: /endpoint answers OPTIONS itself, as seed 003 specifies.
+    graphql_http = CORSMiddleware(
+        view,
+        allow_origins=settings.cors_allowed_origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+        expose_headers=["X-Request-Id"],
+        max_age=600,
+    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql_http),
+        WebSocketRoute("/graphql", view),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
+        Route("/endpoint", admin_endpoint, methods=ROUTE_METHODS),
+    ]
+    if view.graphql_ide and ASSET_DIR.is_dir():
+        routes.append(Mount(ASSET_ROUTE, StaticFiles(directory=ASSET_DIR, check_dir=False)))
+
+    app = Starlette(
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(
+                BodyLimit, max_bytes=settings.max_body_bytes, max_url_bytes=settings.max_url_bytes
+            ),
+        ],
+        routes=routes,
+        lifespan=lifespan,
+    )
+    app.state.fanout = view.fanout  # the subscription groups, for tests and debugging
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for `uvicorn --factory` with several workers: settings from the environment.
+
+    Runs in each worker process, so logging is configured here too (workers are spawned,
+    they do not inherit the parent's handlers).
+    """
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,113 @@
+"""Per-request DataLoaders.
+
+By-key edges (user, profile, submission and media by id, collection images) batch into
+BatchGetItem, 100 keys a call. One-to-many edges (a user's submissions and collections, a
+manager's team, a submission's media) run one Query per distinct parent, all issued together
+in one wave with bounded concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from services.media import collections, items
+from services.people import profiles, users
+from services.runtime.wiring import Runtime
+from services.store.pagination import Slice
+from services.store.records import (
+    ImageCollection,
+    Media,
+    Profile,
+    Submission,
+    SubmissionStatus,
+    User,
+)
+from services.submissions import workflow
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """A one-to-many page request: parent id plus the page arguments."""
+
+    parent: str
+    first: int
+    after: str | None = None
+    status: SubmissionStatus | None = None
+
+
+def by_key(
+    fetch: Callable[[list[str]], Awaitable[dict[str, V]]],
+) -> DataLoader[str, V | None]:
+    async def load(keys: list[str]) -> list[V | None]:
+        found = await fetch(list(dict.fromkeys(keys)))
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def fan_out(fetch: Callable[[K], Awaitable[V]], *, concurrency: int) -> DataLoader[K, V]:
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(key: K) -> V:
+        async with semaphore:
+            return await fetch(key)
+
+    async def load(keys: Sequence[K]) -> list[V | BaseException]:
+        return list(await asyncio.gather(*(one(k) for k in keys), return_exceptions=True))
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class Loaders:
+    user: DataLoader[str, User | None]
+    profile: DataLoader[str, Profile | None]
+    submission: DataLoader[str, Submission | None]
+    submissions_by_user: DataLoader[PageKey, Slice[Submission]]
+    team: DataLoader[PageKey, Slice[Profile]]
+    media: DataLoader[str, Media | None]
+    media_by_submission: DataLoader[PageKey, Slice[Media]]
+    collections_by_user: DataLoader[PageKey, Slice[ImageCollection]]
+
+
+def make_loaders(runtime: Runtime) -> Loaders:
+    """Fresh loaders for one request (caches must not outlive it)."""
+    concurrency = runtime.settings.fanout_concurrency
+    return Loaders(
+        user=by_key(lambda ids: users.get_users(runtime=runtime, ids=ids)),
+        profile=by_key(lambda ids: profiles.get_profiles(runtime=runtime, ids=ids)),
+        submission=by_key(lambda ids: workflow.get_submissions(runtime=runtime, ids=ids)),
+        submissions_by_user=fan_out(
+            lambda k: workflow.by_user_page(
+                runtime=runtime, user_id=k.parent, status=k.status, first=k.first, after=k.after
+            ),
+            concurrency=concurrency,
+        ),
+        team=fan_out(
+            lambda k: profiles.team_page(
+                runtime=runtime, manager_id=k.parent, first=k.first, after=k.after
+            ),
+            concurrency=concurrency,
+        ),
+        media=by_key(lambda ids: items.get_media(runtime=runtime, ids=ids)),
+        media_by_submission=fan_out(
+            lambda k: items.by_submission_page(
+                runtime=runtime, submission_id=k.parent, first=k.first, after=k.after
+            ),
+            concurrency=concurrency,
+        ),
+        collections_by_user=fan_out(
+            lambda k: collections.by_user_page(
+                runtime=runtime, user_id=k.parent, first=k.first, after=k.after
+            ),
+            concurrency=concurrency,
+        ),
+    )

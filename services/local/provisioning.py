@@ -1,0 +1,265 @@
+"""Idempotent creation of every AWS resource the service needs (`prework init`).
+
+The Python equivalent of seed 002's CLI steps and seed 000's createTable: running it twice
+changes nothing and says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from services.platform.aws import Aws
+from services.platform.settings import Settings
+from services.store.tables import ALL_TABLES, TableSpec
+
+GROUPS = ("admin", "manager")
+
+
+@dataclass(frozen=True)
+class Step:
+    resource: str
+    name: str
+    created: bool
+
+    def __str__(self) -> str:
+        return f"{'created' if self.created else 'exists '}  {self.resource:<14} {self.name}"
+
+
+@dataclass(frozen=True)
+class CognitoPool:
+    pool_id: str
+    client_id: str
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+async def ensure_table(*, aws: Aws, spec: TableSpec, name: str) -> Step:
+    """Create one table with its GSIs (on-demand billing) unless it exists."""
+    try:
+        await aws.dynamodb.describe_table(TableName=name)
+        return Step("table", name, created=False)
+    except ClientError as error:
+        if _error_code(error) != "ResourceNotFoundException":
+            raise
+    attributes = {spec.hash_key, *spec.indexes.values()}
+    if spec.range_key:
+        attributes.add(spec.range_key)
+    key_schema = [{"AttributeName": spec.hash_key, "KeyType": "HASH"}]
+    if spec.range_key:
+        key_schema.append({"AttributeName": spec.range_key, "KeyType": "RANGE"})
+    request: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)
+        ],
+        "KeySchema": key_schema,
+    }
+    if spec.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index,
+                "KeySchema": [{"AttributeName": attr, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index, attr in spec.indexes.items()
+        ]
+    await aws.dynamodb.create_table(**request)
+    waiter = aws.dynamodb.get_waiter("table_exists")
+    await waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    return Step("table", name, created=True)
+
+
+async def ensure_bucket(*, aws: Aws, name: str, cors_origins: list[str] | None) -> Step:
+    """Create a private bucket (public access blocked), with CORS rules for browser uploads."""
+    created = False
+    try:
+        await aws.s3.head_bucket(Bucket=name)
+    except ClientError as error:
+        if _error_code(error) not in ("404", "NoSuchBucket", "NotFound"):
+            raise
+        request: dict[str, Any] = {"Bucket": name}
+        if aws.settings.aws_region != "us-east-1":
+            request["CreateBucketConfiguration"] = {"LocationConstraint": aws.settings.aws_region}
+        await aws.s3.create_bucket(**request)
+        await aws.s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        created = True
+    if cors_origins is not None:
+        rules = {
+            "CORSRules": [
+                {
+                    "AllowedHeaders": ["*"],
+                    "AllowedMethods": ["GET", "PUT", "POST", "DELETE"],
+                    "AllowedOrigins": cors_origins,
+                    "ExposeHeaders": ["ETag"],
+                    "MaxAgeSeconds": 3000,
+                }
+            ]
+        }
+        current = await _bucket_cors(aws=aws, name=name)
+        if current != rules["CORSRules"]:
+            await aws.s3.put_bucket_cors(Bucket=name, CORSConfiguration=rules)
+            created = True
+    return Step("bucket", name, created=created)
+
+
+async def _bucket_cors(*, aws: Aws, name: str) -> list[dict[str, Any]] | None:
+    try:
+        response = await aws.s3.get_bucket_cors(Bucket=name)
+    except ClientError:
+        return None
+    rules: list[dict[str, Any]] = response.get("CORSRules", [])
+    for rule in rules:
+        rule.pop("ID", None)
+    return rules
+
+
+async def _ensure_queue(*, aws: Aws, name: str, attributes: dict[str, str]) -> tuple[str, bool]:
+    try:
+        url = (await aws.sqs.get_queue_url(QueueName=name))["QueueUrl"]
+        return str(url), False
+    except ClientError as error:
+        if "NonExistentQueue" not in _error_code(error):
+            raise
+    url = (await aws.sqs.create_queue(QueueName=name, Attributes=attributes))["QueueUrl"]
+    return str(url), True
+
+
+async def ensure_queue(*, aws: Aws, settings: Settings) -> list[Step]:
+    """The upload-events queue with a dead-letter queue after N receives, open to S3."""
+    dlq_name = f"{settings.queue_name}-dlq"
+    dlq_url, dlq_created = await _ensure_queue(
+        aws=aws, name=dlq_name, attributes={"MessageRetentionPeriod": "1209600"}
+    )
+    dlq_arn = (await aws.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"]))[
+        "Attributes"
+    ]["QueueArn"]
+    url, created = await _ensure_queue(
+        aws=aws,
+        name=settings.queue_name,
+        attributes={
+            "VisibilityTimeout": str(settings.worker_visibility_timeout),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": settings.worker_max_receives}
+            ),
+        },
+    )
+    if created:
+        arn = await queue_arn(aws=aws, url=url)
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "s3.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": arn,
+                }
+            ],
+        }
+        await aws.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    return [Step("queue", dlq_name, dlq_created), Step("queue", settings.queue_name, created)]
+
+
+async def queue_arn(*, aws: Aws, url: str) -> str:
+    attributes = await aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return str(attributes["Attributes"]["QueueArn"])
+
+
+async def ensure_notification(*, aws: Aws, bucket: str, queue_url: str) -> Step:
+    """S3 ObjectCreated on `uploads/` → the queue (the worker's trigger)."""
+    arn = await queue_arn(aws=aws, url=queue_url)
+    wanted = [
+        {
+            "Id": "prework-uploads",
+            "QueueArn": arn,
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
+        }
+    ]
+    current = await aws.s3.get_bucket_notification_configuration(Bucket=bucket)
+    have = [c for c in current.get("QueueConfigurations", []) if c.get("QueueArn") == arn]
+    if have:
+        return Step("notification", f"{bucket} -> queue", created=False)
+    await aws.s3.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration={"QueueConfigurations": wanted}
+    )
+    return Step("notification", f"{bucket} -> queue", created=True)
+
+
+async def ensure_cognito(*, aws: Aws, settings: Settings) -> tuple[CognitoPool, list[Step]]:
+    """A user pool (email sign-in, `custom:username`), an app client and the role groups."""
+    pool_name = f"{settings.table_prefix}-{settings.stage}"
+    steps: list[Step] = []
+    pool_id = None
+    async for page in aws.cognito.get_paginator("list_user_pools").paginate(MaxResults=60):
+        for pool in page.get("UserPools", []):
+            if pool["Name"] == pool_name:
+                pool_id = pool["Id"]
+    pool_created = pool_id is None
+    if pool_id is None:
+        pool = await aws.cognito.create_user_pool(
+            PoolName=pool_name,
+            UsernameAttributes=["email"],
+            AutoVerifiedAttributes=["email"],
+            Schema=[{"Name": "username", "AttributeDataType": "String", "Mutable": True}],
+        )
+        pool_id = pool["UserPool"]["Id"]
+    steps.append(Step("user pool", pool_name, created=pool_created))
+    clients = await aws.cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+    client_id = next(
+        (c["ClientId"] for c in clients["UserPoolClients"] if c["ClientName"] == pool_name), None
+    )
+    client_created = client_id is None
+    if client_id is None:
+        client = await aws.cognito.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName=pool_name,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )
+        client_id = client["UserPoolClient"]["ClientId"]
+    steps.append(Step("app client", pool_name, created=client_created))
+    groups = await aws.cognito.list_groups(UserPoolId=pool_id)
+    have = {g["GroupName"] for g in groups.get("Groups", [])}
+    for group in GROUPS:
+        if group not in have:
+            await aws.cognito.create_group(UserPoolId=pool_id, GroupName=group)
+        steps.append(Step("group", group, created=group not in have))
+    return CognitoPool(pool_id=str(pool_id), client_id=str(client_id)), steps
+
+
+async def provision(*, aws: Aws, settings: Settings) -> list[Step]:
+    """Tables, buckets (with CORS), queue + DLQ and upload notifications. Idempotent."""
+    steps = [
+        await ensure_table(aws=aws, spec=spec, name=settings.table(spec.entity))
+        for spec in ALL_TABLES
+    ]
+    origins = settings.cors_allowed_origins
+    steps.append(
+        await ensure_bucket(aws=aws, name=settings.media_bucket_name, cors_origins=origins)
+    )
+    steps.append(
+        await ensure_bucket(aws=aws, name=settings.thumbnails_bucket_name, cors_origins=None)
+    )
+    steps.append(
+        await ensure_bucket(aws=aws, name=settings.documents_bucket_name, cors_origins=origins)
+    )
+    steps.extend(await ensure_queue(aws=aws, settings=settings))
+    url = (await aws.sqs.get_queue_url(QueueName=settings.queue_name))["QueueUrl"]
+    for bucket in (settings.media_bucket_name, settings.documents_bucket_name):
+        steps.append(await ensure_notification(aws=aws, bucket=bucket, queue_url=url))
+    return steps

@@ -1,0 +1,329 @@
+"""Users (with their profile): create, read, update, soft delete."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from services.auth.access import Viewer
+from services.auth.identity import Identity, Role
+from services.platform import clock, validation
+from services.platform.errors import BadInput, Conflict, Forbidden, NotFound
+from services.runtime.wiring import Runtime
+from services.store.dynamo import batch_get, client_error_code, from_item, get_item
+from services.store.pagination import Slice, check_first, read_slice
+from services.store.records import Profile, User, camel
+from services.store.versioned import check_version, create, save_changes, stamp_new
+
+log = logging.getLogger(__name__)
+
+ROLE_GROUPS = {Role.ADMIN: "admin", Role.MANAGER: "manager"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewProfile:
+    first_name: str | None = None
+    last_name: str | None = None
+    job_title: str | None = None
+    department: str | None = None
+    phone: str | None = None
+    bio: str | None = None
+    manager_id: str | None = None
+
+
+async def get_users(*, runtime: Runtime, ids: list[str]) -> dict[str, User]:
+    """Users by id (BatchGetItem, 100 a call); missing ids are absent."""
+    items = await batch_get(
+        aws=runtime.aws, table=runtime.tables.users, keys=[{"userId": i} for i in ids]
+    )
+    return {i["userId"]: User.from_item(i) for i in items if "profileId" in i}
+
+
+async def get_user(*, runtime: Runtime, user_id: str) -> User | None:
+    item = await get_item(aws=runtime.aws, table=runtime.tables.users, key={"userId": user_id})
+    return User.from_item(item) if item and "profileId" in item else None
+
+
+async def find_by_email(*, runtime: Runtime, email: str) -> User | None:
+    """The user with `email` (EmailIndex), or None."""
+    response = await runtime.aws.dynamodb.query(
+        TableName=runtime.tables.users,
+        IndexName="EmailIndex",
+        KeyConditionExpression="email = :e",
+        ExpressionAttributeValues={":e": {"S": validation.email(email)}},
+        Limit=2,
+    )
+    items = [from_item(i) for i in response.get("Items", [])]
+    return User.from_item(items[0]) if items else None
+
+
+async def list_users(
+    *,
+    runtime: Runtime,
+    viewer: Viewer,
+    role: Role | None,
+    include_inactive: bool,
+    first: int,
+    after: str | None,
+) -> Slice[User]:
+    """Users by role (RoleIndex) or all of them (Scan), active only unless asked. Admins only."""
+    viewer.require_admin()
+    check_first(first, maximum=runtime.settings.page_size_max)
+    request: dict[str, object] = {"TableName": runtime.tables.users}
+    names = {"#p": "profileId"}
+    values: dict[str, object] = {}
+    conditions = ["attribute_exists(#p)"]
+    if not include_inactive:
+        names["#a"] = "isActive"
+        values[":true"] = {"BOOL": True}
+        conditions.append("#a = :true")
+    key_names: list[str] = ["userId"]
+    if role is not None:
+        request["IndexName"] = "RoleIndex"
+        request["KeyConditionExpression"] = "#r = :role"
+        names["#r"] = "role"
+        values[":role"] = {"S": role.value}
+        key_names.append("role")
+    request["FilterExpression"] = " AND ".join(conditions)
+    request["ExpressionAttributeNames"] = names
+    if values:
+        request["ExpressionAttributeValues"] = values
+    scope = f"users:{role.value if role else '*'}:{int(include_inactive)}"
+    return await read_slice(
+        aws=runtime.aws,
+        cursors=runtime.cursors,
+        scope=scope,
+        request=request,
+        key_names=key_names,
+        first=first,
+        after=after,
+        build=User.from_item,
+    )
+
+
+async def create_user(
+    *,
+    runtime: Runtime,
+    actor: Identity,
+    email: str,
+    username: str,
+    role: Role = Role.USER,
+    profile: NewProfile | None = None,
+    password: str | None = None,
+) -> tuple[User, Profile]:
+    """Create a user and their profile in one transaction (admins only).
+
+    With a Cognito pool configured the identity is created there first (its `sub` becomes
+    the user id), and removed again if the database write fails.
+    """
+    if not actor.is_admin:
+        raise Forbidden("only an admin may create users")
+    email = validation.email(email)
+    username = validation.required_text(username, field="username", max_length=64)
+    profile = profile or NewProfile()
+    if profile.manager_id is not None:
+        await _check_manager(runtime=runtime, manager_id=profile.manager_id)
+    user_id = await _create_identity(
+        runtime=runtime, email=email, username=username, role=role, password=password
+    )
+    at = clock.now_iso()
+    meta = stamp_new(actor, at)
+    profile_record = Profile.from_item(
+        {"profileId": str(uuid.uuid4()), "userId": user_id}
+        | {camel(k): v for k, v in (_profile_fields(profile) | meta).items()}
+    )
+    user = User(
+        user_id=user_id,
+        email=email,
+        username=username,
+        role=role,
+        is_active=True,
+        profile_id=profile_record.profile_id,
+        manager_id=profile_record.manager_id,
+        **meta,
+    )
+    try:
+        await create(
+            runtime=runtime,
+            puts=[
+                (runtime.tables.users, user, "userId"),
+                (runtime.tables.profiles, profile_record, "profileId"),
+            ],
+            actor=actor,
+            entity_type="User",
+            entity_id=user_id,
+            owner_id=user_id,
+        )
+    except Exception:
+        await _delete_identity(runtime=runtime, email=email)
+        raise
+    return user, profile_record
+
+
+def _profile_fields(profile: NewProfile) -> dict[str, str | None]:
+    limits = {
+        "first_name": 100,
+        "last_name": 100,
+        "job_title": 100,
+        "department": 100,
+        "phone": 32,
+        "bio": 2000,
+    }
+    values: dict[str, str | None] = {
+        name: validation.text(getattr(profile, name), field=name, max_length=limit)
+        for name, limit in limits.items()
+    }
+    values["manager_id"] = profile.manager_id
+    return values
+
+
+async def _check_manager(*, runtime: Runtime, manager_id: str) -> User:
+    manager = await get_user(
+        runtime=runtime, user_id=validation.identifier(manager_id, field="managerId")
+    )
+    if manager is None or not manager.is_active:
+        raise BadInput("managerId does not name an active user", field="managerId")
+    if manager.role not in (Role.MANAGER, Role.ADMIN):
+        raise BadInput("managerId must name a manager or an admin", field="managerId")
+    return manager
+
+
+async def _create_identity(
+    *, runtime: Runtime, email: str, username: str, role: Role, password: str | None
+) -> str:
+    pool = runtime.settings.cognito_user_pool_id
+    if not pool:
+        return str(uuid.uuid4())
+    cognito = runtime.aws.cognito
+    request: dict[str, object] = {
+        "UserPoolId": pool,
+        "Username": email,
+        "UserAttributes": [
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "custom:username", "Value": username},
+        ],
+    }
+    if password or runtime.settings.local:
+        request["MessageAction"] = "SUPPRESS"
+    try:
+        created = await cognito.admin_create_user(**request)
+    except ClientError as error:
+        if client_error_code(error) == "UsernameExistsException":
+            raise Conflict("a user with this email already exists", field="email") from None
+        raise
+    sub = next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")
+    if password:
+        await cognito.admin_set_user_password(
+            UserPoolId=pool, Username=email, Password=password, Permanent=True
+        )
+    if role in ROLE_GROUPS:
+        await cognito.admin_add_user_to_group(
+            UserPoolId=pool, Username=email, GroupName=ROLE_GROUPS[role]
+        )
+    return str(sub)
+
+
+async def _delete_identity(*, runtime: Runtime, email: str) -> None:
+    pool = runtime.settings.cognito_user_pool_id
+    if pool:
+        try:
+            await runtime.aws.cognito.admin_delete_user(UserPoolId=pool, Username=email)
+        except ClientError as error:
+            log.error("could not remove Cognito user %s after a failed create: %s", email, error)
+
+
+async def _sync_groups(*, runtime: Runtime, user: User, role: Role) -> None:
+    # Best effort after the database commit: the token's groups are the source of roles.
+    pool = runtime.settings.cognito_user_pool_id
+    if not pool:
+        return
+    cognito = runtime.aws.cognito
+    try:
+        for group_role, group in ROLE_GROUPS.items():
+            call = (
+                cognito.admin_add_user_to_group
+                if group_role == role
+                else cognito.admin_remove_user_from_group
+            )
+            await call(UserPoolId=pool, Username=user.email, GroupName=group)
+    except ClientError as error:
+        log.error("Cognito groups of %s not updated to %s: %s", user.user_id, role, error)
+
+
+async def update_user(
+    *,
+    runtime: Runtime,
+    viewer: Viewer,
+    user_id: str,
+    username: str | None = None,
+    role: Role | None = None,
+    expected_version: int | None = None,
+) -> User:
+    """Change a user's username (self or admin) or role (admin)."""
+    user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
+    actor = viewer.check_self_or_admin(user.user_id, what="this user")
+    changes: dict[str, object] = {}
+    if username is not None:
+        changes["username"] = validation.required_text(username, field="username", max_length=64)
+    if role is not None:
+        if not actor.is_admin:
+            raise Forbidden("only an admin may change roles")
+        changes["role"] = role
+    if not changes:
+        raise BadInput("nothing to change")
+    check_version(user, expected_version)
+    updated = await save_changes(
+        runtime=runtime,
+        table=runtime.tables.users,
+        key={"userId": user.user_id},
+        record=user,
+        changes=changes,
+        actor=actor,
+        entity_type="User",
+        entity_id=user.user_id,
+        owner_id=user.user_id,
+    )
+    if role is not None and role != user.role:
+        await _sync_groups(runtime=runtime, user=updated, role=role)
+    return updated
+
+
+async def deactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
+    """Soft delete (admins only): `isActive` becomes false; the Cognito user is disabled."""
+    actor = viewer.require_admin()
+    user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
+    if not user.is_active:
+        return user
+    updated = await save_changes(
+        runtime=runtime,
+        table=runtime.tables.users,
+        key={"userId": user.user_id},
+        record=user,
+        changes={"is_active": False},
+        actor=actor,
+        entity_type="User",
+        entity_id=user.user_id,
+        owner_id=user.user_id,
+        action="DEACTIVATE",
+    )
+    pool = runtime.settings.cognito_user_pool_id
+    if pool:
+        try:
+            await runtime.aws.cognito.admin_disable_user(UserPoolId=pool, Username=user.email)
+        except ClientError as error:
+            log.error("Cognito user %s not disabled: %s", user.user_id, error)
+    return updated
+
+
+async def _readable(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
+    viewer.require()
+    user = await viewer.load_user(validation.identifier(user_id))
+    if user is None:
+        raise NotFound("no user with this id")
+    if not await viewer.can_read_person(user):
+        raise Forbidden("you may not access this user")
+    return user

@@ -1,0 +1,88 @@
+"""Long-lived aioboto3 clients, opened once at start-up and shared by every request.
+
+The same code talks to real AWS or to the local moto server: only the endpoint differs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import aioboto3
+from aiobotocore.config import AioConfig
+
+from services.platform import metrics
+from services.platform.settings import Settings
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """One finished AWS API call, as seen by listeners (tests and benchmarks count these)."""
+
+    service: str
+    operation: str
+    started: float
+    ended: float
+
+
+CallListener = Callable[[AwsCall], None]
+
+
+class Aws:
+    """The AWS clients of one process. Use `async with Aws.open(settings) as aws`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.listeners: list[CallListener] = []
+        self._stack = AsyncExitStack()
+        self.dynamodb: Any = None
+        self.s3: Any = None
+        self.sqs: Any = None
+        self.cognito: Any = None
+
+    async def __aenter__(self) -> Aws:
+        s = self.settings
+        session = aioboto3.Session(region_name=s.aws_region)
+        config = AioConfig(
+            # Total attempts, first one included (what AWS_MAX_ATTEMPTS means in every AWS SDK;
+            # botocore's `max_attempts` key would count retries only).
+            retries={"total_max_attempts": s.aws_max_attempts, "mode": s.aws_retry_mode},
+            connect_timeout=s.aws_connect_timeout,
+            read_timeout=s.aws_read_timeout,
+            max_pool_connections=s.aws_max_pool_connections,
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+        )
+        kwargs: dict[str, Any] = {"config": config, "endpoint_url": s.aws_endpoint_url}
+        for attr, name in (
+            ("dynamodb", "dynamodb"),
+            ("s3", "s3"),
+            ("sqs", "sqs"),
+            ("cognito", "cognito-idp"),
+        ):
+            client = await self._stack.enter_async_context(session.client(name, **kwargs))
+            self._instrument(client, name)
+            setattr(self, attr, client)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    def _instrument(self, client: Any, service: str) -> None:
+        def before(context: dict[str, Any], **_: Any) -> None:
+            context["prework_started"] = time.perf_counter()
+
+        def after(model: Any, context: dict[str, Any], **_: Any) -> None:
+            started = context.get("prework_started", time.perf_counter())
+            call = AwsCall(service, model.name, started, time.perf_counter())
+            metrics.AWS_CALLS.labels(service, model.name).inc()
+            metrics.AWS_CALL_SECONDS.labels(service, model.name).observe(call.ended - started)
+            for listener in self.listeners:
+                listener(call)
+
+        event_service = client.meta.service_model.service_name
+        client.meta.events.register(f"before-call.{event_service}", before)
+        client.meta.events.register(f"after-call.{event_service}", after)

@@ -1,0 +1,185 @@
+"""DynamoDB helpers shared by the domain services: (de)serialization, batched reads,
+pages that stay full under filters, and transactional writes."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from services.platform.aws import Aws
+from services.platform.errors import Conflict, ServiceError, Unavailable
+
+Item = dict[str, Any]
+Key = dict[str, Any]
+
+BATCH_GET_LIMIT = 100
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _plain(value: Any) -> Any:
+    # Integral numbers come back as int so versions and sizes stay ints in Python.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return {_plain(v) for v in value}
+    return value
+
+
+def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain mapping in DynamoDB's attribute-value form. `None` values are left out."""
+    return {k: _serializer.serialize(v) for k, v in data.items() if v is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> Item:
+    """A DynamoDB item as plain Python values."""
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def client_error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+async def get_item(*, aws: Aws, table: str, key: Key, consistent: bool = False) -> Item | None:
+    """One item by primary key, or None."""
+    response = await aws.dynamodb.get_item(
+        TableName=table, Key=to_item(key), ConsistentRead=consistent
+    )
+    item = response.get("Item")
+    return from_item(item) if item else None
+
+
+async def batch_get(
+    *,
+    aws: Aws,
+    table: str,
+    keys: Sequence[Key],
+    max_attempts: int = 8,
+    base_delay: float = 0.02,
+) -> list[Item]:
+    """All items for `keys` (missing ones are absent), 100 keys a call, chunks in parallel.
+
+    UnprocessedKeys are retried with exponential backoff and jitter; if some are still
+    unprocessed after `max_attempts` the call fails rather than silently dropping them.
+    """
+    unique: dict[tuple[tuple[str, Any], ...], Key] = {}
+    for key in keys:
+        unique.setdefault(tuple(sorted(key.items())), key)
+    chunks = [
+        list(unique.values())[i : i + BATCH_GET_LIMIT]
+        for i in range(0, len(unique), BATCH_GET_LIMIT)
+    ]
+    results = await asyncio.gather(
+        *(
+            _batch_get_chunk(
+                aws=aws, table=table, keys=chunk, max_attempts=max_attempts, base_delay=base_delay
+            )
+            for chunk in chunks
+        )
+    )
+    return [item for chunk in results for item in chunk]
+
+
+async def _batch_get_chunk(
+    *, aws: Aws, table: str, keys: list[Key], max_attempts: int, base_delay: float
+) -> list[Item]:
+    items: list[Item] = []
+    request: dict[str, Any] = {table: {"Keys": [to_item(k) for k in keys]}}
+    for attempt in range(max_attempts):
+        response = await aws.dynamodb.batch_get_item(RequestItems=request)
+        items.extend(from_item(i) for i in response.get("Responses", {}).get(table, []))
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return items
+        await asyncio.sleep(random.uniform(0, base_delay * 2**attempt))
+    raise Unavailable("DynamoDB did not return every requested item; try again")
+
+
+@dataclass(frozen=True)
+class Page:
+    """Up to `limit` items and whether more matching items exist after them."""
+
+    items: list[Item]
+    has_next: bool
+
+
+Fetch = Callable[[Key | None, int], Awaitable[tuple[list[Item], Key | None]]]
+
+
+async def collect_page(*, fetch: Fetch, limit: int, start_key: Key | None) -> Page:
+    """Keep reading until `limit` matching items are found or the source is exhausted.
+
+    DynamoDB applies `Limit` before a FilterExpression, so one call can return a short page
+    while matches remain; reading one item past the page tells whether a next page exists.
+    """
+    items: list[Item] = []
+    key = start_key
+    while True:
+        batch, key = await fetch(key, max(limit + 1 - len(items), 1))
+        items.extend(batch)
+        if len(items) > limit:
+            return Page(items=items[:limit], has_next=True)
+        if key is None:
+            return Page(items=items, has_next=False)
+
+
+def query_fetch(*, aws: Aws, request: dict[str, Any]) -> Fetch:
+    """A `Fetch` over Query (or Scan when the request has no KeyConditionExpression)."""
+
+    async def fetch(start: Key | None, limit: int) -> tuple[list[Item], Key | None]:
+        call = dict(request, Limit=limit)
+        if start is not None:
+            call["ExclusiveStartKey"] = to_item(start)
+        if "KeyConditionExpression" in call:
+            response = await aws.dynamodb.query(**call)
+        else:
+            response = await aws.dynamodb.scan(**call)
+        last = response.get("LastEvaluatedKey")
+        return [from_item(i) for i in response.get("Items", [])], from_item(last) if last else None
+
+    return fetch
+
+
+async def transact(
+    *, aws: Aws, items: list[dict[str, Any]], on_condition: ServiceError | None = None
+) -> None:
+    """Write all of `items` atomically (TransactWriteItems) or nothing.
+
+    A failed condition becomes `on_condition` (default: a CONFLICT error).
+    """
+    try:
+        await aws.dynamodb.transact_write_items(TransactItems=items)
+    except ClientError as error:
+        if client_error_code(error) != "TransactionCanceledException":
+            raise
+        reasons = error.response.get("CancellationReasons", [])
+        codes = [r.get("Code") for r in reasons]
+        if "ConditionalCheckFailed" in codes:
+            raise on_condition or Conflict(
+                "the item was changed by someone else; reload it and try again"
+            ) from error
+        if "TransactionConflict" in codes:
+            raise Conflict("a concurrent change is in progress; try again") from error
+        raise
+
+
+def put(
+    table: str, item: Mapping[str, Any], *, condition: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A TransactWriteItems `Put` entry."""
+    entry: dict[str, Any] = {"TableName": table, "Item": to_item(item)}
+    if condition:
+        entry["ConditionExpression"] = condition
+    entry.update(extra)
+    return {"Put": entry}

@@ -1,0 +1,61 @@
+"""The DynamoDB tables of DESIGN.md: names, keys and global secondary indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.platform.settings import Settings
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    entity: str
+    hash_key: str
+    range_key: str | None = None
+    indexes: dict[str, str] = field(default_factory=dict)  # index name -> hash attribute
+
+    def key_of(self, item: dict[str, object]) -> dict[str, object]:
+        """The primary key attributes of an item."""
+        names = [self.hash_key] + ([self.range_key] if self.range_key else [])
+        return {n: item[n] for n in names}
+
+
+USERS = TableSpec("users", "userId", indexes={"EmailIndex": "email", "RoleIndex": "role"})
+PROFILES = TableSpec(
+    "profiles", "profileId", indexes={"UserIdIndex": "userId", "ManagerIdIndex": "managerId"}
+)
+SUBMISSIONS = TableSpec(
+    "submissions", "submissionId", indexes={"UserIdIndex": "userId", "StatusIndex": "status"}
+)
+MEDIA = TableSpec(
+    "media", "mediaId", indexes={"UserIdIndex": "userId", "SubmissionIdIndex": "submissionId"}
+)
+AUDIT_LOG = TableSpec(
+    "audit-log", "logId", indexes={"UserIdIndex": "userId", "EntityIdIndex": "entityId"}
+)
+IMAGE_COLLECTIONS = TableSpec("image-collections", "userId", range_key="collectionId")
+
+ALL_TABLES = (USERS, PROFILES, SUBMISSIONS, MEDIA, AUDIT_LOG, IMAGE_COLLECTIONS)
+
+
+@dataclass(frozen=True)
+class TableNames:
+    """Real table names for one deployment (`{prefix}-{entity}-{stage}`)."""
+
+    users: str
+    profiles: str
+    submissions: str
+    media: str
+    audit_log: str
+    image_collections: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TableNames:
+        return cls(
+            users=settings.table(USERS.entity),
+            profiles=settings.table(PROFILES.entity),
+            submissions=settings.table(SUBMISSIONS.entity),
+            media=settings.table(MEDIA.entity),
+            audit_log=settings.table(AUDIT_LOG.entity),
+            image_collections=settings.table(IMAGE_COLLECTIONS.entity),
+        )

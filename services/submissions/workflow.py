@@ -1,0 +1,288 @@
+"""Submissions: drafts a user hands in, reviewed by their manager or an admin."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from services.auth.access import Viewer
+from services.auth.identity import Identity
+from services.people.profiles import team_ids
+from services.platform import clock, validation
+from services.platform.errors import BadInput, Forbidden, NotFound
+from services.runtime.wiring import Runtime
+from services.store.dynamo import batch_get
+from services.store.pagination import Slice, check_first, partition_page, read_slice
+from services.store.records import Submission, SubmissionStatus
+from services.store.versioned import check_version, create, save_changes, stamp_new
+
+EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.REJECTED)
+CHANNEL = "submission"
+
+
+class ReviewDecision(StrEnum):
+    START_REVIEW = "START_REVIEW"
+    APPROVE = "APPROVE"
+    REJECT = "REJECT"
+
+
+_REVIEW = {
+    ReviewDecision.START_REVIEW: ((SubmissionStatus.SUBMITTED,), SubmissionStatus.IN_REVIEW),
+    ReviewDecision.APPROVE: (
+        (SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW),
+        SubmissionStatus.APPROVED,
+    ),
+    ReviewDecision.REJECT: (
+        (SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW),
+        SubmissionStatus.REJECTED,
+    ),
+}
+
+
+async def get_submissions(*, runtime: Runtime, ids: list[str]) -> dict[str, Submission]:
+    """Submissions by id (BatchGetItem, 100 a call)."""
+    items = await batch_get(
+        aws=runtime.aws,
+        table=runtime.tables.submissions,
+        keys=[{"submissionId": i} for i in ids],
+    )
+    return {i["submissionId"]: Submission.from_item(i) for i in items}
+
+
+async def _get(*, runtime: Runtime, viewer: Viewer, submission_id: str) -> Submission:
+    viewer.require()
+    found = await get_submissions(runtime=runtime, ids=[validation.identifier(submission_id)])
+    submission = found.get(submission_id)
+    if submission is None:
+        raise NotFound("no submission with this id")
+    return submission
+
+
+async def get_readable(*, runtime: Runtime, viewer: Viewer, submission_id: str) -> Submission:
+    """One submission the caller may read (owner, their manager, admin)."""
+    submission = await _get(runtime=runtime, viewer=viewer, submission_id=submission_id)
+    await viewer.check_owned(submission.user_id, what="this submission")
+    return submission
+
+
+async def by_user_page(
+    *,
+    runtime: Runtime,
+    user_id: str,
+    status: SubmissionStatus | None,
+    first: int,
+    after: str | None,
+) -> Slice[Submission]:
+    """One page of a user's submissions (UserIdIndex). Callers check access first."""
+    return await partition_page(
+        runtime=runtime,
+        table=runtime.tables.submissions,
+        index="UserIdIndex",
+        attribute="userId",
+        value=user_id,
+        key_names=["submissionId", "userId"],
+        scope=f"submissions:user:{user_id}:{status or '*'}",
+        first=first,
+        after=after,
+        build=Submission.from_item,
+        equals=("status", status.value) if status else None,
+    )
+
+
+async def list_submissions(
+    *,
+    runtime: Runtime,
+    viewer: Viewer,
+    user_id: str | None,
+    status: SubmissionStatus | None,
+    first: int,
+    after: str | None,
+) -> Slice[Submission]:
+    """Submissions the caller may see: of one user, or by status (an admin: everyone's,
+    a manager: their team's, a user: their own)."""
+    identity = viewer.require()
+    check_first(first, maximum=runtime.settings.page_size_max)
+    if user_id is None and not identity.is_manager:
+        user_id = identity.user_id
+    if user_id is not None:
+        await viewer.check_owned(
+            validation.identifier(user_id, field="userId"), what="these submissions"
+        )
+        return await by_user_page(
+            runtime=runtime, user_id=user_id, status=status, first=first, after=after
+        )
+    request: dict[str, Any] = {"TableName": runtime.tables.submissions}
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    filters: list[str] = []
+    key_names = ["submissionId"]
+    scope = "submissions:all"
+    if status is not None:
+        request["IndexName"] = "StatusIndex"
+        request["KeyConditionExpression"] = "#s = :s"
+        names["#s"] = "status"
+        values[":s"] = {"S": status.value}
+        key_names.append("status")
+        scope = f"submissions:status:{status.value}"
+    if not identity.is_admin:
+        team = await team_ids(runtime=runtime, manager_id=identity.user_id)
+        if not team:
+            return Slice(edges=[], has_next=False)
+        names["#u"] = "userId"
+        placeholders = []
+        for i, member in enumerate(team):
+            values[f":t{i}"] = {"S": member}
+            placeholders.append(f":t{i}")
+        filters.append(f"#u IN ({', '.join(placeholders)})")
+        scope += f":team:{identity.user_id}"
+    if filters:
+        request["FilterExpression"] = " AND ".join(filters)
+    if names:
+        request["ExpressionAttributeNames"] = names
+    if values:
+        request["ExpressionAttributeValues"] = values
+    return await read_slice(
+        aws=runtime.aws,
+        cursors=runtime.cursors,
+        scope=scope,
+        request=request,
+        key_names=key_names,
+        first=first,
+        after=after,
+        build=Submission.from_item,
+    )
+
+
+async def create_submission(
+    *,
+    runtime: Runtime,
+    viewer: Viewer,
+    title: str,
+    description: str | None = None,
+    content: str | None = None,
+) -> Submission:
+    """A new DRAFT owned by the caller."""
+    actor = viewer.require()
+    at = clock.now_iso()
+    submission = Submission(
+        submission_id=str(uuid.uuid4()),
+        user_id=actor.user_id,
+        title=validation.required_text(title, field="title", max_length=200),
+        description=validation.text(description, field="description", max_length=5000),
+        content=validation.text(content, field="content", max_length=100_000),
+        status=SubmissionStatus.DRAFT,
+        **stamp_new(actor, at),
+    )
+    await create(
+        runtime=runtime,
+        puts=[(runtime.tables.submissions, submission, "submissionId")],
+        actor=actor,
+        entity_type="Submission",
+        entity_id=submission.submission_id,
+        owner_id=actor.user_id,
+    )
+    return submission
+
+
+async def update_submission(
+    *,
+    runtime: Runtime,
+    viewer: Viewer,
+    submission_id: str,
+    title: str | None = None,
+    description: str | None = None,
+    content: str | None = None,
+    expected_version: int | None = None,
+) -> Submission:
+    """Edit a draft (or a rejected submission) — owner or admin."""
+    submission = await _get(runtime=runtime, viewer=viewer, submission_id=submission_id)
+    await viewer.check_owned(submission.user_id, what="this submission")
+    actor = viewer.check_self_or_admin(submission.user_id, what="this submission")
+    if submission.status not in EDITABLE:
+        raise BadInput(f"a {submission.status.value} submission cannot be edited")
+    changes: dict[str, Any] = {}
+    if title is not None:
+        changes["title"] = validation.required_text(title, field="title", max_length=200)
+    if description is not None:
+        changes["description"] = validation.text(description, field="description", max_length=5000)
+    if content is not None:
+        changes["content"] = validation.text(content, field="content", max_length=100_000)
+    if not changes:
+        raise BadInput("nothing to change")
+    check_version(submission, expected_version)
+    return await _save(runtime=runtime, actor=actor, submission=submission, changes=changes)
+
+
+async def submit_submission(*, runtime: Runtime, viewer: Viewer, submission_id: str) -> Submission:
+    """DRAFT (or REJECTED) → SUBMITTED, by the owner (or an admin)."""
+    submission = await _get(runtime=runtime, viewer=viewer, submission_id=submission_id)
+    identity = viewer.check_self_or_admin(submission.user_id, what="this submission")
+    if submission.status not in EDITABLE:
+        raise BadInput(f"cannot submit a {submission.status.value} submission")
+    changes = {"status": SubmissionStatus.SUBMITTED, "submitted_at": clock.now_iso()}
+    saved = await _save(
+        runtime=runtime, actor=identity, submission=submission, changes=changes, action="SUBMIT"
+    )
+    await publish(runtime=runtime, submission=saved)
+    return saved
+
+
+async def review_submission(
+    *,
+    runtime: Runtime,
+    viewer: Viewer,
+    submission_id: str,
+    decision: ReviewDecision,
+    note: str | None,
+) -> Submission:
+    """The owner's manager or an admin moves a submission through review."""
+    submission = await _get(runtime=runtime, viewer=viewer, submission_id=submission_id)
+    identity = viewer.require()
+    if not (identity.is_admin or await viewer.manages(submission.user_id)):
+        raise Forbidden("only the owner's manager or an admin may review this submission")
+    allowed_from, target = _REVIEW[decision]
+    if submission.status not in allowed_from:
+        raise BadInput(
+            f"cannot {decision.value.lower().replace('_', ' ')} "
+            f"a {submission.status.value} submission"
+        )
+    changes: dict[str, Any] = {
+        "status": target,
+        "reviewer_id": identity.user_id,
+        "review_note": validation.text(note, field="note", max_length=2000),
+    }
+    if target is not SubmissionStatus.IN_REVIEW:
+        changes["reviewed_at"] = clock.now_iso()
+    saved = await _save(
+        runtime=runtime, actor=identity, submission=submission, changes=changes, action="REVIEW"
+    )
+    await publish(runtime=runtime, submission=saved)
+    return saved
+
+
+async def _save(
+    *,
+    runtime: Runtime,
+    actor: Identity,
+    submission: Submission,
+    changes: dict[str, Any],
+    action: str = "UPDATE",
+) -> Submission:
+    return await save_changes(
+        runtime=runtime,
+        table=runtime.tables.submissions,
+        key={"submissionId": submission.submission_id},
+        record=submission,
+        changes=changes,
+        actor=actor,
+        entity_type="Submission",
+        entity_id=submission.submission_id,
+        owner_id=submission.user_id,
+        action=action,
+    )
+
+
+async def publish(*, runtime: Runtime, submission: Submission) -> None:
+    """Tell subscribers about a status change."""
+    await runtime.events.publish(CHANNEL, submission.to_item())
