@@ -25,11 +25,11 @@ from starlette.routing import Route
 from resolvers.loaders import PageKey, make_loaders
 from services.auth.access import Viewer
 from services.people import users
+from services.people.records import User
 from services.platform.errors import ServiceError
 from services.platform.settings import Settings
 from services.runtime.wiring import Runtime, RuntimeScope
 from services.store.pagination import check_first
-from services.store.records import User
 
 
 def _json(body: Any, status: int = 200) -> Response:

@@ -70,8 +70,8 @@ async def seed_media(seeded: Seeded, per_submission: int = 3) -> int:
     from services.auth.access import Viewer
     from services.auth.identity import Identity
     from services.media import collections
+    from services.media.records import Media, MediaKind, MediaStatus
     from services.store import dynamo
-    from services.store.records import Media, MediaKind, MediaStatus
 
     settings = seeded.settings.model_copy(update={"cognito_user_pool_id": None})
     made = 0

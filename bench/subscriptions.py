@@ -50,8 +50,8 @@ from bench.common import (
     write,
 )
 from services.live.broker import RedisBroker
-from services.store.records import Submission, SubmissionStatus
 from services.submissions import workflow
+from services.submissions.records import Submission, SubmissionStatus
 
 TARGET_P99_MS = 250
 COMMAND = ".venv/bin/python bench/subscriptions.py"

@@ -9,8 +9,9 @@ from typing import Generic, TypeVar
 import strawberry
 
 from services.auth.identity import Role
+from services.media.records import MediaKind, MediaStatus
 from services.store.pagination import Slice
-from services.store.records import MediaKind, MediaStatus, SubmissionStatus
+from services.submissions.records import SubmissionStatus
 from services.submissions.workflow import ReviewDecision
 
 __all__ = [

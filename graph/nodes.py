@@ -15,7 +15,13 @@ from resolvers import media as media_resolvers
 from resolvers import people
 from services.media import collections
 from services.media.items import UploadTicket as TicketRecord
-from services.store import records
+from services.media.records import ImageCollection as ImageCollectionRecord
+from services.media.records import Media as MediaRecord
+from services.people.records import Profile as ProfileRecord
+from services.people.records import User as UserRecord
+from services.store.records import AuditEntry as AuditEntryRecord
+from services.store.records import Record
+from services.submissions.records import Submission as SubmissionRecord
 
 
 @strawberry.interface(description="Fields every stored item carries.")
@@ -27,7 +33,7 @@ class Stored:
     version: int = strawberry.field(description="Pass as expectedVersion to update safely.")
 
 
-def _meta(record: records.Record) -> dict[str, object]:
+def _meta(record: Record) -> dict[str, object]:
     return {
         "created_at": timestamp(record.created_at),
         "updated_at": timestamp(record.updated_at),
@@ -50,10 +56,10 @@ class User(Stored):
     username: str
     role: Role
     is_active: bool
-    record: strawberry.Private[records.User]
+    record: strawberry.Private[UserRecord]
 
     @classmethod
-    def of(cls, r: records.User) -> Self:
+    def of(cls, r: UserRecord) -> Self:
         return cls(
             id=strawberry.ID(r.user_id),
             email=r.email,
@@ -108,10 +114,10 @@ class Profile(Stored):
     department: str | None
     phone: str | None
     bio: str | None
-    record: strawberry.Private[records.Profile]
+    record: strawberry.Private[ProfileRecord]
 
     @classmethod
-    def of(cls, r: records.Profile) -> Self:
+    def of(cls, r: ProfileRecord) -> Self:
         return cls(
             id=strawberry.ID(r.profile_id),
             user_id=strawberry.ID(r.user_id),
@@ -147,10 +153,10 @@ class Submission(Stored):
     reviewed_at: datetime | None
     reviewer_id: strawberry.ID | None
     review_note: str | None
-    record: strawberry.Private[records.Submission]
+    record: strawberry.Private[SubmissionRecord]
 
     @classmethod
-    def of(cls, r: records.Submission) -> Self:
+    def of(cls, r: SubmissionRecord) -> Self:
         return cls(
             id=strawberry.ID(r.submission_id),
             user_id=strawberry.ID(r.user_id),
@@ -197,7 +203,7 @@ class AuditEntry:
     created_by: str
 
     @classmethod
-    def of(cls, r: records.AuditEntry) -> Self:
+    def of(cls, r: AuditEntryRecord) -> Self:
         return cls(
             id=strawberry.ID(r.log_id),
             user_id=strawberry.ID(r.user_id),
@@ -224,10 +230,10 @@ class Media(Stored):
     failure_reason: str | None = strawberry.field(description="Why processing FAILED.")
     owner_id: strawberry.ID
     submission_id: strawberry.ID | None
-    record: strawberry.Private[records.Media]
+    record: strawberry.Private[MediaRecord]
 
     @classmethod
-    def of(cls, r: records.Media) -> Self:
+    def of(cls, r: MediaRecord) -> Self:
         return cls(
             id=strawberry.ID(r.media_id),
             kind=r.kind,
@@ -285,10 +291,10 @@ class ImageCollection(Stored):
     name: str
     owner_id: strawberry.ID
     media_ids: list[strawberry.ID]
-    record: strawberry.Private[records.ImageCollection]
+    record: strawberry.Private[ImageCollectionRecord]
 
     @classmethod
-    def of(cls, r: records.ImageCollection) -> Self:
+    def of(cls, r: ImageCollectionRecord) -> Self:
         return cls(
             id=strawberry.ID(collections.public_id(r)),
             name=r.name,

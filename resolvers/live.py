@@ -9,10 +9,11 @@ from resolvers.loaders import make_loaders
 from resolvers.memo import IdentityMemo
 from services.auth.access import Viewer
 from services.media import items
+from services.media.records import Media
 from services.platform import validation
 from services.platform.errors import NotFound
-from services.store.records import Media, Submission
 from services.submissions import workflow
+from services.submissions.records import Submission
 
 _submissions: IdentityMemo[dict[str, object], Submission] = IdentityMemo()
 _media: IdentityMemo[dict[str, object], Media] = IdentityMemo()

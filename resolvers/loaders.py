@@ -16,18 +16,13 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from services.media import collections, items
+from services.media.records import ImageCollection, Media
 from services.people import profiles, users
+from services.people.records import Profile, User
 from services.runtime.wiring import Runtime
 from services.store.pagination import Slice
-from services.store.records import (
-    ImageCollection,
-    Media,
-    Profile,
-    Submission,
-    SubmissionStatus,
-    User,
-)
 from services.submissions import workflow
+from services.submissions.records import Submission, SubmissionStatus
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from resolvers.context import RequestContext
 from resolvers.loaders import PageKey
 from services.media import collections, items, pipeline
+from services.media.records import ImageCollection, Media, MediaKind
+from services.people.records import User
 from services.platform import validation
 from services.platform.errors import Forbidden
 from services.store.pagination import Slice, check_first
-from services.store.records import ImageCollection, Media, MediaKind, Submission, User
+from services.submissions.records import Submission
 
 
 async def media_item(ctx: RequestContext, media_id: str) -> Media | None:

@@ -6,11 +6,13 @@ from resolvers.context import RequestContext
 from resolvers.loaders import PageKey
 from services.auth.identity import Role
 from services.people import profiles, users
+from services.people.records import Profile, User
 from services.platform import validation
 from services.platform.errors import Forbidden, NotFound
 from services.store import auditlog
 from services.store.pagination import Slice, check_first
-from services.store.records import AuditEntry, Profile, Submission, SubmissionStatus, User
+from services.store.records import AuditEntry
+from services.submissions.records import Submission, SubmissionStatus
 
 
 async def me(ctx: RequestContext) -> User | None:

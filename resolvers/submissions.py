@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from resolvers.context import RequestContext
 from services.store.pagination import Slice
-from services.store.records import Submission, SubmissionStatus
 from services.submissions import workflow
+from services.submissions.records import Submission, SubmissionStatus
 
 
 async def submission(ctx: RequestContext, submission_id: str) -> Submission | None:

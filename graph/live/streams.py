@@ -12,16 +12,17 @@ from graph.errors import coded
 from graph.nodes import Media, Submission
 from resolvers import live
 from resolvers.memo import IdentityMemo
+from services.media.records import Media as MediaRecord
 from services.platform import metrics
 from services.platform.errors import ServiceError
-from services.store import records
+from services.submissions.records import Submission as SubmissionRecord
 
 T = TypeVar("T")
 
 # One GraphQL object per event (not per subscriber), so identical subscriptions can share
 # one execution of their selection (graph/live/executions.py).
-_submission_objects: IdentityMemo[records.Submission, Submission] = IdentityMemo()
-_media_objects: IdentityMemo[records.Media, Media] = IdentityMemo()
+_submission_objects: IdentityMemo[SubmissionRecord, Submission] = IdentityMemo()
+_media_objects: IdentityMemo[MediaRecord, Media] = IdentityMemo()
 
 
 async def guarded(stream: AsyncIterator[T]) -> AsyncGenerator[T, None]:

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from services.auth.identity import Identity
+from services.people.records import User
 from services.platform.errors import Forbidden, ServiceError, Unauthenticated
-from services.store.records import User
 
 LoadUser = Callable[[str], Awaitable[User | None]]
 

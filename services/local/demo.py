@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from services.auth.access import Viewer
 from services.auth.identity import SYSTEM, Identity, Role
 from services.people.profiles import update_profile
+from services.people.records import User
 from services.people.users import NewProfile, create_user, find_by_email, get_user
 from services.runtime.wiring import Runtime
-from services.store.records import User
 from services.submissions.workflow import create_submission
 
 

@@ -14,12 +14,12 @@ from typing import Any
 from services.auth.access import Viewer
 from services.auth.identity import Identity
 from services.media.items import get_media
+from services.media.records import ImageCollection, MediaKind, MediaStatus
 from services.platform import clock, validation
 from services.platform.errors import BadInput, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import get_item
 from services.store.pagination import Slice, partition_page
-from services.store.records import ImageCollection, MediaKind, MediaStatus
 from services.store.versioned import check_version, create, delete, save_changes, stamp_new
 
 MAX_IMAGES = 500  # keeps an item far below DynamoDB's 400 KB

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.auth.access import Viewer
+from services.media.records import Media, MediaKind, MediaStatus
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, get_item
 from services.store.pagination import Slice, partition_page
-from services.store.records import Media, MediaKind, MediaStatus
 from services.store.versioned import create, delete, stamp_new
 from services.submissions.workflow import get_submissions
 

@@ -31,11 +31,11 @@ from services.media.items import (
     size_limit,
     thumbnail_key,
 )
+from services.media.records import Media, MediaKind, MediaStatus
 from services.platform import metrics
 from services.platform.errors import BadInput, Conflict, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import client_error_code
-from services.store.records import Media, MediaKind, MediaStatus
 from services.store.versioned import save_changes
 
 log = logging.getLogger(__name__)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from services.auth.access import Viewer
+from services.people.records import Profile
 from services.people.users import NewProfile, _check_manager, _profile_fields
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, from_item
 from services.store.pagination import Slice, partition_page
-from services.store.records import Profile
 from services.store.versioned import check_version, save_changes, update_entry
 
 _UNSET = object()

@@ -10,12 +10,13 @@ from botocore.exceptions import ClientError
 
 from services.auth.access import Viewer
 from services.auth.identity import Identity, Role
+from services.people.records import Profile, User
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Conflict, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, client_error_code, from_item, get_item
 from services.store.pagination import Slice, check_first, read_slice
-from services.store.records import Profile, User, camel
+from services.store.records import camel
 from services.store.versioned import check_version, create, save_changes, stamp_new
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get
 from services.store.pagination import Slice, check_first, partition_page, read_slice
-from services.store.records import Submission, SubmissionStatus
 from services.store.versioned import check_version, create, save_changes, stamp_new
+from services.submissions.records import Submission, SubmissionStatus
 
 EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.REJECTED)
 CHANNEL = "submission"

@@ -17,9 +17,9 @@ from PIL import Image
 from services.auth.access import Viewer
 from services.auth.identity import Identity
 from services.media import items as media_service
+from services.media.records import Media, MediaKind
 from services.platform.settings import Settings
 from services.runtime.wiring import RuntimeScope
-from services.store.records import Media, MediaKind
 from tests.factories import images
 from tests.support import Api, boto, run_async
 

@@ -26,8 +26,8 @@ from graph.live.groups import FanOut, Group
 from graph.server.app import create_app
 from services.platform.settings import Settings
 from services.runtime.wiring import Runtime
-from services.store.records import Submission, SubmissionStatus
 from services.submissions import workflow
+from services.submissions.records import Submission, SubmissionStatus
 from tests.conftest import Stack
 from tests.factories.people import make_submission, make_team
 from tests.graph.test_subscriptions import _next, _open

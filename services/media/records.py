@@ -1,0 +1,65 @@
+"""Media items (an upload and its thumbnails) and image collections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from services.store.records import Record
+
+
+class MediaKind(StrEnum):
+    IMAGE = "IMAGE"
+    DOCUMENT = "DOCUMENT"
+
+
+class MediaStatus(StrEnum):
+    PENDING_UPLOAD = "PENDING_UPLOAD"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Media(Record):
+    media_id: str
+    user_id: str
+    kind: MediaKind
+    status: MediaStatus
+    filename: str
+    content_type: str
+    # Declared by the client at requestUpload; replaced by the stored object's size once read.
+    size: int
+    bucket: str
+    original_key: str
+    submission_id: str | None = None
+    thumb200_key: str | None = None
+    thumb400_key: str | None = None
+    width: int | None = None
+    height: int | None = None
+    failure_reason: str | None = None
+
+    @classmethod
+    def _coerce(cls, values: dict[str, Any]) -> dict[str, Any]:
+        values["kind"] = MediaKind(values["kind"])
+        values["status"] = MediaStatus(values["status"])
+        return values
+
+    @property
+    def final(self) -> bool:
+        """READY and FAILED never change again (only deletion)."""
+        return self.status in (MediaStatus.READY, MediaStatus.FAILED)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageCollection(Record):
+    user_id: str
+    collection_id: str
+    name: str
+    media_ids: list[str]
+
+    @classmethod
+    def _coerce(cls, values: dict[str, Any]) -> dict[str, Any]:
+        values["media_ids"] = list(values.get("media_ids") or [])
+        return values
