@@ -21,17 +21,25 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graph.admin.operations import AdminMutation, AdminQuery
+from graph.audit.operations import AuditQuery
 from graph.errors import ErrorCodes, expected
 from graph.live.executions import SharedEventExecutor
-from graph.live.streams import PeopleSubscription
-from graph.media.operations import MediaMutation, MediaQuery
+from graph.media.operations import MediaMutation, MediaQuery, MediaSubscription
 from graph.people.operations import PeopleMutation, PeopleQuery
 from graph.server.observability import Observability
+from graph.submissions.operations import (
+    SubmissionMutation,
+    SubmissionQuery,
+    SubmissionSubscription,
+)
 from services.platform.settings import Settings
 
-Query = merge_types("Query", (PeopleQuery, MediaQuery, AdminQuery))
-Mutation = merge_types("Mutation", (PeopleMutation, MediaMutation, AdminMutation))
-Subscription = merge_types("Subscription", (PeopleSubscription,))
+# Field order in the SDL follows this order.
+Query = merge_types("Query", (PeopleQuery, SubmissionQuery, AuditQuery, MediaQuery, AdminQuery))
+Mutation = merge_types(
+    "Mutation", (PeopleMutation, SubmissionMutation, MediaMutation, AdminMutation)
+)
+Subscription = merge_types("Subscription", (SubmissionSubscription, MediaSubscription))
 
 
 class SafeParserCache(ParserCache):

@@ -48,7 +48,9 @@ def by_key(
     return DataLoader(load_fn=load)
 
 
-def fan_out(fetch: Callable[[K], Awaitable[V]], *, concurrency: int) -> DataLoader[K, V]:
+def per_parent(fetch: Callable[[K], Awaitable[V]], *, concurrency: int) -> DataLoader[K, V]:
+    """One fetch per distinct parent, all started in the same wave, at most `concurrency`
+    in flight (LOADER_CONCURRENCY)."""
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(key: K) -> V:
@@ -75,31 +77,31 @@ class Loaders:
 
 def make_loaders(runtime: Runtime) -> Loaders:
     """Fresh loaders for one request (caches must not outlive it)."""
-    concurrency = runtime.settings.fanout_concurrency
+    concurrency = runtime.settings.loader_concurrency
     return Loaders(
         user=by_key(lambda ids: users.get_users(runtime=runtime, ids=ids)),
         profile=by_key(lambda ids: profiles.get_profiles(runtime=runtime, ids=ids)),
         submission=by_key(lambda ids: workflow.get_submissions(runtime=runtime, ids=ids)),
-        submissions_by_user=fan_out(
+        submissions_by_user=per_parent(
             lambda k: workflow.by_user_page(
                 runtime=runtime, user_id=k.parent, status=k.status, first=k.first, after=k.after
             ),
             concurrency=concurrency,
         ),
-        team=fan_out(
+        team=per_parent(
             lambda k: profiles.team_page(
                 runtime=runtime, manager_id=k.parent, first=k.first, after=k.after
             ),
             concurrency=concurrency,
         ),
         media=by_key(lambda ids: items.get_media(runtime=runtime, ids=ids)),
-        media_by_submission=fan_out(
+        media_by_submission=per_parent(
             lambda k: items.by_submission_page(
                 runtime=runtime, submission_id=k.parent, first=k.first, after=k.after
             ),
             concurrency=concurrency,
         ),
-        collections_by_user=fan_out(
+        collections_by_user=per_parent(
             lambda k: collections.by_user_page(
                 runtime=runtime, user_id=k.parent, first=k.first, after=k.after
             ),

@@ -1,11 +1,11 @@
-"""Resolvers for media and image collections: thin calls into services via loaders."""
+"""Reads of media and image collections through the request's loaders: by id, a
+submission's media, a person's collections and a collection's images."""
 
 from __future__ import annotations
 
 from resolvers.context import RequestContext
 from resolvers.loaders import PageKey
-from services.media import collections, items, pipeline
-from services.media.records import ImageCollection, Media, MediaKind
+from services.media.records import ImageCollection, Media
 from services.people.records import User
 from services.platform import validation
 from services.platform.errors import Forbidden
@@ -21,42 +21,6 @@ async def media_item(ctx: RequestContext, media_id: str) -> Media | None:
     return found
 
 
-async def request_upload(
-    ctx: RequestContext,
-    *,
-    filename: str,
-    content_type: str,
-    size: int,
-    kind: MediaKind,
-    submission_id: str | None,
-) -> items.UploadTicket:
-    return await items.request_upload(
-        runtime=ctx.runtime,
-        viewer=ctx.viewer,
-        filename=filename,
-        content_type=content_type,
-        size=size,
-        kind=kind,
-        submission_id=submission_id,
-    )
-
-
-async def complete_upload(ctx: RequestContext, media_id: str) -> Media:
-    return await pipeline.complete_upload(runtime=ctx.runtime, viewer=ctx.viewer, media_id=media_id)
-
-
-async def delete_media(ctx: RequestContext, media_id: str) -> bool:
-    return await items.delete_media(runtime=ctx.runtime, viewer=ctx.viewer, media_id=media_id)
-
-
-async def url_of(ctx: RequestContext, item: Media) -> str | None:
-    return await items.download_url(runtime=ctx.runtime, media=item)
-
-
-async def thumbnail_url_of(ctx: RequestContext, item: Media, width: int) -> str | None:
-    return await items.thumbnail_url(runtime=ctx.runtime, media=item, width=width)
-
-
 async def submission_of(ctx: RequestContext, item: Media) -> Submission | None:
     if item.submission_id is None:
         return None
@@ -70,12 +34,6 @@ async def media_of_submission(
     check_first(first, maximum=ctx.runtime.settings.page_size_max)
     key = PageKey(parent=submission.submission_id, first=first, after=after)
     return await ctx.loaders.media_by_submission.load(key)
-
-
-async def collection(ctx: RequestContext, collection_id: str) -> ImageCollection | None:
-    return await collections.get_readable(
-        runtime=ctx.runtime, viewer=ctx.viewer, collection_id=collection_id
-    )
 
 
 async def collections_of(

@@ -1,10 +1,11 @@
-"""Resolvers for submissions."""
+"""Reads of submissions through the request's loaders: by id, and a person's page."""
 
 from __future__ import annotations
 
 from resolvers.context import RequestContext
-from services.store.pagination import Slice
-from services.submissions import workflow
+from resolvers.loaders import PageKey
+from services.people.records import User
+from services.store.pagination import Slice, check_first
 from services.submissions.records import Submission, SubmissionStatus
 
 
@@ -16,18 +17,14 @@ async def submission(ctx: RequestContext, submission_id: str) -> Submission | No
     return found
 
 
-async def submission_list(
+async def submissions_of(
     ctx: RequestContext,
-    user_id: str | None,
+    person: User,
     status: SubmissionStatus | None,
     first: int,
     after: str | None,
 ) -> Slice[Submission]:
-    return await workflow.list_submissions(
-        runtime=ctx.runtime,
-        viewer=ctx.viewer,
-        user_id=user_id,
-        status=status,
-        first=first,
-        after=after,
-    )
+    await ctx.viewer.check_owned(person.user_id, what="these submissions")
+    check_first(first, maximum=ctx.runtime.settings.page_size_max)
+    key = PageKey(parent=person.user_id, first=first, after=after, status=status)
+    return await ctx.loaders.submissions_by_user.load(key)

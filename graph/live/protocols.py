@@ -1,13 +1,12 @@
-"""Transport-level refusals with codes: HTTP errors Strawberry raises before GraphQL runs, and
-the WebSocket subscription limit. Clients always get JSON with `extensions.code`."""
+"""The WebSocket protocols (graphql-transport-ws and legacy graphql-ws): subscriptions join
+their fan-out group, and errors sent before an operation runs (the subscription limit,
+invalid documents) get `extensions.code` and the request id, as over HTTP."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from graphql import GraphQLError
-from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -25,27 +24,6 @@ from services.platform import metrics
 
 SUBSCRIPTION_LIMIT = "Subscription limit reached"
 TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
-_GET_MUTATION = "mutations are not allowed when using GET"
-
-
-def http_error(status: int, reason: str) -> Response:
-    """Strawberry's plain-text HTTP refusals as coded GraphQL errors.
-
-    A mutation over GET is 405 with `Allow: POST` (GraphQL over HTTP); an unsupported method
-    keeps 405; everything else about the request itself (bad JSON, no query, bad content
-    type) is 400 `BAD_REQUEST`.
-    """
-    headers: dict[str, str] = {}
-    code = "BAD_REQUEST"
-    if reason == _GET_MUTATION or status == 405:
-        status, code = 405, "METHOD_NOT_ALLOWED"
-        headers["Allow"] = "POST" if reason == _GET_MUTATION else "GET, POST"
-    elif status == 404:
-        code = "NOT_FOUND"
-    body = {"errors": [{"message": reason, "extensions": {"code": code}}]}
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
 
 
 def _with_code(message: Any, request_id: str) -> Any:

@@ -1,14 +1,24 @@
-"""Queries and mutations for uploads, media and image collections."""
+"""Queries, mutations and the subscription for uploads, media and image collections."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncGenerator
 
 import strawberry
 
 from graph.context import Info
-from graph.inputs import CreateImageCollectionInput, RequestUploadInput
-from graph.nodes import ImageCollection, Media, UploadTicket
+from graph.live.streams import guarded
+from graph.media.inputs import CreateImageCollectionInput, RequestUploadInput
+from graph.media.types import ImageCollection, Media, UploadTicket
+from resolvers import live
 from resolvers import media as resolvers
-from services.media import collections
+from resolvers.memo import IdentityMemo
+from services.media import collections, items, pipeline
+from services.media.records import Media as MediaRecord
+
+# One GraphQL object per event (not per subscriber), so identical subscriptions can share
+# one execution of their selection (graph/live/executions.py).
+_media_objects: IdentityMemo[MediaRecord, Media] = IdentityMemo()
 
 
 @strawberry.type
@@ -20,7 +30,10 @@ class MediaQuery:
 
     @strawberry.field
     async def image_collection(self, info: Info, id: strawberry.ID) -> ImageCollection | None:
-        found = await resolvers.collection(info.context, id)
+        ctx = info.context
+        found = await collections.get_readable(
+            runtime=ctx.runtime, viewer=ctx.viewer, collection_id=id
+        )
         return ImageCollection.of(found) if found else None
 
 
@@ -30,8 +43,10 @@ class MediaMutation:
         description="A PENDING_UPLOAD media item and a presigned POST for its file (15 minutes)."
     )
     async def request_upload(self, info: Info, input: RequestUploadInput) -> UploadTicket:
-        ticket = await resolvers.request_upload(
-            info.context,
+        ctx = info.context
+        ticket = await items.request_upload(
+            runtime=ctx.runtime,
+            viewer=ctx.viewer,
             filename=input.filename,
             content_type=input.content_type,
             size=input.size,
@@ -44,11 +59,17 @@ class MediaMutation:
         description="Process an uploaded file now (where no S3 event arrives); repeatable."
     )
     async def complete_upload(self, info: Info, media_id: strawberry.ID) -> Media:
-        return Media.of(await resolvers.complete_upload(info.context, media_id))
+        ctx = info.context
+        return Media.of(
+            await pipeline.complete_upload(
+                runtime=ctx.runtime, viewer=ctx.viewer, media_id=media_id
+            )
+        )
 
     @strawberry.mutation(description="Delete the media item, its file and its thumbnails.")
     async def delete_media(self, info: Info, id: strawberry.ID) -> bool:
-        return await resolvers.delete_media(info.context, id)
+        ctx = info.context
+        return await items.delete_media(runtime=ctx.runtime, viewer=ctx.viewer, media_id=id)
 
     @strawberry.mutation
     async def create_image_collection(
@@ -119,3 +140,18 @@ class MediaMutation:
         return await collections.delete_collection(
             runtime=ctx.runtime, viewer=ctx.viewer, collection_id=id
         )
+
+
+@strawberry.type
+class MediaSubscription:
+    @strawberry.subscription(
+        description=(
+            "Status changes (PROCESSING, READY, FAILED) of one media item, or of all the "
+            "caller may see: their own, a manager's team's, everything for an admin."
+        )
+    )
+    async def media_status_changed(
+        self, info: Info, media_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Media, None]:
+        async for record in guarded(live.media_changes(info.context, media_id)):
+            yield _media_objects(record, Media.of)

@@ -24,13 +24,14 @@ from strawberry.types.unset import UNSET
 
 from graph.context import Context
 from graph.live.groups import FanOut
-from graph.live.protocols import LegacyWSHandler, TransportWSHandler, WebSocketAdapter, http_error
+from graph.live.protocols import LegacyWSHandler, TransportWSHandler, WebSocketAdapter
 from graph.schema import build_schema
 from graph.server.admin_endpoint import ROUTE_METHODS, admin_endpoint
 from graph.server.graphiql import ASSET_DIR, ASSET_ROUTE, graphiql_page
 from graph.server.headers import bearer, request_id_of
 from graph.server.limits import BodyLimit
 from graph.server.observability import RequestLog, metrics_endpoint
+from graph.server.refusals import http_error
 from services.media.worker import Worker
 from services.platform import exactjson
 from services.platform.errors import ServiceError

@@ -74,7 +74,14 @@ class Settings(BaseSettings):
     # API behaviour and limits.
     cursor_secret: str = "dev-only-cursor-secret-change-me"  # noqa: S105 - refused in production
     page_size_max: int = Field(default=100, ge=1, le=1000)
-    fanout_concurrency: int = Field(default=100, ge=1, le=1000)
+    # Concurrent one-to-many Queries per DataLoader wave. FANOUT_CONCURRENCY is its old name,
+    # still read so existing deployments keep their value ("fan-out" now means subscriptions).
+    loader_concurrency: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        validation_alias=AliasChoices("loader_concurrency", "fanout_concurrency"),
+    )
     max_query_depth: int = Field(default=10, ge=1, le=100)
     max_query_tokens: int = Field(default=2000, ge=10)
     max_aliases: int = Field(default=30, ge=1)

@@ -1,0 +1,134 @@
+"""Users and profiles, and the linked-person field every other type uses (owner, manager,
+reviewer)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Self
+
+import strawberry
+
+# The object types refer to each other across capabilities (a user's submissions, a
+# submission's owner); module imports keep those references cycle-safe at import time.
+import graph.media.types as media_types
+import graph.submissions.types as submission_types
+from graph.connections import Connection
+from graph.context import Info
+from graph.enums import Role, SubmissionStatus
+from graph.stored import Stored, stored_fields
+from resolvers import media as media_resolvers
+from resolvers import people as people_resolvers
+from resolvers import submissions as submission_resolvers
+from services.people.records import Profile as ProfileRecord
+from services.people.records import User as UserRecord
+
+if TYPE_CHECKING:
+    from graph.media.types import ImageCollection
+    from graph.submissions.types import Submission
+
+# Types of other capabilities, resolved when the schema is built (they refer to each other).
+LazyImageCollection = Annotated["ImageCollection", strawberry.lazy("graph.media.types")]
+LazySubmission = Annotated["Submission", strawberry.lazy("graph.submissions.types")]
+
+
+async def linked_user(info: Info, user_id: str | None) -> User | None:
+    """A linked person (owner, manager, reviewer) through the request's user loader."""
+    found = await people_resolvers.user_of(info.context, user_id)
+    return User.of(found) if found else None
+
+
+@strawberry.type(description="A person who can sign in.")
+class User(Stored):
+    id: strawberry.ID
+    email: str
+    username: str
+    role: Role
+    is_active: bool
+    record: strawberry.Private[UserRecord]
+
+    @classmethod
+    def of(cls, r: UserRecord) -> Self:
+        return cls(
+            id=strawberry.ID(r.user_id),
+            email=r.email,
+            username=r.username,
+            role=r.role,
+            is_active=r.is_active,
+            record=r,
+            **stored_fields(r),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field
+    async def profile(self, info: Info) -> Profile | None:
+        found = await people_resolvers.profile_of(info.context, self.record)
+        return Profile.of(found) if found else None
+
+    @strawberry.field(description="This person's submissions (owner, their manager or an admin).")
+    async def submissions(
+        self,
+        info: Info,
+        status: SubmissionStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[LazySubmission] | None:
+        page = await submission_resolvers.submissions_of(
+            info.context, self.record, status, first, after
+        )
+        return Connection.of(page, submission_types.Submission.of)
+
+    @strawberry.field(
+        description="Profiles whose manager is this person (the manager or an admin)."
+    )
+    async def team(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Profile] | None:
+        page = await people_resolvers.team_of(info.context, self.record, first, after)
+        return Connection.of(page, Profile.of)
+
+    @strawberry.field(description="This person's image collections (owner, manager or admin).")
+    async def image_collections(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[LazyImageCollection]:
+        page = await media_resolvers.collections_of(info.context, self.record, first, after)
+        return Connection.of(page, media_types.ImageCollection.of)
+
+
+@strawberry.type(description="Personal details of a user; `manager` makes the team.")
+class Profile(Stored):
+    id: strawberry.ID
+    user_id: strawberry.ID
+    manager_id: strawberry.ID | None
+    first_name: str | None
+    last_name: str | None
+    job_title: str | None
+    department: str | None
+    phone: str | None
+    bio: str | None
+    record: strawberry.Private[ProfileRecord]
+
+    @classmethod
+    def of(cls, r: ProfileRecord) -> Self:
+        return cls(
+            id=strawberry.ID(r.profile_id),
+            user_id=strawberry.ID(r.user_id),
+            manager_id=strawberry.ID(r.manager_id) if r.manager_id else None,
+            first_name=r.first_name,
+            last_name=r.last_name,
+            job_title=r.job_title,
+            department=r.department,
+            phone=r.phone,
+            bio=r.bio,
+            record=r,
+            **stored_fields(r),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field
+    async def user(self, info: Info) -> User | None:
+        return await linked_user(info, self.record.user_id)
+
+    @strawberry.field
+    async def manager(self, info: Info) -> User | None:
+        return await linked_user(info, self.record.manager_id)
+
+
+UserConnection = Connection[User]
+ProfileConnection = Connection[Profile]

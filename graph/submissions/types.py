@@ -1,0 +1,75 @@
+"""Submissions and their review states."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Self
+
+import strawberry
+
+import graph.media.types as media_types
+import graph.people.types as people_types
+from graph.connections import Connection
+from graph.context import Info
+from graph.enums import SubmissionStatus
+from graph.stored import Stored, stored_fields, timestamp
+from resolvers import media as media_resolvers
+from services.submissions.records import Submission as SubmissionRecord
+
+if TYPE_CHECKING:
+    from graph.media.types import Media
+    from graph.people.types import User
+
+# Types of other capabilities, resolved when the schema is built (they refer to each other).
+LazyMedia = Annotated["Media", strawberry.lazy("graph.media.types")]
+LazyUser = Annotated["User", strawberry.lazy("graph.people.types")]
+
+
+@strawberry.type(description="Work a user hands in for review.")
+class Submission(Stored):
+    id: strawberry.ID
+    user_id: strawberry.ID
+    title: str
+    description: str | None
+    content: str | None
+    status: SubmissionStatus
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    reviewer_id: strawberry.ID | None
+    review_note: str | None
+    record: strawberry.Private[SubmissionRecord]
+
+    @classmethod
+    def of(cls, r: SubmissionRecord) -> Self:
+        return cls(
+            id=strawberry.ID(r.submission_id),
+            user_id=strawberry.ID(r.user_id),
+            title=r.title,
+            description=r.description,
+            content=r.content,
+            status=r.status,
+            submitted_at=timestamp(r.submitted_at) if r.submitted_at else None,
+            reviewed_at=timestamp(r.reviewed_at) if r.reviewed_at else None,
+            reviewer_id=strawberry.ID(r.reviewer_id) if r.reviewer_id else None,
+            review_note=r.review_note,
+            record=r,
+            **stored_fields(r),  # type: ignore[arg-type]
+        )
+
+    @strawberry.field
+    async def owner(self, info: Info) -> LazyUser | None:
+        return await people_types.linked_user(info, self.record.user_id)
+
+    @strawberry.field
+    async def reviewer(self, info: Info) -> LazyUser | None:
+        return await people_types.linked_user(info, self.record.reviewer_id)
+
+    @strawberry.field(description="Files uploaded for this submission.")
+    async def media(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[LazyMedia]:
+        page = await media_resolvers.media_of_submission(info.context, self.record, first, after)
+        return Connection.of(page, media_types.Media.of)
+
+
+SubmissionConnection = Connection[Submission]
