@@ -4,7 +4,7 @@
 
 A moto server runs in its own process; the API runs in this process under uvicorn (loopback)
 so a listener on its aioboto3 clients sees every call it makes (the same `CallLog` as
-tests/graph/test_batching.py). Counts are deterministic; each query runs 3 times, N values
+tests/resolvers/test_batching.py). Counts are deterministic; each query runs 3 times, N values
 interleaved (5 20 100, 100 20 5, ...), and the runs must agree. Writes
 bench/results/requests.md.
 """
@@ -26,7 +26,8 @@ sys.path.insert(0, str(_HERE.parent))
 from bench.common import NESTED, Seeded, environment, has_media, moto_process, seed, write
 from graph.server.app import create_app
 from services.runtime.wiring import RuntimeScope
-from tests.support import Api, CallLog, ServerThread
+from tests.support.clients import Api, CallLog
+from tests.support.server import ServerThread
 
 SIZES = (5, 20, 100)
 COMMAND = ".venv/bin/python bench/requests.py"

@@ -37,7 +37,7 @@ import PIL
 from PIL import Image, ImageOps, features
 
 from services.media.imaging import make_thumbnails
-from tests.factories.images import encode, photo_like
+from tests.support.factories.images import encode, photo_like
 
 WIDTHS = (400, 200)
 QUALITY = 80

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from services.platform.settings import Settings
-from tests.support import free_port
+from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 E2E = ROOT / "e2e"

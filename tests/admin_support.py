@@ -16,7 +16,8 @@ from graph.server.app import create_app
 from services.platform import exactjson
 from services.platform.settings import Settings, TableAlias
 from services.runtime.wiring import Runtime
-from tests.support import Api, ServerThread, boto, login
+from tests.support.clients import Api, boto, login
+from tests.support.server import ServerThread
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()

@@ -14,7 +14,8 @@ from services.local.bootstrap import bootstrap_local
 from services.local.stack import LocalStack
 from services.platform.settings import Settings
 from services.runtime.wiring import Runtime
-from tests.support import Api, ServerThread, login, run_async
+from tests.support.clients import Api, login
+from tests.support.server import ServerThread, run_async
 
 DEMO_PASSWORD = "PreWork-Demo-2026!"
 

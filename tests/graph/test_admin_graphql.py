@@ -11,7 +11,7 @@ import pytest
 
 from services.platform.settings import Settings
 from tests.admin_support import AdminRig, admin_rig
-from tests.support import Api, error_codes
+from tests.support.clients import Api, error_codes
 
 TABLES = "{ adminTables { alias tableName key sortKey } }"
 ITEM = "query($table: String!, $id: ID!) { adminItem(table: $table, id: $id) }"

@@ -13,7 +13,7 @@ import pytest
 from services.platform.settings import Settings
 from services.runtime.wiring import Runtime
 from tests.admin_support import AdminRig, admin_rig
-from tests.support import forge
+from tests.support.tokens import forge
 
 STORED = [
     {"empId": "1", "colors": ["red"], "training": {"status": "started"}, "total": 5},

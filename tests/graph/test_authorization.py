@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from services.platform.settings import Settings
-from tests.factories.people import Team, make_submission, make_team
-from tests.support import Api, error_codes
+from tests.support.clients import Api, error_codes
+from tests.support.factories.people import Team, make_submission, make_team
 
 ACTORS = ("anonymous", "user", "other_user", "manager", "other_manager", "admin")
 OK = "ok"

@@ -30,7 +30,8 @@ from graph.server.app import create_app
 from services.local import provisioning
 from services.platform.aws import Aws
 from services.platform.settings import Settings
-from tests.support import Api, ServerThread
+from tests.support.clients import Api
+from tests.support.server import ServerThread
 
 SDL = sdl()
 

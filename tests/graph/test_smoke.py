@@ -1,4 +1,4 @@
-from tests.support import Api
+from tests.support.clients import Api
 
 ME = "{ me { id email role profile { jobTitle manager { email } } } }"
 

@@ -1,0 +1,68 @@
+"""Operation limits still apply, repeated operations skip validation (the cache hits), and
+responses are encoded with orjson as text (WebSocket clients need text frames)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+import websockets
+from graphql import validate
+
+from graph.schema import build_schema
+from services.platform.settings import Settings
+from tests.support.clients import Api
+
+DEEP = "{ me { profile { manager { profile { manager { profile { manager { email } } } } } } } }"
+
+
+def _settings(**changes: Any) -> Settings:
+    return Settings(_env_file=None, **changes)  # type: ignore[call-arg]
+
+
+async def test_depth_and_alias_limits_still_reject() -> None:
+    # given a schema with a depth limit of 4 and an alias limit of 3
+    schema = build_schema(_settings(max_query_depth=4, max_aliases=3))
+    # when an operation is too deep, or has too many aliases
+    deep = await schema.execute(DEEP)
+    aliased = await schema.execute("{ a: __typename b: __typename c: __typename d: __typename }")
+    # then both are refused before execution
+    assert deep.errors and "exceeds maximum operation depth" in deep.errors[0].message
+    assert aliased.errors and "aliases found" in aliased.errors[0].message
+    assert deep.errors[0].extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+async def test_a_repeated_operation_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a count of full validations
+    calls: list[int] = []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr("strawberry.schema.schema.validate", counting)
+    schema = build_schema(_settings())
+    document = f"query Unique_{uuid.uuid4().hex} {{ __typename }}"
+    # when the same operation runs three times (each with fresh extension instances)
+    for _ in range(3):
+        result = await schema.execute(document)
+        assert result.errors is None
+    # then it was validated once: the cache key (schema, document, rules) is stable
+    assert len(calls) == 1
+
+
+def test_http_responses_are_plain_json(api: Api) -> None:
+    response = api.post("{ __typename }")
+    assert response.headers["content-type"].startswith("application/json")
+    assert json.loads(response.text) == {"data": {"__typename": "Query"}}
+
+
+async def test_websocket_messages_are_text_frames(api: Api) -> None:
+    url = api.url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        ack = await ws.recv()
+    assert isinstance(ack, str)
+    assert json.loads(ack)["type"] == "connection_ack"
