@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect
 
-from tests import processes
 from tests.conftest import Stack
+from tests.support import processes
 from tests.support.clients import Api
 from tests.support.factories import images
 from tests.support.factories.media import post_file, request_upload, wait_for
