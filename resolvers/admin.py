@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from resolvers.context import RequestContext
-from services.admin import tables as admin_tables
+from services.admin import aliases, items, scans
 from services.platform.errors import NotFound
 
 
-def tables(ctx: RequestContext) -> list[admin_tables.AdminTable]:
+def tables(ctx: RequestContext) -> list[aliases.AdminTable]:
     ctx.viewer.require_admin()
-    return admin_tables.tables(settings=ctx.runtime.settings)
+    return aliases.tables(settings=ctx.runtime.settings)
 
 
 async def item(
@@ -19,7 +19,7 @@ async def item(
 ) -> dict[str, Any] | None:
     actor = ctx.viewer.require_admin()
     try:
-        return await admin_tables.get_item(
+        return await items.get_item(
             runtime=ctx.runtime, actor=actor, table=table, item_id=item_id, sort_id=sort_id
         )
     except NotFound:
@@ -34,9 +34,9 @@ async def page(
     attributes: list[str] | None,
     first: int,
     after: str | None,
-) -> admin_tables.ItemPage:
+) -> scans.ItemPage:
     actor = ctx.viewer.require_admin()
-    return await admin_tables.page(
+    return await scans.page(
         runtime=ctx.runtime,
         actor=actor,
         table=table,
@@ -49,14 +49,14 @@ async def page(
 
 async def create(ctx: RequestContext, table: str, data: Any) -> dict[str, Any]:
     actor = ctx.viewer.require_admin()
-    return await admin_tables.create_item(runtime=ctx.runtime, actor=actor, table=table, item=data)
+    return await items.create_item(runtime=ctx.runtime, actor=actor, table=table, item=data)
 
 
 async def update(
     ctx: RequestContext, table: str, item_id: str, sort_id: str | None, changes: Any
-) -> admin_tables.UpdateOutcome:
+) -> items.UpdateOutcome:
     actor = ctx.viewer.require_admin()
-    return await admin_tables.update_item(
+    return await items.update_item(
         runtime=ctx.runtime,
         actor=actor,
         table=table,
@@ -68,6 +68,6 @@ async def update(
 
 async def delete(ctx: RequestContext, table: str, item_id: str, sort_id: str | None) -> bool:
     actor = ctx.viewer.require_admin()
-    return await admin_tables.delete_item(
+    return await items.delete_item(
         runtime=ctx.runtime, actor=actor, table=table, item_id=item_id, sort_id=sort_id
     )

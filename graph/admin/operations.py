@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from graph.connections import PageInfo
 from graph.context import Info
 from resolvers import admin
-from services.admin import tables
+from services.admin import aliases, items, scans
 
 
 @strawberry.type(description="A table the admin API can reach, by alias.")
@@ -26,7 +26,7 @@ class AdminTable:
     )
 
     @classmethod
-    def of(cls, table: tables.AdminTable) -> AdminTable:
+    def of(cls, table: aliases.AdminTable) -> AdminTable:
         return cls(
             alias=table.alias, table_name=table.table, key=table.key, sort_key=table.sort_key
         )
@@ -38,7 +38,7 @@ class AdminPage:
     page_info: PageInfo
 
     @classmethod
-    def of(cls, page: tables.ItemPage) -> AdminPage:
+    def of(cls, page: scans.ItemPage) -> AdminPage:
         return cls(
             items=[JSON(i) for i in page.items],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
@@ -59,7 +59,7 @@ class AdminUpdateResult:
     results: list[AdminActionResult]
 
     @classmethod
-    def of(cls, outcome: tables.UpdateOutcome) -> AdminUpdateResult:
+    def of(cls, outcome: items.UpdateOutcome) -> AdminUpdateResult:
         return cls(
             success=outcome.success,
             results=[
