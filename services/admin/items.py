@@ -80,9 +80,7 @@ async def get_item(
     return from_wire(found)
 
 
-async def create_item(
-    *, runtime: Runtime, actor: Identity, table: str, item: Mapping[str, Any]
-) -> Item:
+async def create_item(*, runtime: Runtime, actor: Identity, table: str, item: object) -> Item:
     """Put `item` (replacing any item with the same key) and return what was stored.
 
     Missing key attributes get a uuid4; `created`, `createdBy`, `lastUpdatedBy` and
@@ -124,7 +122,7 @@ async def update_item(
     table: str,
     item_id: str,
     sort_id: str | None = None,
-    update: Mapping[str, Any],
+    update: object,
 ) -> UpdateOutcome:
     """Apply the seed's update actions (`set`, `remove`, `add`, `delete`, `setListAppend`).
 

@@ -120,7 +120,7 @@ async def page(
     runtime: Runtime,
     actor: Identity,
     table: str,
-    scan: Mapping[str, Any] | None = None,
+    scan: object = None,
     attributes: Sequence[str] | None = None,
     first: int,
     after: str | None = None,
