@@ -12,8 +12,8 @@ from strawberry.scalars import JSON
 
 from graph.connections import PageInfo
 from graph.context import Info
-from resolvers import admin
-from services.admin import tables
+from services.admin import aliases, items, scans
+from services.platform.errors import NotFound
 
 
 @strawberry.type(description="A table the admin API can reach, by alias.")
@@ -26,7 +26,7 @@ class AdminTable:
     )
 
     @classmethod
-    def of(cls, table: tables.AdminTable) -> AdminTable:
+    def of(cls, table: aliases.AdminTable) -> AdminTable:
         return cls(
             alias=table.alias, table_name=table.table, key=table.key, sort_key=table.sort_key
         )
@@ -38,7 +38,7 @@ class AdminPage:
     page_info: PageInfo
 
     @classmethod
-    def of(cls, page: tables.ItemPage) -> AdminPage:
+    def of(cls, page: scans.ItemPage) -> AdminPage:
         return cls(
             items=[JSON(i) for i in page.items],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
@@ -59,7 +59,7 @@ class AdminUpdateResult:
     results: list[AdminActionResult]
 
     @classmethod
-    def of(cls, outcome: tables.UpdateOutcome) -> AdminUpdateResult:
+    def of(cls, outcome: items.UpdateOutcome) -> AdminUpdateResult:
         return cls(
             success=outcome.success,
             results=[
@@ -86,7 +86,9 @@ SortId = Annotated[
 class AdminQuery:
     @strawberry.field(description="The table aliases of the admin API. Admins only.")
     def admin_tables(self, info: Info) -> list[AdminTable]:
-        return [AdminTable.of(t) for t in admin.tables(info.context)]
+        ctx = info.context
+        ctx.viewer.require_admin()
+        return [AdminTable.of(t) for t in aliases.tables(settings=ctx.runtime.settings)]
 
     @strawberry.field(description="One item by key, or null. Admins only.")
     async def admin_item(
@@ -96,18 +98,35 @@ class AdminQuery:
         id: strawberry.ID,
         sort_id: SortId = None,
     ) -> JSON | None:
-        found = await admin.item(info.context, table, id, sort_id)
-        return JSON(found) if found is not None else None
+        ctx = info.context
+        actor = ctx.viewer.require_admin()
+        try:
+            found = await items.get_item(
+                runtime=ctx.runtime,
+                actor=actor,
+                table=table,
+                item_id=id,
+                sort_id=sort_id,
+            )
+        except NotFound:
+            return None
+        return JSON(found)
 
     @strawberry.field(description="All items of a table, a page at a time. Admins only.")
     async def admin_list(
         self, info: Info, table: str, first: int = 20, after: str | None = None
     ) -> AdminPage:
-        return AdminPage.of(
-            await admin.page(
-                info.context, table=table, scan=None, attributes=None, first=first, after=after
-            )
+        ctx = info.context
+        found = await scans.page(
+            runtime=ctx.runtime,
+            actor=ctx.viewer.require_admin(),
+            table=table,
+            scan=None,
+            attributes=None,
+            first=first,
+            after=after,
         )
+        return AdminPage.of(found)
 
     @strawberry.field(
         description=(
@@ -125,8 +144,10 @@ class AdminQuery:
         first: int = 20,
         after: str | None = None,
     ) -> AdminPage:
-        found = await admin.page(
-            info.context,
+        ctx = info.context
+        found = await scans.page(
+            runtime=ctx.runtime,
+            actor=ctx.viewer.require_admin(),
             table=table,
             scan=filter,
             attributes=attributes_to_get,
@@ -145,7 +166,11 @@ class AdminMutation:
         )
     )
     async def admin_create_item(self, info: Info, table: str, item: JSON) -> JSON:
-        return JSON(await admin.create(info.context, table, item))
+        ctx = info.context
+        created = await items.create_item(
+            runtime=ctx.runtime, actor=ctx.viewer.require_admin(), table=table, item=item
+        )
+        return JSON(created)
 
     @strawberry.mutation(
         description=(
@@ -161,7 +186,15 @@ class AdminMutation:
         update: JSON,
         sort_id: SortId = None,
     ) -> AdminUpdateResult:
-        outcome = await admin.update(info.context, table, id, sort_id, update)
+        ctx = info.context
+        outcome = await items.update_item(
+            runtime=ctx.runtime,
+            actor=ctx.viewer.require_admin(),
+            table=table,
+            item_id=id,
+            sort_id=sort_id,
+            update=update,
+        )
         return AdminUpdateResult.of(outcome)
 
     @strawberry.mutation(description="Delete an item; false when there was none. Admins only.")
@@ -172,4 +205,11 @@ class AdminMutation:
         id: strawberry.ID,
         sort_id: SortId = None,
     ) -> bool:
-        return await admin.delete(info.context, table, id, sort_id)
+        ctx = info.context
+        return await items.delete_item(
+            runtime=ctx.runtime,
+            actor=ctx.viewer.require_admin(),
+            table=table,
+            item_id=id,
+            sort_id=sort_id,
+        )

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from graph.server.headers import bearer, request_id_of
-from services.admin import tables
+from services.admin import aliases, items, scans
 from services.auth.identity import Identity
 from services.platform import exactjson
 from services.platform.errors import (
@@ -100,16 +100,16 @@ async def _dispatch(request: Request) -> Response:
     alias = params.get("table")
     if not alias:
         raise BadInput("The table querystring parameter is required.")
-    table = tables.resolve(settings=runtime.settings, alias=alias).alias
+    table = aliases.resolve(settings=runtime.settings, alias=alias).alias
     item_id, sort_id = params.get("id"), params.get("sortId")
     common: dict[str, Any] = {"runtime": runtime, "actor": actor, "table": table}
     reading = request.method in ("GET", "HEAD")  # HEAD reads like GET, never anything else
     if reading and "id" in params:
-        item = await tables.get_item(**common, item_id=_id(item_id), sort_id=sort_id)
+        item = await items.get_item(**common, item_id=_id(item_id), sort_id=sort_id)
         return _json(200, {"success": True, "item": item})
     if reading:
         paginate = _flag(params.get("paginate"), "paginate")
-        result = await tables.scan_items(
+        result = await scans.scan_items(
             **common,
             paginate=paginate,
             last_evaluated_key=_query_json(params.get("LastEvaluatedKey")),
@@ -123,11 +123,11 @@ async def _dispatch(request: Request) -> Response:
         payload = await _body(request, runtime)
         if action == "scan":
             return await _scan(payload, common)
-        item = await tables.create_item(**common, item=payload)
+        item = await items.create_item(**common, item=payload)
         return _json(200, {"success": True, "item": item})
     if request.method == "PUT":
         payload = await _body(request, runtime)
-        outcome = await tables.update_item(
+        outcome = await items.update_item(
             **common, item_id=_id(item_id), sort_id=sort_id, update=payload
         )
         results = [r.as_json() for r in outcome.results]
@@ -136,7 +136,7 @@ async def _dispatch(request: Request) -> Response:
         )
     if request.method != "DELETE":  # never reached: every method is handled above
         raise BadInput(f"Method {request.method} is not allowed.")
-    await tables.delete_item(**common, item_id=_id(item_id), sort_id=sort_id)
+    await items.delete_item(**common, item_id=_id(item_id), sort_id=sort_id)
     return _json(200, {"success": True})
 
 
@@ -224,7 +224,7 @@ async def _scan(payload: dict[str, Any], common: dict[str, Any]) -> Response:
     paginate = payload.get("paginate", False)
     if not isinstance(paginate, bool):
         raise BadInput("paginate must be true or false.")
-    result = await tables.scan_items(
+    result = await scans.scan_items(
         **common,
         scan=scan,
         attributes=payload.get("attributesToGet"),
@@ -235,7 +235,7 @@ async def _scan(payload: dict[str, Any], common: dict[str, Any]) -> Response:
     return _scan_response(result, paginate=paginate)
 
 
-def _scan_response(result: tables.ScanResult, *, paginate: bool) -> Response:
+def _scan_response(result: scans.ScanResult, *, paginate: bool) -> Response:
     if not paginate:
         return _json(200, result.items)
     body: dict[str, Any] = {

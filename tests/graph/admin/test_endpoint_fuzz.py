@@ -15,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from services.platform.settings import Settings
-from tests.admin_support import AdminRig, admin_rig
+from tests.support.admin import AdminRig, admin_rig
 
 ALIASES = ["Workers", "Users", "Media", "ImageCollections", "AuditLog", "workers", "Nope", ""]
 METHODS = ["GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "HEAD"]

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from services.platform.settings import Settings
-from tests.admin_support import AdminRig, admin_rig, make_admin
+from tests.support.admin import AdminRig, admin_rig, make_admin
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 G1, G2, G3 = "-989357139129.0", "-988766726027.0", "-977000000000.0"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from services.platform.settings import Settings
-from tests.admin_support import AdminRig, admin_rig
+from tests.support.admin import AdminRig, admin_rig
 from tests.support.clients import Api, error_codes
 
 TABLES = "{ adminTables { alias tableName key sortKey } }"

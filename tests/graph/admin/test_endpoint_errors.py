@@ -12,7 +12,7 @@ import pytest
 
 from services.platform.settings import Settings
 from services.runtime.wiring import Runtime
-from tests.admin_support import AdminRig, admin_rig
+from tests.support.admin import AdminRig, admin_rig
 from tests.support.tokens import forge
 
 STORED = [

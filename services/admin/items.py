@@ -1,0 +1,225 @@
+"""One item of an aliased table by its key: get, create, update and delete.
+
+The REST front door (`/endpoint`) and the GraphQL admin fields both call these functions
+(and `scans` for many items); they differ only in how they shape requests and responses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from services.admin.access import require_admin
+from services.admin.aliases import AdminTable, item_key, resolve
+from services.admin.paths import Placeholders
+from services.admin.refusals import dynamo_errors
+from services.admin.updates import (
+    UpdateAction,
+    parent_levels,
+    parents_expression,
+    parse_update,
+    update_expression,
+)
+from services.admin.values import Item, Wire, from_wire, wire_item
+from services.auth.identity import Identity
+from services.platform import clock
+from services.platform.errors import BadInput, NotFound, Unavailable
+from services.platform.exactjson import exact
+from services.runtime.wiring import Runtime
+from services.store.dynamo import client_error_code
+
+NOT_FOUND = "Item not found."
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The outcome of one update action; `attributes` are the values it wrote."""
+
+    action: str
+    success: bool
+    error: str | None = None
+    attributes: Item | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"action": self.action, "success": self.success}
+        if self.error is not None:
+            body["error"] = self.error
+        if self.attributes is not None:
+            body["attributes"] = self.attributes
+        return body
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    results: list[ActionResult] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.results)
+
+
+async def get_item(
+    *, runtime: Runtime, actor: Identity, table: str, item_id: str, sort_id: str | None = None
+) -> Item:
+    """The item with this key (a consistent read), or NotFound("Item not found.")."""
+    require_admin(actor)
+    target = resolve(settings=runtime.settings, alias=table)
+    key = item_key(target, item_id, sort_id)
+    with dynamo_errors(target):
+        response = await runtime.aws.dynamodb.get_item(
+            TableName=target.table, Key=wire_item(key), ConsistentRead=True
+        )
+    found = response.get("Item")
+    if not found:
+        raise NotFound(NOT_FOUND)
+    return from_wire(found)
+
+
+async def create_item(*, runtime: Runtime, actor: Identity, table: str, item: object) -> Item:
+    """Put `item` (replacing any item with the same key) and return what was stored.
+
+    Missing key attributes get a uuid4; `created`, `createdBy`, `lastUpdatedBy` and
+    `lastUpdatedDateTime` are set from the caller (`Identity.audit_name`) and the clock.
+    """
+    require_admin(actor)
+    target = resolve(settings=runtime.settings, alias=table)
+    if not isinstance(item, Mapping):
+        raise BadInput("the item must be a JSON object")
+    data: Item = dict(exact(item))
+    for name in target.key_names:
+        value = data.get(name)
+        if value is None:
+            data[name] = str(uuid.uuid4())
+        elif isinstance(value, bool) or not isinstance(value, str | int | Decimal) or value == "":
+            raise BadInput(f"{name} must be a non-empty string or a number", field=name)
+    now, who = clock.now_iso(), actor.audit_name
+    data.update(created=now, createdBy=who, lastUpdatedBy=who, lastUpdatedDateTime=now)
+    wire = wire_item(data)
+    with dynamo_errors(target):
+        await runtime.aws.dynamodb.put_item(TableName=target.table, Item=wire)
+    return from_wire(wire)
+
+
+class _ItemMissing(Exception):
+    pass
+
+
+class _ActionFailed(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def update_item(
+    *,
+    runtime: Runtime,
+    actor: Identity,
+    table: str,
+    item_id: str,
+    sort_id: str | None = None,
+    update: object,
+) -> UpdateOutcome:
+    """Apply the seed's update actions (`set`, `remove`, `add`, `delete`, `setListAppend`).
+
+    The payload is validated first (BadInput, nothing written). Then each action is its own
+    conditional UpdateItem, in payload order, so some may succeed while others fail; each
+    outcome is in `results`. A missing item is NotFound("Item not found.") before any write.
+    Every successful action also sets `lastUpdatedBy` and `lastUpdatedDateTime`.
+    """
+    require_admin(actor)
+    target = resolve(settings=runtime.settings, alias=table)
+    key = wire_item(item_key(target, item_id, sort_id))
+    actions = parse_update(update, key_names=target.key_names)
+    stamp = {"lastUpdatedBy": actor.audit_name, "lastUpdatedDateTime": clock.now_iso()}
+    results: list[ActionResult] = []
+    for action in actions:
+        try:
+            written = await _apply(runtime, target, key, action, stamp)
+        except _ItemMissing:
+            if not results:
+                raise NotFound(NOT_FOUND) from None
+            results.append(ActionResult(action.kind, False, error=NOT_FOUND))
+        except _ActionFailed as failure:
+            results.append(ActionResult(action.kind, False, error=failure.message))
+        except Unavailable as error:
+            if not any(r.success for r in results):
+                raise
+            results.append(ActionResult(action.kind, False, error=error.message))
+        else:
+            results.append(ActionResult(action.kind, True, attributes=written))
+    return UpdateOutcome(results)
+
+
+async def _apply(
+    runtime: Runtime,
+    target: AdminTable,
+    key: Wire,
+    action: UpdateAction,
+    stamp: Mapping[str, Any],
+) -> Item:
+    placeholders = Placeholders()
+    expression = update_expression(action, placeholders, stamp=stamp)
+    try:
+        return await _update(runtime, target, key, expression, placeholders)
+    except _ActionFailed as failure:
+        levels = parent_levels(action)
+        if not levels or "document path" not in failure.message.lower():
+            raise
+    # A nested path whose parent maps are missing: make them, then try once more.
+    for level in levels:
+        parents = Placeholders()
+        try:
+            await _update(runtime, target, key, parents_expression(level, parents), parents)
+        except _ActionFailed:
+            break  # a parent is not a map: the retry reports DynamoDB's refusal
+    placeholders = Placeholders()
+    expression = update_expression(action, placeholders, stamp=stamp)
+    return await _update(runtime, target, key, expression, placeholders)
+
+
+async def _update(
+    runtime: Runtime,
+    target: AdminTable,
+    key: Wire,
+    expression: str,
+    placeholders: Placeholders,
+) -> Item:
+    # The condition stops UpdateItem from creating an item that does not exist.
+    condition = f"attribute_exists({placeholders.name(target.key)})"
+    request = placeholders.request()
+    try:
+        with dynamo_errors(target):
+            response = await runtime.aws.dynamodb.update_item(
+                TableName=target.table,
+                Key=key,
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ReturnValues="UPDATED_NEW",
+                **request,
+            )
+    except BadInput as refused:
+        raise _ActionFailed(refused.message) from None
+    except ClientError as error:
+        if client_error_code(error) == "ConditionalCheckFailedException":
+            raise _ItemMissing from None
+        raise
+    return from_wire(response.get("Attributes", {}))
+
+
+async def delete_item(
+    *, runtime: Runtime, actor: Identity, table: str, item_id: str, sort_id: str | None = None
+) -> bool:
+    """Delete the item with this key; True when there was one (deleting nothing is fine)."""
+    require_admin(actor)
+    target = resolve(settings=runtime.settings, alias=table)
+    key = item_key(target, item_id, sort_id)
+    with dynamo_errors(target):
+        response = await runtime.aws.dynamodb.delete_item(
+            TableName=target.table, Key=wire_item(key), ReturnValues="ALL_OLD"
+        )
+    return bool(response.get("Attributes"))
