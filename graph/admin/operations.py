@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 
 from graph.connections import PageInfo
 from graph.context import Info
-from services.admin import aliases, items, scans
+from services.admin import aliases, by_key, scans
 from services.platform.errors import NotFound
 
 
@@ -59,7 +59,7 @@ class AdminUpdateResult:
     results: list[AdminActionResult]
 
     @classmethod
-    def of(cls, outcome: items.UpdateOutcome) -> AdminUpdateResult:
+    def of(cls, outcome: by_key.UpdateOutcome) -> AdminUpdateResult:
         return cls(
             success=outcome.success,
             results=[
@@ -101,7 +101,7 @@ class AdminQuery:
         ctx = info.context
         actor = ctx.viewer.require_admin()
         try:
-            found = await items.get_item(
+            found = await by_key.get_item(
                 runtime=ctx.runtime,
                 actor=actor,
                 table=table,
@@ -167,7 +167,7 @@ class AdminMutation:
     )
     async def admin_create_item(self, info: Info, table: str, item: JSON) -> JSON:
         ctx = info.context
-        created = await items.create_item(
+        created = await by_key.create_item(
             runtime=ctx.runtime, actor=ctx.viewer.require_admin(), table=table, item=item
         )
         return JSON(created)
@@ -187,7 +187,7 @@ class AdminMutation:
         sort_id: SortId = None,
     ) -> AdminUpdateResult:
         ctx = info.context
-        outcome = await items.update_item(
+        outcome = await by_key.update_item(
             runtime=ctx.runtime,
             actor=ctx.viewer.require_admin(),
             table=table,
@@ -206,7 +206,7 @@ class AdminMutation:
         sort_id: SortId = None,
     ) -> bool:
         ctx = info.context
-        return await items.delete_item(
+        return await by_key.delete_item(
             runtime=ctx.runtime,
             actor=ctx.viewer.require_admin(),
             table=table,

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from graph.server.headers import bearer, request_id_of
-from services.admin import aliases, items, scans
+from services.admin import aliases, by_key, scans
 from services.auth.identity import Identity
 from services.platform import exactjson
 from services.platform.errors import (
@@ -105,7 +105,7 @@ async def _dispatch(request: Request) -> Response:
     common: dict[str, Any] = {"runtime": runtime, "actor": actor, "table": table}
     reading = request.method in ("GET", "HEAD")  # HEAD reads like GET, never anything else
     if reading and "id" in params:
-        item = await items.get_item(**common, item_id=_id(item_id), sort_id=sort_id)
+        item = await by_key.get_item(**common, item_id=_id(item_id), sort_id=sort_id)
         return _json(200, {"success": True, "item": item})
     if reading:
         paginate = _flag(params.get("paginate"), "paginate")
@@ -123,11 +123,11 @@ async def _dispatch(request: Request) -> Response:
         payload = await _body(request, runtime)
         if action == "scan":
             return await _scan(payload, common)
-        item = await items.create_item(**common, item=payload)
+        item = await by_key.create_item(**common, item=payload)
         return _json(200, {"success": True, "item": item})
     if request.method == "PUT":
         payload = await _body(request, runtime)
-        outcome = await items.update_item(
+        outcome = await by_key.update_item(
             **common, item_id=_id(item_id), sort_id=sort_id, update=payload
         )
         results = [r.as_json() for r in outcome.results]
@@ -136,7 +136,7 @@ async def _dispatch(request: Request) -> Response:
         )
     if request.method != "DELETE":  # never reached: every method is handled above
         raise BadInput(f"Method {request.method} is not allowed.")
-    await items.delete_item(**common, item_id=_id(item_id), sort_id=sort_id)
+    await by_key.delete_item(**common, item_id=_id(item_id), sort_id=sort_id)
     return _json(200, {"success": True})
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from services.admin.access import require_admin
 from services.admin.aliases import AdminTable, resolve, start_key
+from services.admin.dynamo_errors import dynamo_errors
 from services.admin.filters import filter_expression, projection_expression
 from services.admin.paths import Placeholders
-from services.admin.refusals import dynamo_errors
 from services.admin.values import Item, Wire, from_wire
 from services.auth.identity import Identity
 from services.platform.errors import BadInput

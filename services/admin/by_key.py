@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError
 
 from services.admin.access import require_admin
 from services.admin.aliases import AdminTable, item_key, resolve
+from services.admin.dynamo_errors import dynamo_errors
 from services.admin.paths import Placeholders
-from services.admin.refusals import dynamo_errors
 from services.admin.updates import (
     UpdateAction,
     parent_levels,
