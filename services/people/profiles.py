@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.auth.access import Viewer
 from services.people.records import Profile
-from services.people.users import NewProfile, _check_manager, _profile_fields
+from services.people.users import NewProfile, _check_manager, _profile_fields, load_user
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
@@ -107,7 +107,7 @@ async def update_profile(
         raise BadInput("nothing to change")
     check_version(profile, expected_version)
     if "manager_id" in fields and fields["manager_id"] != profile.manager_id:
-        owner = await viewer.load_user(profile.user_id)
+        owner = await load_user(viewer, profile.user_id)
         if owner is None:
             raise NotFound("the profile's user no longer exists")
         also.append(

@@ -320,9 +320,16 @@ async def deactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> 
     return updated
 
 
+async def load_user(viewer: Viewer, user_id: str) -> User | None:
+    """`viewer.load_user` as people's `User`: access rules type it only by what they read."""
+    found = await viewer.load_user(user_id)
+    assert found is None or isinstance(found, User), "the viewer's loader returns Users"
+    return found
+
+
 async def _readable(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
     viewer.require()
-    user = await viewer.load_user(validation.identifier(user_id))
+    user = await load_user(viewer, validation.identifier(user_id))
     if user is None:
         raise NotFound("no user with this id")
     if not await viewer.can_read_person(user):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from services.auth.access import Viewer
-from services.people.profiles import team_ids
 from services.platform import validation
 from services.runtime.wiring import Runtime
 from services.store.pagination import Slice, check_first, read_slice
@@ -44,7 +43,7 @@ async def list_entries(
         if not identity.is_admin:
             owners = [identity.user_id]
             if identity.is_manager:
-                owners += await team_ids(runtime=runtime, manager_id=identity.user_id)
+                owners += await viewer.team_ids()
             names["#o"] = "ownerId"
             for i, owner in enumerate(owners):
                 values[f":o{i}"] = {"S": owner}

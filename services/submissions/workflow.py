@@ -8,7 +8,6 @@ from typing import Any
 
 from services.auth.access import Viewer
 from services.auth.identity import Identity
-from services.people.profiles import team_ids
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
@@ -126,7 +125,7 @@ async def list_submissions(
         key_names.append("status")
         scope = f"submissions:status:{status.value}"
     if not identity.is_admin:
-        team = await team_ids(runtime=runtime, manager_id=identity.user_id)
+        team = await viewer.team_ids()
         if not team:
             return Slice(edges=[], has_next=False)
         names["#u"] = "userId"
