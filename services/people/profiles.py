@@ -10,6 +10,7 @@ from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, from_item
 from services.store.pagination import Slice, partition_page
+from services.store.tables import PROFILES
 from services.store.versioned import check_version, save_changes, update_entry
 
 _UNSET = object()
@@ -33,11 +34,9 @@ async def team_page(
     """One page of a manager's team (ManagerIdIndex). Callers check access first."""
     return await partition_page(
         runtime=runtime,
-        table=runtime.tables.profiles,
-        index="ManagerIdIndex",
+        spec=PROFILES,
         attribute="managerId",
         value=manager_id,
-        key_names=["profileId", "managerId"],
         scope=team_scope(manager_id),
         first=first,
         after=after,
