@@ -19,7 +19,7 @@ from services.media.records import ImageCollection as ImageCollectionRecord
 from services.media.records import Media as MediaRecord
 from services.people.records import Profile as ProfileRecord
 from services.people.records import User as UserRecord
-from services.store.records import AuditEntry as AuditEntryRecord
+from services.store.audit import AuditEntry as AuditEntryRecord
 from services.store.records import Record
 from services.submissions.records import Submission as SubmissionRecord
 

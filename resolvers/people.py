@@ -9,9 +9,9 @@ from services.people import profiles, users
 from services.people.records import Profile, User
 from services.platform import validation
 from services.platform.errors import Forbidden, NotFound
-from services.store import auditlog
+from services.store import audit
+from services.store.audit import AuditEntry
 from services.store.pagination import Slice, check_first
-from services.store.records import AuditEntry
 from services.submissions.records import Submission, SubmissionStatus
 
 
@@ -102,7 +102,7 @@ async def team_of(
 async def audit_log(
     ctx: RequestContext, entity_id: str | None, user_id: str | None, first: int, after: str | None
 ) -> Slice[AuditEntry]:
-    return await auditlog.list_entries(
+    return await audit.list_entries(
         runtime=ctx.runtime,
         viewer=ctx.viewer,
         entity_id=entity_id,
