@@ -23,9 +23,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from resolvers.loaders import PageKey, make_loaders
-from services.auth.access import Viewer
 from services.people import users
 from services.people.records import User
+from services.people.viewers import viewer_for
 from services.platform.errors import ServiceError
 from services.platform.settings import Settings
 from services.runtime.wiring import Runtime, RuntimeScope
@@ -40,7 +40,7 @@ async def nested(runtime: Runtime, token: str | None, n: int) -> dict[str, Any]:
     """users(first: n) { profile { manager { email } } submissions(first: 5) { status } }"""
     identity = await runtime.verifier.verify(token) if token else None
     loaders = make_loaders(runtime)
-    viewer = Viewer(identity=identity, load_user=loaders.user.load)
+    viewer = viewer_for(runtime=runtime, identity=identity, load_user=loaders.user.load)
     page = await users.list_users(
         runtime=runtime, viewer=viewer, role=None, include_inactive=False, first=n, after=None
     )

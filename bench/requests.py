@@ -68,10 +68,10 @@ async def seed_media(seeded: Seeded, per_submission: int = 3) -> int:
     Items are written directly (status READY with thumbnail keys): URLs are presigned
     locally, so no S3 object is needed to measure the read path.
     """
-    from services.auth.access import Viewer
     from services.auth.identity import Identity
     from services.media import collections
     from services.media.records import Media, MediaKind, MediaStatus
+    from services.people.viewers import viewer_for
     from services.store import dynamo
 
     settings = seeded.settings.model_copy(update={"cognito_user_pool_id": None})
@@ -113,7 +113,11 @@ async def seed_media(seeded: Seeded, per_submission: int = 3) -> int:
                 by_owner.setdefault(sub["userId"], []).append(media.media_id)
                 made += 1
         for owner, media_ids in by_owner.items():
-            viewer = Viewer(identity=Identity(user_id=owner, username=owner), load_user=_none)
+            viewer = viewer_for(
+                runtime=runtime,
+                identity=Identity(user_id=owner, username=owner),
+                load_user=_none,
+            )
             await collections.create_collection(
                 runtime=runtime, viewer=viewer, name="favourites", media_ids=media_ids
             )

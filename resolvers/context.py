@@ -8,6 +8,7 @@ from typing import Any
 from resolvers.loaders import Loaders, make_loaders
 from services.auth.access import Viewer
 from services.auth.identity import Identity
+from services.people.viewers import viewer_for
 from services.platform.errors import ServiceError
 from services.runtime.wiring import Runtime
 
@@ -28,6 +29,9 @@ class RequestContext:
     def refresh(self) -> None:
         """New loaders and viewer: per request, and per event on a long-lived subscription."""
         self.loaders = make_loaders(self.runtime)
-        self.viewer = Viewer(
-            identity=self.identity, load_user=self.loaders.user.load, rejection=self.auth_error
+        self.viewer = viewer_for(
+            runtime=self.runtime,
+            identity=self.identity,
+            load_user=self.loaders.user.load,
+            rejection=self.auth_error,
         )

@@ -10,6 +10,7 @@ from resolvers.memo import IdentityMemo
 from services.auth.access import Viewer
 from services.media import items
 from services.media.records import Media
+from services.people.viewers import viewer_for
 from services.platform import validation
 from services.platform.errors import NotFound
 from services.submissions import workflow
@@ -22,7 +23,9 @@ _media: IdentityMemo[dict[str, object], Media] = IdentityMemo()
 def event_viewer(ctx: RequestContext) -> Viewer:
     """A viewer with fresh loaders: team membership may change while a subscription lives."""
     loaders = make_loaders(ctx.runtime)
-    return Viewer(identity=ctx.viewer.require(), load_user=loaders.user.load)
+    return viewer_for(
+        runtime=ctx.runtime, identity=ctx.viewer.require(), load_user=loaders.user.load
+    )
 
 
 async def may_see(ctx: RequestContext, owner_id: str) -> bool:

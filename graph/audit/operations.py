@@ -7,7 +7,7 @@ import strawberry
 from graph.audit.types import AuditEntry
 from graph.connections import Connection
 from graph.context import Info
-from services.store import auditlog
+from services.store import audit
 
 
 @strawberry.type
@@ -22,7 +22,7 @@ class AuditQuery:
         after: str | None = None,
     ) -> Connection[AuditEntry]:
         ctx = info.context
-        page = await auditlog.list_entries(
+        page = await audit.list_entries(
             runtime=ctx.runtime,
             viewer=ctx.viewer,
             entity_id=entity_id,

@@ -9,7 +9,7 @@ import strawberry
 
 from graph.connections import Connection
 from graph.stored import timestamp
-from services.store.records import AuditEntry as AuditEntryRecord
+from services.store.audit import AuditEntry as AuditEntryRecord
 
 
 @strawberry.type(description="One recorded change.")

@@ -1,6 +1,6 @@
 """Equal subscriptions follow one stream, and each event is encoded once for all of them.
 
-`sharing.py` made equal subscriptions (same document, variables and viewer) share one
+`executions.py` made equal subscriptions (same document, variables and viewer) share one
 execution per event. Each subscriber still paid for its own chain of async generators,
 Strawberry's per-result handling and JSON encoding: about 70 µs of CPU per subscriber per
 event, so 1,000 subscribers at 50 events/s needed 3.5 CPUs (bench/results.md). Here the

@@ -49,7 +49,7 @@ def _with_code(message: Any, request_id: str) -> Any:
 
 
 class WebSocketAdapter(ASGIWebSocketAdapter):
-    """Strawberry's adapter, plus sending text that is already encoded (fanout.py)."""
+    """Strawberry's adapter, plus sending text that is already encoded (groups.py)."""
 
     async def send_text(self, text: str) -> None:
         try:
@@ -65,7 +65,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().send_message(_with_code(message, self.context.request_id))
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        """Subscriptions join their group (fanout.py); queries and mutations sent over the
+        """Subscriptions join their group (groups.py); queries and mutations sent over the
         socket, and documents that do not parse, take Strawberry's own path."""
         fanout: FanOut | None = getattr(self.view, "fanout", None)
         if fanout is None or not fanout.applies(operation):

@@ -5,23 +5,39 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from services.auth.identity import Identity
-from services.people.records import User
 from services.platform.errors import Forbidden, ServiceError, Unauthenticated
 
-LoadUser = Callable[[str], Awaitable[User | None]]
+
+class Person(Protocol):
+    """What access rules read of a user record (people's `User` is one)."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def manager_id(self) -> str | None: ...
+
+
+LoadUser = Callable[[str], Awaitable[Person | None]]
+# A manager's user id -> the user ids of their team.
+LoadTeam = Callable[[str], Awaitable[list[str]]]
 
 
 @dataclass
 class Viewer:
-    """The caller of one request, with a way to load users (a DataLoader in the API)."""
+    """The caller of one request, with ways to load users (a DataLoader in the API) and the
+    caller's team (`services.people.viewers.viewer_for` wires both)."""
 
     identity: Identity | None
     load_user: LoadUser
+    load_team: LoadTeam
     # Why a presented token was refused; reported instead of the generic "sign in".
     rejection: ServiceError | None = None
-    _own: User | None = field(default=None, init=False)
+    _own: Person | None = field(default=None, init=False)
+    _team: list[str] | None = field(default=None, init=False)
 
     def require(self) -> Identity:
         """The identity, or UNAUTHENTICATED."""
@@ -37,10 +53,16 @@ class Viewer:
             raise Forbidden("only an admin may do this")
         return identity
 
-    async def own_record(self) -> User | None:
+    async def own_record(self) -> Person | None:
         if self._own is None:
             self._own = await self.load_user(self.require().user_id)
         return self._own
+
+    async def team_ids(self) -> list[str]:
+        """User ids of the caller's team (the people they manage), read once per viewer."""
+        if self._team is None:
+            self._team = await self.load_team(self.require().user_id)
+        return list(self._team)
 
     async def manages(self, owner_id: str) -> bool:
         """Whether the caller is a manager and `owner_id` is on their team."""
@@ -55,7 +77,7 @@ class Viewer:
         identity = self.require()
         return identity.is_admin or owner_id == identity.user_id or await self.manages(owner_id)
 
-    async def can_read_person(self, user: User) -> bool:
+    async def can_read_person(self, user: Person) -> bool:
         """Read a user record: as `can_read_owned`, and a user may see their own manager."""
         identity = self.require()
         if identity.is_admin or user.user_id == identity.user_id:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from services.auth.access import Viewer
 from services.auth.identity import SYSTEM, Identity, Role
 from services.people.profiles import update_profile
 from services.people.records import User
 from services.people.users import NewProfile, create_user, find_by_email, get_user
+from services.people.viewers import viewer_for
 from services.runtime.wiring import Runtime
 from services.submissions.workflow import create_submission
 
@@ -109,7 +109,9 @@ async def seed_org(
         role=Role.MANAGER,
         profile=NewProfile(manager_id=boss.user_id),
     )
-    viewer = Viewer(identity=seeder, load_user=lambda i: get_user(runtime=runtime, user_id=i))
+    viewer = viewer_for(
+        runtime=runtime, identity=seeder, load_user=lambda i: get_user(runtime=runtime, user_id=i)
+    )
     await update_profile(
         runtime=runtime,
         viewer=viewer,
@@ -133,7 +135,8 @@ async def seed_org(
             members.append(person.user_id)
             if i % submissions_every:
                 return
-            owner = Viewer(
+            owner = viewer_for(
+                runtime=runtime,
                 identity=Identity(user_id=person.user_id, username=person.username),
                 load_user=viewer.load_user,
             )

@@ -20,6 +20,7 @@ from services.platform.errors import BadInput, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import get_item
 from services.store.pagination import Slice, partition_page
+from services.store.tables import IMAGE_COLLECTIONS
 from services.store.versioned import check_version, create, delete, save_changes, stamp_new
 
 MAX_IMAGES = 500  # keeps an item far below DynamoDB's 400 KB
@@ -240,11 +241,9 @@ async def by_user_page(
     """One page of a user's collections (one partition). Callers check access first."""
     return await partition_page(
         runtime=runtime,
-        table=runtime.tables.image_collections,
-        index=None,
+        spec=IMAGE_COLLECTIONS,
         attribute="userId",
         value=user_id,
-        key_names=["userId", "collectionId"],
         scope=f"collections:user:{user_id}",
         first=first,
         after=after,

@@ -22,6 +22,7 @@ from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, get_item
 from services.store.pagination import Slice, partition_page
+from services.store.tables import MEDIA
 from services.store.versioned import create, delete, stamp_new
 from services.submissions.workflow import get_submissions
 
@@ -200,11 +201,9 @@ async def by_submission_page(
     """One page of a submission's media (SubmissionIdIndex). Callers check access first."""
     return await partition_page(
         runtime=runtime,
-        table=runtime.tables.media,
-        index="SubmissionIdIndex",
+        spec=MEDIA,
         attribute="submissionId",
         value=submission_id,
-        key_names=["mediaId", "submissionId"],
         scope=f"media:submission:{submission_id}",
         first=first,
         after=after,

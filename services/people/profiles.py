@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from services.auth.access import Viewer
 from services.people.records import Profile
-from services.people.users import NewProfile, _check_manager, _profile_fields
+from services.people.users import NewProfile, _check_manager, _profile_fields, load_user
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, from_item
 from services.store.pagination import Slice, partition_page
+from services.store.tables import PROFILES
 from services.store.versioned import check_version, save_changes, update_entry
 
 _UNSET = object()
@@ -33,11 +34,9 @@ async def team_page(
     """One page of a manager's team (ManagerIdIndex). Callers check access first."""
     return await partition_page(
         runtime=runtime,
-        table=runtime.tables.profiles,
-        index="ManagerIdIndex",
+        spec=PROFILES,
         attribute="managerId",
         value=manager_id,
-        key_names=["profileId", "managerId"],
         scope=team_scope(manager_id),
         first=first,
         after=after,
@@ -107,7 +106,7 @@ async def update_profile(
         raise BadInput("nothing to change")
     check_version(profile, expected_version)
     if "manager_id" in fields and fields["manager_id"] != profile.manager_id:
-        owner = await viewer.load_user(profile.user_id)
+        owner = await load_user(viewer, profile.user_id)
         if owner is None:
             raise NotFound("the profile's user no longer exists")
         also.append(

@@ -16,7 +16,9 @@ from services.platform.errors import BadInput, Conflict, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, client_error_code, from_item, get_item
 from services.store.pagination import Slice, check_first, read_slice
+from services.store.queries import Query
 from services.store.records import camel
+from services.store.tables import USERS
 from services.store.versioned import check_version, create, save_changes, stamp_new
 
 log = logging.getLogger(__name__)
@@ -73,32 +75,17 @@ async def list_users(
     """Users by role (RoleIndex) or all of them (Scan), active only unless asked. Admins only."""
     viewer.require_admin()
     check_first(first, maximum=runtime.settings.page_size_max)
-    request: dict[str, object] = {"TableName": runtime.tables.users}
-    names = {"#p": "profileId"}
-    values: dict[str, object] = {}
-    conditions = ["attribute_exists(#p)"]
-    if not include_inactive:
-        names["#a"] = "isActive"
-        values[":true"] = {"BOOL": True}
-        conditions.append("#a = :true")
-    key_names: list[str] = ["userId"]
+    query = Query(USERS, runtime.tables)
     if role is not None:
-        request["IndexName"] = "RoleIndex"
-        request["KeyConditionExpression"] = "#r = :role"
-        names["#r"] = "role"
-        values[":role"] = {"S": role.value}
-        key_names.append("role")
-    request["FilterExpression"] = " AND ".join(conditions)
-    request["ExpressionAttributeNames"] = names
-    if values:
-        request["ExpressionAttributeValues"] = values
+        query.on("role", role.value)
+    query.where_exists("profileId")
+    if not include_inactive:
+        query.where("isActive", True)
     scope = f"users:{role.value if role else '*'}:{int(include_inactive)}"
     return await read_slice(
-        aws=runtime.aws,
-        cursors=runtime.cursors,
+        runtime=runtime,
+        query=query,
         scope=scope,
-        request=request,
-        key_names=key_names,
         first=first,
         after=after,
         build=User.from_item,
@@ -320,9 +307,16 @@ async def deactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> 
     return updated
 
 
+async def load_user(viewer: Viewer, user_id: str) -> User | None:
+    """`viewer.load_user` as people's `User`: access rules type it only by what they read."""
+    found = await viewer.load_user(user_id)
+    assert found is None or isinstance(found, User), "the viewer's loader returns Users"
+    return found
+
+
 async def _readable(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
     viewer.require()
-    user = await viewer.load_user(validation.identifier(user_id))
+    user = await load_user(viewer, validation.identifier(user_id))
     if user is None:
         raise NotFound("no user with this id")
     if not await viewer.can_read_person(user):

@@ -1,16 +1,34 @@
-"""Audit-log entries, written in the same TransactWriteItems as the change they record."""
+"""The audit log: entries written in the same TransactWriteItems as the change they record,
+and reading them back by entity, by actor, or all of them (admins)."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from services.auth.access import Viewer
 from services.auth.identity import Identity
-from services.platform import clock
+from services.platform import clock, validation
 from services.store.dynamo import put
-from services.store.records import AuditEntry
+from services.store.pagination import Slice, check_first, read_slice
+from services.store.ports import StoreRuntime
+from services.store.queries import Query
+from services.store.records import Record
+from services.store.tables import AUDIT_LOG
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEntry(Record):
+    log_id: str
+    user_id: str
+    entity_id: str
+    entity_type: str
+    action: str
+    owner_id: str | None = None
+    changes: str | None = None  # JSON object: field -> {"from": old, "to": new}
 
 
 def _jsonable(value: Any) -> Any:
@@ -56,3 +74,53 @@ def entry(
 def put_entry(table: str, record: AuditEntry) -> dict[str, Any]:
     """The TransactWriteItems entry that stores `record` (never overwrites)."""
     return put(table, record.to_item(), condition="attribute_not_exists(logId)")
+
+
+async def list_entries(
+    *,
+    runtime: StoreRuntime,
+    viewer: Viewer,
+    entity_id: str | None,
+    user_id: str | None,
+    first: int,
+    after: str | None,
+) -> Slice[AuditEntry]:
+    """Audit entries the caller may see.
+
+    By entity: an admin sees all; others only entries about things they (or their team) own.
+    By actor (`user_id`): that person, their manager, or an admin. Neither: an admin sees
+    everything, anyone else their own actions.
+    """
+    identity = viewer.require()
+    check_first(first, maximum=runtime.settings.page_size_max)
+    query = Query(AUDIT_LOG, runtime.tables)
+    if entity_id is None and user_id is None and not identity.is_admin:
+        user_id = identity.user_id
+    if entity_id is not None:
+        query.on("entityId", validation.identifier(entity_id, field="entityId"))
+        scope = f"audit:entity:{entity_id}"
+        if not identity.is_admin:
+            owners = [identity.user_id]
+            if identity.is_manager:
+                owners += await viewer.team_ids()
+            query.where_in("ownerId", owners)
+            scope += f":viewer:{identity.user_id}"
+        if user_id is not None:
+            query.where("userId", validation.identifier(user_id, field="userId"))
+            scope += f":actor:{user_id}"
+    elif user_id is not None:
+        await viewer.check_owned(
+            validation.identifier(user_id, field="userId"), what="this audit log"
+        )
+        query.on("userId", user_id)
+        scope = f"audit:actor:{user_id}"
+    else:
+        scope = "audit:all"
+    return await read_slice(
+        runtime=runtime,
+        query=query,
+        scope=scope,
+        first=first,
+        after=after,
+        build=AuditEntry.from_item,
+    )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from services.platform.aws import Aws
 from services.platform.errors import BadInput
-from services.runtime.wiring import Runtime
-from services.store.cursors import Cursors
 from services.store.dynamo import Item, Page, collect_page, query_fetch
+from services.store.ports import StoreRuntime
+from services.store.queries import Query
+from services.store.tables import TableSpec
 
 T = TypeVar("T")
 
@@ -34,27 +34,26 @@ def check_first(first: int, *, maximum: int) -> int:
 
 async def read_slice(
     *,
-    aws: Aws,
-    cursors: Cursors,
+    runtime: StoreRuntime,
+    query: Query,
     scope: str,
-    request: dict[str, Any],
-    key_names: Sequence[str],
     first: int,
     after: str | None,
     build: Callable[[Item], T],
 ) -> Slice[T]:
-    """One page of a Query/Scan `request`, `first` items after the cursor `after`.
+    """One page of `query`, `first` items after the cursor `after`.
 
     `scope` names the query and partition; a cursor is only accepted by the same scope.
     """
-    start = cursors.decode(after, scope=scope)
+    key_names = query.key_names
+    start = runtime.cursors.decode(after, scope=scope)
     if start is not None and set(start) != set(key_names):
         raise BadInput("invalid cursor")
     page: Page = await collect_page(
-        fetch=query_fetch(aws=aws, request=request), limit=first, start_key=start
+        fetch=query_fetch(aws=runtime.aws, request=query.request()), limit=first, start_key=start
     )
     edges = [
-        (build(item), cursors.encode(scope=scope, key={k: item[k] for k in key_names}))
+        (build(item), runtime.cursors.encode(scope=scope, key={k: item[k] for k in key_names}))
         for item in page.items
     ]
     return Slice(edges=edges, has_next=page.has_next)
@@ -62,12 +61,10 @@ async def read_slice(
 
 async def partition_page(
     *,
-    runtime: Runtime,
-    table: str,
-    index: str | None,
+    runtime: StoreRuntime,
+    spec: TableSpec,
     attribute: str,
     value: str,
-    key_names: Sequence[str],
     scope: str,
     first: int,
     after: str | None,
@@ -77,25 +74,9 @@ async def partition_page(
     """One page of the items whose `attribute` is `value` (a table or GSI partition),
     optionally only those whose attribute `equals[0]` is `equals[1]`."""
     check_first(first, maximum=runtime.settings.page_size_max)
-    request: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "#p = :p",
-        "ExpressionAttributeNames": {"#p": attribute},
-        "ExpressionAttributeValues": {":p": {"S": value}},
-    }
-    if index is not None:
-        request["IndexName"] = index
+    query = Query(spec, runtime.tables).on(attribute, value)
     if equals is not None:
-        request["FilterExpression"] = "#f = :f"
-        request["ExpressionAttributeNames"]["#f"] = equals[0]
-        request["ExpressionAttributeValues"][":f"] = {"S": equals[1]}
+        query.where(*equals)
     return await read_slice(
-        aws=runtime.aws,
-        cursors=runtime.cursors,
-        scope=scope,
-        request=request,
-        key_names=key_names,
-        first=first,
-        after=after,
-        build=build,
+        runtime=runtime, query=query, scope=scope, first=first, after=after, build=build
     )

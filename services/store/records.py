@@ -36,14 +36,3 @@ class Record:
 
     def to_item(self) -> dict[str, Any]:
         return {camel(f.name): getattr(self, f.name) for f in fields(self)}
-
-
-@dataclass(frozen=True, kw_only=True)
-class AuditEntry(Record):
-    log_id: str
-    user_id: str
-    entity_id: str
-    entity_type: str
-    action: str
-    owner_id: str | None = None
-    changes: str | None = None  # JSON object: field -> {"from": old, "to": new}

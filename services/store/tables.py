@@ -14,10 +14,21 @@ class TableSpec:
     range_key: str | None = None
     indexes: dict[str, str] = field(default_factory=dict)  # index name -> hash attribute
 
+    @property
+    def key_names(self) -> list[str]:
+        """The primary key attributes."""
+        return [self.hash_key] + ([self.range_key] if self.range_key else [])
+
     def key_of(self, item: dict[str, object]) -> dict[str, object]:
         """The primary key attributes of an item."""
-        names = [self.hash_key] + ([self.range_key] if self.range_key else [])
-        return {n: item[n] for n in names}
+        return {n: item[n] for n in self.key_names}
+
+    def index_on(self, attribute: str) -> str:
+        """The global secondary index whose partition key is `attribute`."""
+        for name, hash_attribute in self.indexes.items():
+            if hash_attribute == attribute:
+                return name
+        raise ValueError(f"the {self.entity} table has no index on {attribute}")
 
 
 USERS = TableSpec("users", "userId", indexes={"EmailIndex": "email", "RoleIndex": "role"})
@@ -59,3 +70,9 @@ class TableNames:
             audit_log=settings.table(AUDIT_LOG.entity),
             image_collections=settings.table(IMAGE_COLLECTIONS.entity),
         )
+
+    def of(self, spec: TableSpec) -> str:
+        """The real name of the table `spec` describes."""
+        name = getattr(self, spec.entity.replace("-", "_"))
+        assert isinstance(name, str)
+        return name

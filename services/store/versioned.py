@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from services.auth.identity import Identity
 from services.platform import clock
 from services.platform.errors import Conflict
-from services.runtime.wiring import Runtime
 from services.store import audit
 from services.store.dynamo import put, to_item, transact
+from services.store.ports import StoreRuntime
 from services.store.records import Record, camel
 
 R = TypeVar("R", bound=Record)
@@ -75,7 +75,7 @@ def update_entry(
 
 async def save_changes(
     *,
-    runtime: Runtime,
+    runtime: StoreRuntime,
     table: str,
     key: dict[str, Any],
     record: R,
@@ -116,7 +116,7 @@ async def save_changes(
 
 async def create(
     *,
-    runtime: Runtime,
+    runtime: StoreRuntime,
     puts: list[tuple[str, Record, str]],
     actor: Identity,
     entity_type: str,
@@ -142,7 +142,7 @@ async def create(
 
 async def delete(
     *,
-    runtime: Runtime,
+    runtime: StoreRuntime,
     table: str,
     key: dict[str, Any],
     record: Record,

@@ -8,12 +8,13 @@ from typing import Any
 
 from services.auth.access import Viewer
 from services.auth.identity import Identity
-from services.people.profiles import team_ids
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get
 from services.store.pagination import Slice, check_first, partition_page, read_slice
+from services.store.queries import Query
+from services.store.tables import SUBMISSIONS
 from services.store.versioned import check_version, create, save_changes, stamp_new
 from services.submissions.records import Submission, SubmissionStatus
 
@@ -77,11 +78,9 @@ async def by_user_page(
     """One page of a user's submissions (UserIdIndex). Callers check access first."""
     return await partition_page(
         runtime=runtime,
-        table=runtime.tables.submissions,
-        index="UserIdIndex",
+        spec=SUBMISSIONS,
         attribute="userId",
         value=user_id,
-        key_names=["submissionId", "userId"],
         scope=f"submissions:user:{user_id}:{status or '*'}",
         first=first,
         after=after,
@@ -112,42 +111,21 @@ async def list_submissions(
         return await by_user_page(
             runtime=runtime, user_id=user_id, status=status, first=first, after=after
         )
-    request: dict[str, Any] = {"TableName": runtime.tables.submissions}
-    names: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    filters: list[str] = []
-    key_names = ["submissionId"]
+    query = Query(SUBMISSIONS, runtime.tables)
     scope = "submissions:all"
     if status is not None:
-        request["IndexName"] = "StatusIndex"
-        request["KeyConditionExpression"] = "#s = :s"
-        names["#s"] = "status"
-        values[":s"] = {"S": status.value}
-        key_names.append("status")
+        query.on("status", status.value)
         scope = f"submissions:status:{status.value}"
     if not identity.is_admin:
-        team = await team_ids(runtime=runtime, manager_id=identity.user_id)
+        team = await viewer.team_ids()
         if not team:
             return Slice(edges=[], has_next=False)
-        names["#u"] = "userId"
-        placeholders = []
-        for i, member in enumerate(team):
-            values[f":t{i}"] = {"S": member}
-            placeholders.append(f":t{i}")
-        filters.append(f"#u IN ({', '.join(placeholders)})")
+        query.where_in("userId", team)
         scope += f":team:{identity.user_id}"
-    if filters:
-        request["FilterExpression"] = " AND ".join(filters)
-    if names:
-        request["ExpressionAttributeNames"] = names
-    if values:
-        request["ExpressionAttributeValues"] = values
     return await read_slice(
-        aws=runtime.aws,
-        cursors=runtime.cursors,
+        runtime=runtime,
+        query=query,
         scope=scope,
-        request=request,
-        key_names=key_names,
         first=first,
         after=after,
         build=Submission.from_item,

@@ -14,10 +14,10 @@ from urllib.parse import quote_plus
 import httpx
 from PIL import Image
 
-from services.auth.access import Viewer
 from services.auth.identity import Identity
 from services.media import items as media_service
 from services.media.records import Media, MediaKind
+from services.people.viewers import viewer_for
 from services.platform.settings import Settings
 from services.runtime.wiring import RuntimeScope
 from tests.support.clients import Api, boto
@@ -204,7 +204,7 @@ def side_upload(
 
             return await media_service.request_upload(
                 runtime=runtime,
-                viewer=Viewer(identity=identity, load_user=no_user),
+                viewer=viewer_for(runtime=runtime, identity=identity, load_user=no_user),
                 filename=filename,
                 content_type=content_type,
                 size=len(data),
