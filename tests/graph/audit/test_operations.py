@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from services.platform.settings import Settings
-from tests.factories.people import make_submission, make_team
-from tests.support import Api
+from tests.support.clients import Api
+from tests.support.factories.people import make_submission, make_team
 
 AUDIT_BY_ENTITY = """
 query AuditByEntity($e: ID!) {
