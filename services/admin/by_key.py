@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from services.admin.access import require_admin
+from services.admin.admins_only import require_admin
 from services.admin.aliases import AdminTable, item_key, resolve
 from services.admin.dynamo_errors import dynamo_errors
 from services.admin.paths import Placeholders

@@ -14,7 +14,7 @@ from services.admin.aliases import AdminTable
 from services.platform.errors import BadInput, Unavailable
 from services.store.dynamo import client_error_code
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("prework.admin")
 
 _UNAVAILABLE = {
     "ProvisionedThroughputExceededException",

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.admin.access import require_admin
+from services.admin.admins_only import require_admin
 from services.admin.aliases import AdminTable, resolve, start_key
 from services.admin.dynamo_errors import dynamo_errors
 from services.admin.filters import filter_expression, projection_expression

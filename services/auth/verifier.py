@@ -19,7 +19,7 @@ from services.auth.identity import Identity
 from services.platform.errors import Unauthenticated
 from services.platform.settings import Settings
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("prework.auth")
 
 MAX_TOKEN_BYTES = 8192
 _REFETCH_INTERVAL = 10.0

@@ -16,7 +16,7 @@ import orjson
 
 from services.platform import metrics
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("prework.events")
 
 Event = dict[str, Any]
 _QUEUE_SIZE = 1000

@@ -38,7 +38,7 @@ from services.runtime.wiring import Runtime
 from services.store.dynamo import client_error_code
 from services.store.versioned import save_changes
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("prework.uploads")
 
 MISSING = "the uploaded file is missing"
 

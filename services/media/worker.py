@@ -24,7 +24,7 @@ from services.media.pipeline import InProgress, process_upload
 from services.platform.settings import Settings
 from services.runtime.wiring import Runtime, RuntimeScope
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("prework.worker")
 
 _BATCH = 10
 _ERROR_PAUSE_SECONDS = 1.0

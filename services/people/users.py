@@ -15,13 +15,13 @@ from services.platform import clock, validation
 from services.platform.errors import BadInput, Conflict, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, client_error_code, from_item, get_item
+from services.store.list_request import ListRequest
 from services.store.pagination import Slice, check_first, read_slice
-from services.store.queries import Query
 from services.store.records import camel
 from services.store.tables import USERS
 from services.store.versioned import check_version, create, save_changes, stamp_new
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("prework.people")
 
 ROLE_GROUPS = {Role.ADMIN: "admin", Role.MANAGER: "manager"}
 
@@ -75,7 +75,7 @@ async def list_users(
     """Users by role (RoleIndex) or all of them (Scan), active only unless asked. Admins only."""
     viewer.require_admin()
     check_first(first, maximum=runtime.settings.page_size_max)
-    query = Query(USERS, runtime.tables)
+    query = ListRequest(USERS, runtime.tables)
     if role is not None:
         query.on("role", role.value)
     query.where_exists("profileId")

@@ -13,9 +13,9 @@ from services.auth.access import Viewer
 from services.auth.identity import Identity
 from services.platform import clock, validation
 from services.store.dynamo import put
+from services.store.list_request import ListRequest
 from services.store.pagination import Slice, check_first, read_slice
 from services.store.ports import StoreRuntime
-from services.store.queries import Query
 from services.store.records import Record
 from services.store.tables import AUDIT_LOG
 
@@ -93,7 +93,7 @@ async def list_entries(
     """
     identity = viewer.require()
     check_first(first, maximum=runtime.settings.page_size_max)
-    query = Query(AUDIT_LOG, runtime.tables)
+    query = ListRequest(AUDIT_LOG, runtime.tables)
     if entity_id is None and user_id is None and not identity.is_admin:
         user_id = identity.user_id
     if entity_id is not None:

@@ -8,8 +8,8 @@ from typing import Generic, TypeVar
 
 from services.platform.errors import BadInput
 from services.store.dynamo import Item, Page, collect_page, query_fetch
+from services.store.list_request import ListRequest
 from services.store.ports import StoreRuntime
-from services.store.queries import Query
 from services.store.tables import TableSpec
 
 T = TypeVar("T")
@@ -35,7 +35,7 @@ def check_first(first: int, *, maximum: int) -> int:
 async def read_slice(
     *,
     runtime: StoreRuntime,
-    query: Query,
+    query: ListRequest,
     scope: str,
     first: int,
     after: str | None,
@@ -74,7 +74,7 @@ async def partition_page(
     """One page of the items whose `attribute` is `value` (a table or GSI partition),
     optionally only those whose attribute `equals[0]` is `equals[1]`."""
     check_first(first, maximum=runtime.settings.page_size_max)
-    query = Query(spec, runtime.tables).on(attribute, value)
+    query = ListRequest(spec, runtime.tables).on(attribute, value)
     if equals is not None:
         query.where(*equals)
     return await read_slice(

@@ -12,8 +12,8 @@ from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get
+from services.store.list_request import ListRequest
 from services.store.pagination import Slice, check_first, partition_page, read_slice
-from services.store.queries import Query
 from services.store.tables import SUBMISSIONS
 from services.store.versioned import check_version, create, save_changes, stamp_new
 from services.submissions.records import Submission, SubmissionStatus
@@ -111,7 +111,7 @@ async def list_submissions(
         return await by_user_page(
             runtime=runtime, user_id=user_id, status=status, first=first, after=after
         )
-    query = Query(SUBMISSIONS, runtime.tables)
+    query = ListRequest(SUBMISSIONS, runtime.tables)
     scope = "submissions:all"
     if status is not None:
         query.on("status", status.value)

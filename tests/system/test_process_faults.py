@@ -161,4 +161,4 @@ def test_redis_down_and_back_keeps_mutations_working_and_subscriptions_recover(
 
 @pytest.fixture(autouse=True)
 def _quiet_retries(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level("ERROR", logger="services.live.broker")
+    caplog.set_level("ERROR", logger="prework.events")

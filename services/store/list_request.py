@@ -1,7 +1,7 @@
-"""One DynamoDB Query (or Scan) request, built clause by clause.
+"""One DynamoDB list read (a Query on a partition, or a Scan), built clause by clause.
 
-`Query(AUDIT_LOG, tables).on("entityId", id).where_in("ownerId", owners).request()` is the
-Query on the audit log's index over `entityId`, filtered to those owners. Index names come
+`ListRequest(AUDIT_LOG, tables).on("entityId", id).where_in("ownerId", owners).request()`
+is the Query on the audit log's index over `entityId`, filtered to those owners. Index names come
 from the table spec; attribute names and values always go through placeholders.
 """
 
@@ -14,7 +14,7 @@ from services.store.dynamo import to_item
 from services.store.tables import TableNames, TableSpec
 
 
-class Query:
+class ListRequest:
     def __init__(self, spec: TableSpec, tables: TableNames) -> None:
         self.spec = spec
         self.table = tables.of(spec)

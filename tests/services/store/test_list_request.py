@@ -1,4 +1,4 @@
-"""The Query builder: key conditions on the index the table spec names, ANDed filters,
+"""The list-request builder: key conditions on the index the table spec names, ANDed filters,
 placeholders for every name and value, and the key names cursors carry."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from services.platform.aws import Aws
 from services.platform.settings import Settings
 from services.store.dynamo import query_fetch
-from services.store.queries import Query
+from services.store.list_request import ListRequest
 from services.store.tables import (
     ALL_TABLES,
     AUDIT_LOG,
@@ -32,7 +32,7 @@ TABLES = TableNames(
 
 def test_without_a_partition_it_is_a_scan_of_the_table() -> None:
     # given a query on the audit log with no key condition
-    query = Query(AUDIT_LOG, TABLES)
+    query = ListRequest(AUDIT_LOG, TABLES)
     # when building it
     request = query.request()
     # then it names only the table (query_fetch scans) and cursors carry the primary key
@@ -42,7 +42,7 @@ def test_without_a_partition_it_is_a_scan_of_the_table() -> None:
 
 def test_a_partition_uses_the_index_the_spec_names_for_that_attribute() -> None:
     # given the audit log read by entity
-    query = Query(AUDIT_LOG, TABLES).on("entityId", "e-1")
+    query = ListRequest(AUDIT_LOG, TABLES).on("entityId", "e-1")
     # when building it
     request = query.request()
     # then the key condition is on EntityIdIndex, through placeholders
@@ -59,7 +59,7 @@ def test_a_partition_uses_the_index_the_spec_names_for_that_attribute() -> None:
 
 def test_the_table_partition_key_needs_no_index() -> None:
     # given a user's image collections (the table's own partition key)
-    query = Query(IMAGE_COLLECTIONS, TABLES).on("userId", "u-1")
+    query = ListRequest(IMAGE_COLLECTIONS, TABLES).on("userId", "u-1")
     # when building it
     request = query.request()
     # then there is no IndexName and the cursor key is the full primary key
@@ -71,7 +71,7 @@ def test_the_table_partition_key_needs_no_index() -> None:
 def test_filters_are_joined_with_and_and_in_lists_get_one_placeholder_each() -> None:
     # given submissions by status, limited to a team, of users with a profile
     query = (
-        Query(SUBMISSIONS, TABLES)
+        ListRequest(SUBMISSIONS, TABLES)
         .on("status", "SUBMITTED")
         .where_in("userId", ["a", "b", "c"])
         .where_exists("profileId")
@@ -102,7 +102,9 @@ def test_filters_are_joined_with_and_and_in_lists_get_one_placeholder_each() -> 
 
 def test_an_attribute_used_twice_shares_its_name_placeholder() -> None:
     # given the audit log by entity, filtered by actor, read again by the same actor
-    query = Query(AUDIT_LOG, TABLES).on("entityId", "e").where("userId", "u").where("userId", "v")
+    query = (
+        ListRequest(AUDIT_LOG, TABLES).on("entityId", "e").where("userId", "u").where("userId", "v")
+    )
     # when building it
     request = query.request()
     # then one name placeholder, two value placeholders
@@ -119,10 +121,10 @@ def test_an_attribute_used_twice_shares_its_name_placeholder() -> None:
     ],
 )
 def test_impossible_requests_are_refused_while_building(
-    build: Callable[[Query], object], message: str
+    build: Callable[[ListRequest], object], message: str
 ) -> None:
     # given the users table (its indexes are EmailIndex and RoleIndex)
-    query = Query(USERS, TABLES)
+    query = ListRequest(USERS, TABLES)
     # when asking for something DynamoDB could not run
     with pytest.raises(ValueError, match=message):
         build(query)
@@ -151,7 +153,7 @@ def test_table_names_know_every_spec() -> None:
 async def test_dynamodb_accepts_the_built_request(settings: Settings) -> None:
     # given a query on a provisioned table's index with every kind of filter
     query = (
-        Query(USERS, TableNames.from_settings(settings))
+        ListRequest(USERS, TableNames.from_settings(settings))
         .on("role", "ADMIN")
         .where_exists("profileId")
         .where("isActive", True)
