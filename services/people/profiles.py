@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.auth.access import Viewer
 from services.people.records import Profile
-from services.people.users import NewProfile, _check_manager, _profile_fields, load_user
+from services.people.users import NewProfile, check_manager, load_user, profile_fields
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
@@ -59,7 +59,7 @@ async def team_ids(*, runtime: Runtime, manager_id: str, limit: int = 100) -> li
     """User ids of a manager's team (at most `limit`)."""
     response = await runtime.aws.dynamodb.query(
         TableName=runtime.tables.profiles,
-        IndexName="ManagerIdIndex",
+        IndexName=PROFILES.index_on("managerId"),
         KeyConditionExpression="managerId = :m",
         ExpressionAttributeValues={":m": {"S": manager_id}},
         ProjectionExpression="userId",
@@ -89,7 +89,7 @@ async def update_profile(
     actor = viewer.check_self_or_admin(profile.user_id, what="this profile")
     fields = {
         k: v
-        for k, v in _profile_fields(changes).items()
+        for k, v in profile_fields(changes).items()
         if k != "manager_id" and getattr(changes, k) is not None
     }
     also: list[dict[str, object]] = []
@@ -100,7 +100,7 @@ async def update_profile(
             assert isinstance(manager_id, str)
             if manager_id == profile.user_id:
                 raise BadInput("a person cannot manage themself", field="managerId")
-            await _check_manager(runtime=runtime, manager_id=manager_id)
+            await check_manager(runtime=runtime, manager_id=manager_id)
         fields["manager_id"] = manager_id
     if not fields:
         raise BadInput("nothing to change")

@@ -1,4 +1,5 @@
-"""Users (with their profile): create, read, update, soft delete."""
+"""Users (with their profile): create, read, update, soft delete. Their Cognito side is in
+`identities.py`."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from botocore.exceptions import ClientError
 
 from services.auth.access import Viewer
 from services.auth.identity import Identity, Role
+from services.people import identities
 from services.people.records import Profile, User
 from services.platform import clock, validation
-from services.platform.errors import BadInput, Conflict, Forbidden, NotFound
+from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
-from services.store.dynamo import batch_get, client_error_code, from_item, get_item
+from services.store.dynamo import batch_get, from_item, get_item
 from services.store.list_request import ListRequest
 from services.store.pagination import Slice, check_first, read_slice
 from services.store.records import camel
@@ -22,8 +24,6 @@ from services.store.tables import USERS
 from services.store.versioned import check_version, create, save_changes, stamp_new
 
 log = logging.getLogger("prework.people")
-
-ROLE_GROUPS = {Role.ADMIN: "admin", Role.MANAGER: "manager"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +54,7 @@ async def find_by_email(*, runtime: Runtime, email: str) -> User | None:
     """The user with `email` (EmailIndex), or None."""
     response = await runtime.aws.dynamodb.query(
         TableName=runtime.tables.users,
-        IndexName="EmailIndex",
+        IndexName=USERS.index_on("email"),
         KeyConditionExpression="email = :e",
         ExpressionAttributeValues={":e": {"S": validation.email(email)}},
         Limit=2,
@@ -113,15 +113,15 @@ async def create_user(
     username = validation.required_text(username, field="username", max_length=64)
     profile = profile or NewProfile()
     if profile.manager_id is not None:
-        await _check_manager(runtime=runtime, manager_id=profile.manager_id)
-    user_id = await _create_identity(
+        await check_manager(runtime=runtime, manager_id=profile.manager_id)
+    user_id = await identities.create_identity(
         runtime=runtime, email=email, username=username, role=role, password=password
     )
     at = clock.now_iso()
     meta = stamp_new(actor, at)
     profile_record = Profile.from_item(
         {"profileId": str(uuid.uuid4()), "userId": user_id}
-        | {camel(k): v for k, v in (_profile_fields(profile) | meta).items()}
+        | {camel(k): v for k, v in (profile_fields(profile) | meta).items()}
     )
     user = User(
         user_id=user_id,
@@ -146,12 +146,12 @@ async def create_user(
             owner_id=user_id,
         )
     except Exception:
-        await _delete_identity(runtime=runtime, email=email)
+        await identities.delete_identity(runtime=runtime, email=email)
         raise
     return user, profile_record
 
 
-def _profile_fields(profile: NewProfile) -> dict[str, str | None]:
+def profile_fields(profile: NewProfile) -> dict[str, str | None]:
     limits = {
         "first_name": 100,
         "last_name": 100,
@@ -168,7 +168,7 @@ def _profile_fields(profile: NewProfile) -> dict[str, str | None]:
     return values
 
 
-async def _check_manager(*, runtime: Runtime, manager_id: str) -> User:
+async def check_manager(*, runtime: Runtime, manager_id: str) -> User:
     manager = await get_user(
         runtime=runtime, user_id=validation.identifier(manager_id, field="managerId")
     )
@@ -177,69 +177,6 @@ async def _check_manager(*, runtime: Runtime, manager_id: str) -> User:
     if manager.role not in (Role.MANAGER, Role.ADMIN):
         raise BadInput("managerId must name a manager or an admin", field="managerId")
     return manager
-
-
-async def _create_identity(
-    *, runtime: Runtime, email: str, username: str, role: Role, password: str | None
-) -> str:
-    pool = runtime.settings.cognito_user_pool_id
-    if not pool:
-        return str(uuid.uuid4())
-    cognito = runtime.aws.cognito
-    request: dict[str, object] = {
-        "UserPoolId": pool,
-        "Username": email,
-        "UserAttributes": [
-            {"Name": "email", "Value": email},
-            {"Name": "email_verified", "Value": "true"},
-            {"Name": "custom:username", "Value": username},
-        ],
-    }
-    if password or runtime.settings.local:
-        request["MessageAction"] = "SUPPRESS"
-    try:
-        created = await cognito.admin_create_user(**request)
-    except ClientError as error:
-        if client_error_code(error) == "UsernameExistsException":
-            raise Conflict("a user with this email already exists", field="email") from None
-        raise
-    sub = next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")
-    if password:
-        await cognito.admin_set_user_password(
-            UserPoolId=pool, Username=email, Password=password, Permanent=True
-        )
-    if role in ROLE_GROUPS:
-        await cognito.admin_add_user_to_group(
-            UserPoolId=pool, Username=email, GroupName=ROLE_GROUPS[role]
-        )
-    return str(sub)
-
-
-async def _delete_identity(*, runtime: Runtime, email: str) -> None:
-    pool = runtime.settings.cognito_user_pool_id
-    if pool:
-        try:
-            await runtime.aws.cognito.admin_delete_user(UserPoolId=pool, Username=email)
-        except ClientError as error:
-            log.error("could not remove Cognito user %s after a failed create: %s", email, error)
-
-
-async def _sync_groups(*, runtime: Runtime, user: User, role: Role) -> None:
-    # Best effort after the database commit: the token's groups are the source of roles.
-    pool = runtime.settings.cognito_user_pool_id
-    if not pool:
-        return
-    cognito = runtime.aws.cognito
-    try:
-        for group_role, group in ROLE_GROUPS.items():
-            call = (
-                cognito.admin_add_user_to_group
-                if group_role == role
-                else cognito.admin_remove_user_from_group
-            )
-            await call(UserPoolId=pool, Username=user.email, GroupName=group)
-    except ClientError as error:
-        log.error("Cognito groups of %s not updated to %s: %s", user.user_id, role, error)
 
 
 async def update_user(
@@ -276,7 +213,7 @@ async def update_user(
         owner_id=user.user_id,
     )
     if role is not None and role != user.role:
-        await _sync_groups(runtime=runtime, user=updated, role=role)
+        await identities.sync_groups(runtime=runtime, user=updated, role=role)
     return updated
 
 
