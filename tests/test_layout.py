@@ -86,6 +86,18 @@ def test_the_layer_rules_hold() -> None:
         ("services/platform/clock.py", "import strawberry", "services/ never imports"),
         ("services/store/dynamo.py", "import resolvers.loaders", "Layers: graph -> resolvers"),
         ("resolvers/memo.py", "import graph.schema", "Layers: graph -> resolvers"),
+        ("services/store/dynamo.py", "import services.people", "services/: capabilities over"),
+        ("services/platform/clock.py", "import services.auth.identity", "services/: capabilities"),
+        (
+            "services/local/demo.py",
+            "import services.people.users",
+            "services/people/: other capabilities use only",
+        ),
+        (
+            "services/media/items.py",
+            "import services.submissions.workflow",
+            "services/submissions/: other capabilities use only",
+        ),
     ],
 )
 def test_a_deliberate_violation_breaks_a_contract(

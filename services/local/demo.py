@@ -6,12 +6,17 @@ import asyncio
 from dataclasses import dataclass
 
 from services.auth.identity import SYSTEM, Identity, Role
-from services.people.profiles import update_profile
-from services.people.records import User
-from services.people.users import NewProfile, create_user, find_by_email, get_user
-from services.people.viewers import viewer_for
+from services.people import (
+    NewProfile,
+    User,
+    create_user,
+    find_by_email,
+    get_user,
+    update_profile,
+    viewer_for,
+)
 from services.runtime.wiring import Runtime
-from services.submissions.workflow import create_submission
+from services.submissions import create_submission
 
 
 @dataclass(frozen=True)

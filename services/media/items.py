@@ -24,7 +24,7 @@ from services.store.dynamo import batch_get, get_item
 from services.store.pagination import Slice, partition_page
 from services.store.tables import MEDIA
 from services.store.versioned import create, delete, stamp_new
-from services.submissions.workflow import get_submissions
+from services.submissions import get_submissions
 
 CHANNEL = "media"
 THUMBNAIL_WIDTHS = (200, 400)
