@@ -53,6 +53,9 @@ CONCURRENCY = 4
 TARGET = 1.5
 COMMAND = ".venv/bin/python bench/overhead.py"
 GRAPHQL = "GraphQL (`prework serve`)"
+# The product's own code, by layer, in the profile table.
+PRODUCT_ROOT = Path(__file__).resolve().parent.parent
+PRODUCT_LAYERS = ("graph", "resolvers", "services")
 HANDWRITTEN = "hand-written Starlette handler"
 
 
@@ -214,8 +217,10 @@ def package_of(path: str) -> str:
     parts = Path(path).parts
     if "site-packages" in parts:
         return parts[parts.index("site-packages") + 1].split(".")[0]
-    if "prework" in parts:
-        return "prework"
+    resolved = Path(path).resolve()
+    for layer in PRODUCT_LAYERS:
+        if resolved.is_relative_to(PRODUCT_ROOT / layer):
+            return f"product {layer}/"
     return "stdlib"
 
 
