@@ -142,6 +142,9 @@ def test_the_worker_waits_out_an_outage_and_loses_no_upload_event(
         with prework(["worker"], env, tmp_path) as worker:
             first = side_upload(side, images.photo_jpeg(120, 90, seed=61))
             wait_for(lambda: stored_item(side, first.media_id)["status"] == "READY", what="warm-up")
+            # (the worker deletes the message after the READY write: let it, or the outage
+            # below would leave that message in the queue too)
+            wait_for(lambda: _in_queue(sqs, queue) == 0, what="warm-up message deleted")
             # when AWS becomes unreachable for the worker and an upload arrives meanwhile
             proxy.down = True
             second = side_upload(side, images.photo_jpeg(120, 90, seed=62))
