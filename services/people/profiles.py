@@ -9,6 +9,7 @@ from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, from_item
+from services.store.list_request import ListRequest
 from services.store.pagination import Slice, partition_page
 from services.store.tables import PROFILES
 from services.store.versioned import check_version, save_changes, update_entry
@@ -57,13 +58,9 @@ async def team_members(
 
 async def team_ids(*, runtime: Runtime, manager_id: str, limit: int = 100) -> list[str]:
     """User ids of a manager's team (at most `limit`)."""
+    query = ListRequest(PROFILES, runtime.tables).on("managerId", manager_id)
     response = await runtime.aws.dynamodb.query(
-        TableName=runtime.tables.profiles,
-        IndexName=PROFILES.index_on("managerId"),
-        KeyConditionExpression="managerId = :m",
-        ExpressionAttributeValues={":m": {"S": manager_id}},
-        ProjectionExpression="userId",
-        Limit=limit + 1,
+        **query.request(), ProjectionExpression="userId", Limit=limit + 1
     )
     ids = [from_item(i)["userId"] for i in response.get("Items", [])]
     if len(ids) > limit or response.get("LastEvaluatedKey"):

@@ -52,13 +52,8 @@ async def get_user(*, runtime: Runtime, user_id: str) -> User | None:
 
 async def find_by_email(*, runtime: Runtime, email: str) -> User | None:
     """The user with `email` (EmailIndex), or None."""
-    response = await runtime.aws.dynamodb.query(
-        TableName=runtime.tables.users,
-        IndexName=USERS.index_on("email"),
-        KeyConditionExpression="email = :e",
-        ExpressionAttributeValues={":e": {"S": validation.email(email)}},
-        Limit=2,
-    )
+    query = ListRequest(USERS, runtime.tables).on("email", validation.email(email))
+    response = await runtime.aws.dynamodb.query(**query.request(), Limit=2)
     items = [from_item(i) for i in response.get("Items", [])]
     return User.from_item(items[0]) if items else None
 
