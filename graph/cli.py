@@ -231,7 +231,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=["USER", "MANAGER", "ADMIN"], default="USER")
     create.add_argument("--username")
     create.add_argument("--password", help="permanent password (else Cognito sends an invite)")
-    create.add_argument("--operator", default="graph.cli", help="recorded as createdBy")
+    create.add_argument("--operator", default="prework.cli", help="recorded as createdBy")
     create.set_defaults(func=cmd_create_user)
     worker = sub.add_parser(
         "worker", help="process uploads from the SQS queue until SIGTERM (thumbnails, status)"

@@ -10,6 +10,7 @@ from pathlib import Path
 from jose import jwt
 
 from services.platform.settings import Settings
+from tests.support.clients import boto
 
 PREWORK = [sys.executable, "-m", "graph.cli"]
 
@@ -141,6 +142,11 @@ def test_create_user_makes_a_first_admin_who_can_sign_in(
     claims = jwt.get_unverified_claims(token.stdout.strip())
     assert claims["cognito:groups"] == ["admin"]
     assert claims["sub"] == created.stdout.strip()
+    # and the records name the command as their author (seed-003 form of "prework.cli")
+    item = boto(settings, "dynamodb").get_item(
+        TableName=settings.table("users"), Key={"userId": {"S": claims["sub"]}}
+    )["Item"]
+    assert item["createdBy"] == {"S": "cli, prework"}
     # and creating them again is a clean conflict
     again = _run(
         ["create-user", "root@cli.example.com", "--role", "ADMIN"], settings, tmp_path, **pool
