@@ -14,7 +14,7 @@ metadata structure out, so the pixels are exactly the uploaded ones (nothing is 
 * WebP: image, alpha, animation and ICCP chunks; EXIF, XMP and unknown chunks are dropped
   and the VP8X flags and RIFF size rewritten.
 * GIF: image data, colour tables, graphic control and the looping extension (NETSCAPE2.0);
-  comments, plain-text-free application extensions (XMP DataXMP) are dropped.
+  comments, plain-text and other application extensions (XMP's DataXMP) are dropped.
 
 EXIF orientation is kept as the only tag (a fresh 1-tag EXIF) where it is not 1, because
 applying it would mean re-encoding the pixels. HEIF has no lossless path here: the pipeline
@@ -86,7 +86,10 @@ def _keep_jpeg_segment(marker: int, body: bytes) -> bool:
 def _jpeg(data: bytes, orientation: int) -> bytes:
     if not data.startswith(_SOI):
         raise ValueError("not a JPEG")
-    out = [_SOI]
+    # Kept parts are memoryview slices, copied once by the final join: a large file is never
+    # held three times over.
+    view = memoryview(data)
+    out: list[bytes | memoryview] = [_SOI]
     exif = _orientation_tiff(orientation)
     pending_exif = None if exif is None else _jpeg_segment(0xE1, _EXIF_HEADER + exif)
     pos = 2
@@ -104,7 +107,7 @@ def _jpeg(data: bytes, orientation: int) -> bytes:
             out.append(_EOI)
             break
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
-            out.append(data[pos : pos + 2])
+            out.append(view[pos : pos + 2])
             pos += 2
             continue
         if pos + 4 > size:
@@ -117,14 +120,14 @@ def _jpeg(data: bytes, orientation: int) -> bytes:
             # Right after SOI (and JFIF, when present), where readers look for EXIF.
             out.append(pending_exif)
             pending_exif = None
-        if _keep_jpeg_segment(marker, data[pos + 4 : end]):
-            out.append(data[pos:end])
+        if _keep_jpeg_segment(marker, data[pos + 4 : min(end, pos + 16)]):
+            out.append(view[pos:end])
         pos = end
         if marker == _SOS:
             found = _SCAN_END.search(data, pos)
             if found is None:
                 raise EOFError("JPEG ends inside its image data")
-            out.append(data[pos : found.start()])
+            out.append(view[pos : found.start()])
             pos = found.start()
     return b"".join(out)
 
@@ -147,7 +150,8 @@ _PNG_KEEP: Final = frozenset(
 def _png(data: bytes, orientation: int) -> bytes:
     if not data.startswith(_PNG_SIGNATURE):
         raise ValueError("not a PNG")
-    out = [_PNG_SIGNATURE]
+    view = memoryview(data)  # see _jpeg
+    out: list[bytes | memoryview] = [_PNG_SIGNATURE]
     exif = _orientation_tiff(orientation)
     pos = len(_PNG_SIGNATURE)
     size = len(data)
@@ -159,7 +163,7 @@ def _png(data: bytes, orientation: int) -> bytes:
         if end > size:
             raise EOFError("PNG ends inside a chunk")
         if kind in _PNG_KEEP:
-            out.append(data[pos:end])
+            out.append(view[pos:end])
         if kind == b"IHDR" and exif is not None:
             out.append(_png_chunk(b"eXIf", exif))  # must precede IDAT
         pos = end
@@ -228,7 +232,8 @@ def _gif(data: bytes, orientation: int) -> bytes:
         raise EOFError("GIF ends inside its header")
     flags = data[10]
     pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
-    out = [data[:pos]]
+    view = memoryview(data)  # see _jpeg
+    out: list[bytes | memoryview] = [view[:pos]]
     size = len(data)
     while True:
         if pos >= size:
@@ -244,19 +249,18 @@ def _gif(data: bytes, orientation: int) -> bytes:
             start = pos
             pos += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0) + 1
             pos = _gif_sub_blocks(data, pos)
-            out.append(data[start:pos])
+            out.append(view[start:pos])
         elif introducer == 0x21:  # extension: label, then sub-blocks
             if pos + 2 > size:
                 raise EOFError("GIF ends inside an extension")
             label = data[pos + 1]
             start = pos
             pos = _gif_sub_blocks(data, pos + 2)
-            block = data[start:pos]
             keep = label == 0xF9 or (
-                label == 0xFF and block[3:14] in _GIF_KEEP_APPLICATIONS
+                label == 0xFF and data[start + 3 : start + 14] in _GIF_KEEP_APPLICATIONS
             )  # graphic control (frame timing, transparency); looping
             if keep:
-                out.append(block)
+                out.append(view[start:pos])
         else:
             raise ValueError("GIF block with an unknown introducer")
     return b"".join(out)
