@@ -375,7 +375,8 @@ def _process(
             # RGB file would be wrong.
             icc_profile = None
         source = _resizable(im)
-        clean = _clean_original(data, source, wanted, orientation, icc_profile)
+        # HEIF's clean original is made from the decoded pixels, so while they exist.
+        converted = _converted_original(source, icc_profile) if _converts(wanted) else None
 
         renditions: dict[tuple[ThumbnailFormat, int], Thumbnail] = {}
         previous: Image.Image | None = None
@@ -408,6 +409,13 @@ def _process(
                     ) from exc
         placeholder = _placeholder(rgb) if wanted.placeholder and rgb is not None else None
 
+    # Lossless copies come after the decoded image is released (close() alone keeps the
+    # pixels until the object goes), so a large PNG's peak is the decode or the copy, not both.
+    del im, source
+    clean = converted
+    if wanted.original and wanted.content_type in LOSSLESS_TYPES:
+        stripped = strip_metadata(data, content_type=wanted.content_type, orientation=orientation)
+        clean = CleanOriginal(data=stripped, content_type=wanted.content_type)
     return ProcessedImage(
         width=width,
         height=height,
@@ -418,20 +426,13 @@ def _process(
     )
 
 
-def _clean_original(
-    data: bytes,
-    decoded: Image.Image,
-    wanted: _Wanted,
-    orientation: int,
-    icc_profile: bytes | None,
-) -> CleanOriginal | None:
-    if not wanted.original:
-        return None
-    if wanted.content_type in LOSSLESS_TYPES:
-        clean = strip_metadata(data, content_type=wanted.content_type, orientation=orientation)
-        return CleanOriginal(data=clean, content_type=wanted.content_type)
-    # HEIF: decoded at full size already (libheif has no reduced-scale decode), and oriented
-    # by libheif; the served original is a JPEG of those pixels with the colour profile only.
+def _converts(wanted: _Wanted) -> bool:
+    return wanted.original and wanted.content_type not in LOSSLESS_TYPES
+
+
+def _converted_original(decoded: Image.Image, icc_profile: bytes | None) -> CleanOriginal:
+    """HEIF: decoded at full size already (libheif has no reduced-scale decode) and oriented
+    by libheif; served as a JPEG of those pixels with the colour profile only."""
     options: dict[str, object] = {"quality": ORIGINAL_JPEG_QUALITY}
     if icc_profile is not None:
         options["icc_profile"] = icc_profile
