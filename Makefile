@@ -74,6 +74,7 @@ bench: install redis bench/node_modules/sharp/package.json
 	$(BIN)/python bench/requests.py
 	$(BIN)/python bench/overhead.py --profile
 	$(BIN)/python bench/thumbnails.py
+	$(BIN)/python bench/encoders.py
 	$(BIN)/python bench/subscriptions.py
 	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS)
 	$(BIN)/python bench/report.py

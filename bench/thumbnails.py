@@ -1,4 +1,6 @@
-"""Thumbnail benchmark: make_thumbnails against sharp, plain Pillow and the JPEG decode floor.
+"""Thumbnail benchmark: the READY step (JPEG, WebP and AVIF at 200 and 400 px, the ThumbHash
+placeholder and the clean original) against sharp making the same renditions, plus the
+JPEG-only `make_thumbnails`, plain Pillow and the JPEG decode floor.
 
     .venv/bin/python bench/thumbnails.py [--rounds N] [--iterations N]
 
@@ -36,7 +38,10 @@ sys.path.insert(0, str(ROOT))  # the corpus factory lives in tests/
 import PIL
 from PIL import Image, ImageOps, features
 
+from services.media import imaging
 from services.media.imaging import make_thumbnails
+from services.media.originals import strip_metadata
+from services.media.records import ThumbnailFormat
 from tests.support.factories.images import encode, photo_like
 
 WIDTHS = (400, 200)
@@ -77,7 +82,29 @@ def photo_png(width: int, height: int, seed: int) -> bytes:
 # --- variants ----------------------------------------------------------------------------
 
 
+FORMATS = tuple(ThumbnailFormat)
+# The product's settings, handed to sharp so both make the same outputs with the same
+# encoders' efforts (sharp's effort = 9 - libaom's speed; WebP effort = method).
+SHARP_OUTPUTS = {
+    "jpeg": {"quality": QUALITY},
+    "webp": {"quality": imaging.WEBP_QUALITY, "effort": imaging.WEBP_METHOD},
+    "avif": {"quality": imaging.AVIF_QUALITY, "effort": 9 - imaging.AVIF_SPEED},
+}
+
+
+def ready_step(data: bytes) -> imaging.ProcessedImage:
+    """What the worker runs for an image: every rendition, the placeholder, the clean original."""
+    return make_thumbnails(
+        data, widths=WIDTHS, formats=FORMATS, quality=QUALITY, placeholder=True, original=True
+    )
+
+
 def product(data: bytes) -> None:
+    ready_step(data)
+
+
+def jpeg_only(data: bytes) -> None:
+    """The JPEG thumbnails alone, as before WebP/AVIF (the decode-floor target's subject)."""
     make_thumbnails(data, widths=WIDTHS, quality=QUALITY)
 
 
@@ -134,7 +161,8 @@ class Sharp:
         )
         hello = self._read()
         self.versions: dict[str, str] = hello["versions"]  # type: ignore[assignment]
-        self.last_sizes: list[list[int]] = []
+        self.last_sizes: list[list[object]] = []
+        self.last_placeholder: str | None = None
 
     def _read(self) -> dict[str, object]:
         assert self.process.stdout is not None
@@ -149,13 +177,15 @@ class Sharp:
         command = {
             "file": str(path),
             "widths": list(WIDTHS),
-            "quality": QUALITY,
+            "outputs": SHARP_OUTPUTS,
+            "placeholder": True,
             "iterations": iterations,
         }
         self.process.stdin.write(json.dumps(command) + "\n")
         self.process.stdin.flush()
         answer = self._read()
         self.last_sizes = answer["sizes"]  # type: ignore[assignment]
+        self.last_placeholder = answer.get("placeholder")  # type: ignore[assignment]
         return Samples(wall_ms=answer["wall_ms"], cpu_ms=answer["cpu_ms"])  # type: ignore[arg-type]
 
     def close(self) -> None:
@@ -188,7 +218,7 @@ def rss_worker(path: str, baseline: bool) -> None:
     """Child mode: thumbnail one file (or only read it) and report this process's peak RSS."""
     data = Path(path).read_bytes()
     if not baseline:
-        make_thumbnails(data, widths=WIDTHS, quality=QUALITY)
+        ready_step(data)
     status = Path("/proc/self/status").read_text()
     hwm_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
     print(json.dumps({"vmhwm_kb": hwm_kb}))
@@ -235,8 +265,9 @@ def stopwatch(label: str) -> Iterator[None]:
     print(f"{label}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
-PRODUCT = "product `make_thumbnails`"
-SHARP = "sharp (in-node, per iteration)"
+PRODUCT = "product READY step (6 renditions + placeholder + clean original)"
+JPEG_ONLY = "product JPEG only (200 + 400)"
+SHARP = "sharp, same 6 renditions + npm thumbhash (in-node, per iteration)"
 PILLOW = "plain Pillow"
 FLOOR = "decode floor (`draft` + `load`)"
 
@@ -246,7 +277,8 @@ class Speed:
     samples: dict[str, Samples]
     per_round: list[dict[str, float]]  # each round's median wall ms per variant
     sharp_versions: dict[str, str]
-    sharp_sizes: list[list[int]]
+    sharp_sizes: list[list[object]]
+    sharp_placeholder: str | None
     sharp_problem: str | None
 
 
@@ -256,14 +288,15 @@ def measure_speed(path: Path, rounds: int, iterations: int) -> Speed:
     sharp = Sharp() if sharp_problem is None else None
     variants: dict[str, Callable[[int], Samples]] = {
         PRODUCT: lambda n: time_python(product, data, n),
+        JPEG_ONLY: lambda n: time_python(jpeg_only, data, n),
         PILLOW: lambda n: time_python(plain_pillow, data, 1),  # ~10x slower: one is plenty
         FLOOR: lambda n: time_python(decode_floor, data, n),
     }
     if sharp is not None:
         variants[SHARP] = lambda n: sharp.time(path, n)
-        order = [PRODUCT, SHARP, PILLOW, FLOOR]
+        order = [PRODUCT, SHARP, JPEG_ONLY, PILLOW, FLOOR]
     else:
-        order = [PRODUCT, PILLOW, FLOOR]
+        order = [PRODUCT, JPEG_ONLY, PILLOW, FLOOR]
     samples = {name: Samples() for name in order}
     per_round: list[dict[str, float]] = []
     try:
@@ -286,12 +319,13 @@ def measure_speed(path: Path, rounds: int, iterations: int) -> Speed:
         per_round=per_round,
         sharp_versions=sharp.versions if sharp is not None else {},
         sharp_sizes=sharp.last_sizes if sharp is not None else [],
+        sharp_placeholder=sharp.last_placeholder if sharp is not None else None,
         sharp_problem=sharp_problem,
     )
 
 
 def measure_throughput(data: bytes, batch: int, runs: int) -> dict[int, list[float]]:
-    """Images per second through a pool of 1 and of 2 threads, interleaved."""
+    """READY steps per second through a pool of 1 and of 2 threads, interleaved."""
     rates: dict[int, list[float]] = {1: [], 2: []}
     for _ in range(runs):
         for threads, measured in rates.items():
@@ -336,11 +370,16 @@ def target_line(
 
 
 def speed_section(speed: Speed, data: bytes, rounds: int, iterations: int) -> list[str]:
-    ours = make_thumbnails(data, widths=WIDTHS, quality=QUALITY)
+    ours = ready_step(data)
     product_wall = median(speed.samples[PRODUCT].wall_ms)
     lines = [
         f"Input: deterministic photo-like 12 MP JPEG, 4032x3024, EXIF orientation {ORIENTATION}, "
-        f"q90, {len(data) / 1e6:.1f} MB. One iteration makes both widths, q{QUALITY}. "
+        f"q90, {len(data) / 1e6:.1f} MB. One iteration of the READY step makes JPEG q{QUALITY}, "
+        f"WebP q{imaging.WEBP_QUALITY} method {imaging.WEBP_METHOD} and AVIF "
+        f"q{imaging.AVIF_QUALITY} speed {imaging.AVIF_SPEED} at 400 and 200 px, the ThumbHash "
+        "and dominant colour, and the original without metadata; sharp makes the same six "
+        "renditions with the same settings (`effort` = 9 - speed for AVIF) and the ThumbHash "
+        "(npm `thumbhash`) and `stats().dominant` of its 200 px JPEG. "
         f"{rounds} interleaved rounds x {iterations} iterations (plain Pillow: 1) after a "
         "warm-up. Wall = `perf_counter`, CPU = `process_time` (node: `process.cpuUsage`).",
         "",
@@ -361,22 +400,101 @@ def speed_section(speed: Speed, data: bytes, rounds: int, iterations: int) -> li
     ]
     if SHARP in speed.samples:
         lines.append(
-            target_line("product vs sharp, times faster", speed, SHARP, PRODUCT, SPEED_TARGET,
+            target_line("READY step vs sharp, times faster", speed, SHARP, PRODUCT, SPEED_TARGET,
                         at_least=True)
         )  # fmt: skip
     else:
-        lines.append(f"- product vs sharp: not measured ({speed.sharp_problem})")
+        lines.append(f"- READY step vs sharp: not measured ({speed.sharp_problem})")
     lines.append(
-        target_line("product / decode floor", speed, PRODUCT, FLOOR, FLOOR_TARGET, at_least=False)
+        target_line("JPEG-only thumbnails / decode floor", speed, JPEG_ONLY, FLOOR, FLOOR_TARGET,
+                    at_least=False)
+    )  # fmt: skip
+    floor_ratio = [r[PRODUCT] / r[FLOOR] for r in speed.per_round]
+    lines.append(
+        f"- READY step / decode floor (reported, no target): {median(floor_ratio):.2f}x "
+        f"(rounds {spread(floor_ratio, 2)})"
     )
-    ours_sizes = ", ".join(
-        f"{t.width}x{t.height} {len(t.data) / 1000:.1f} kB" for t in ours.thumbnails.values()
+    lines += ["", "Bytes per rendition:", "", "| rendition | ours | sharp |", "|---|---:|---:|"]
+    theirs = {(str(f).upper(), int(w)): int(b) for f, w, _, b in speed.sharp_sizes}  # type: ignore[call-overload]
+    for (fmt, width), thumbnail in sorted(
+        ours.renditions.items(), key=lambda i: (-i[0][1], i[0][0])
+    ):
+        sharp_bytes = theirs.get((fmt.value, width))
+        sharp_text = f"{sharp_bytes / 1000:.1f} kB" if sharp_bytes is not None else "-"
+        lines.append(
+            f"| {fmt.value} {thumbnail.width}x{thumbnail.height} | "
+            f"{len(thumbnail.data) / 1000:.1f} kB | {sharp_text} |"
+        )
+    assert ours.placeholder is not None and ours.original is not None
+    lines += [
+        "",
+        f"Placeholder: {len(ours.placeholder.thumbhash)} base64 characters "
+        f"({ours.placeholder.thumbhash}, dominant {ours.placeholder.dominant_color}); sharp's "
+        f"npm thumbhash: {speed.sharp_placeholder}. Clean original: "
+        f"{len(ours.original.data) / 1e6:.2f} MB of {len(data) / 1e6:.2f} MB (lossless).",
+    ]
+    return lines
+
+
+def breakdown_section(data: bytes, repeats: int) -> list[str]:
+    """Each piece of the READY step timed alone (best of `repeats`), and its share of their sum."""
+
+    def best(work: Callable[[], object]) -> float:
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            work()
+            times.append((time.perf_counter() - started) * 1000)
+        return min(times)
+
+    with Image.open(io.BytesIO(data)) as opened:
+        orientation = opened.getexif().get(0x0112, 1)
+    swaps = orientation in (5, 6, 7, 8)
+    transpose = imaging._TRANSPOSE_FOR_ORIENTATION.get(orientation)
+
+    def decoded() -> Image.Image:
+        image = Image.open(io.BytesIO(data))
+        shown = (image.height, image.width) if swaps else image.size
+        size = (max(WIDTHS), round(shown[1] * max(WIDTHS) / shown[0]))
+        image.draft("RGB", size[::-1] if swaps else size)
+        image.load()
+        return image
+
+    source = decoded()
+    shown_w = source.height if swaps else source.width
+    shown_h = source.width if swaps else source.height
+    sizes = {w: imaging._target_size(w, shown_w, shown_h) for w in WIDTHS}
+    big = sizes[max(WIDTHS)]
+
+    def first_resize() -> Image.Image:
+        resized = imaging._resize(source, big[::-1] if swaps else big)
+        return resized if transpose is None else resized.transpose(transpose)
+
+    large = first_resize()
+    small = imaging._resize(large, sizes[min(WIDTHS)])
+    pieces: dict[str, float] = {
+        "decode (draft + load)": best(decoded),
+        f"resize to {max(WIDTHS)} + transpose": best(first_resize),
+        f"resize {max(WIDTHS)} -> {min(WIDTHS)}": best(lambda: imaging._resize(large, sizes[200])),
+    }
+    for fmt in FORMATS:
+        for width, image in ((max(WIDTHS), large), (min(WIDTHS), small)):
+            pieces[f"encode {fmt.value} {width}"] = best(
+                lambda image=image, fmt=fmt: imaging._encode(image, None, fmt, QUALITY)
+            )
+    pieces["placeholder (ThumbHash + dominant colour)"] = best(lambda: imaging._placeholder(small))
+    pieces["clean original (lossless JPEG segments)"] = best(
+        lambda: strip_metadata(data, content_type="image/jpeg", orientation=orientation)
     )
-    lines += ["", f"Outputs: ours {ours_sizes}"]
-    if speed.sharp_sizes:
-        theirs = ", ".join(f"{w}x{h} {size / 1000:.1f} kB" for w, h, size in speed.sharp_sizes)
-        lines[-1] += f"; sharp {theirs}"
-    lines[-1] += "."
+    total = sum(pieces.values())
+    lines = [
+        f"Where the READY step's time goes (each piece alone, best of {repeats}, 12 MP JPEG):",
+        "",
+        "| piece | ms | share |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {ms:.1f} | {ms / total:.0%} |" for name, ms in pieces.items()]
+    lines.append(f"| sum | {total:.1f} | 100% |")
     return lines
 
 
@@ -403,7 +521,7 @@ def rss_section(rss: dict[str, tuple[float, float]], jpeg50: Path, png24: Path) 
 
 def throughput_section(rates: dict[int, list[float]], batch: int) -> list[str]:
     lines = [
-        f"Throughput of `make_thumbnails` over the 12 MP JPEG ({batch} images a run, "
+        f"Throughput of the READY step over the 12 MP JPEG ({batch} images a run, "
         f"{len(rates[1])} runs each, interleaved):",
         "",
         "| threads | images/s median | min to max |",
@@ -455,9 +573,12 @@ def main() -> None:
             f"(libvips {speed.sharp_versions.get('vips')}), node {node_version()}"
         )
     lines = [
-        "## Thumbnails: `make_thumbnails` (200 + 400 px JPEG)",
+        "## Thumbnails: the READY step (JPEG, WebP, AVIF at 200 + 400 px, placeholder, clean "
+        "original)",
         "",
         *speed_section(speed, jpeg12.read_bytes(), args.rounds, args.iterations),
+        "",
+        *breakdown_section(jpeg12.read_bytes(), repeats=5),
         "",
         *rss_section(rss, jpeg50, png24),
         "",

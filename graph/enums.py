@@ -10,11 +10,18 @@ from __future__ import annotations
 import strawberry
 
 from services.auth.identity import Role
-from services.media.records import MediaKind, MediaStatus
+from services.media.records import MediaKind, MediaStatus, ThumbnailFormat
 from services.submissions.records import SubmissionStatus
 from services.submissions.workflow import ReviewDecision
 
-__all__ = ["MediaKind", "MediaStatus", "ReviewDecision", "Role", "SubmissionStatus"]
+__all__ = [
+    "MediaKind",
+    "MediaStatus",
+    "ReviewDecision",
+    "Role",
+    "SubmissionStatus",
+    "ThumbnailFormat",
+]
 
 strawberry.enum(Role, name="Role", description="What a person may do.")
 strawberry.enum(
@@ -27,6 +34,11 @@ strawberry.enum(
     MediaStatus,
     name="MediaStatus",
     description="PENDING_UPLOAD → PROCESSING → READY or FAILED (with failureReason).",
+)
+strawberry.enum(
+    ThumbnailFormat,
+    name="ThumbnailFormat",
+    description="Encoding of a thumbnail: JPEG everywhere, WEBP and AVIF smaller.",
 )
 strawberry.enum(
     ReviewDecision,

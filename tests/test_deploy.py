@@ -412,6 +412,22 @@ def test_the_worker_policy_consumes_the_queue(resources: dict[str, Any]) -> None
     )
 
 
+def test_the_worker_may_write_clean_originals_and_drop_only_raw_uploads(
+    resources: dict[str, Any],
+) -> None:
+    # given the worker's statements
+    statements = {s["Sid"]: s for s in _statements(resources, "WorkerPolicy")}
+    # then it writes under originals/ and deletes under uploads/ only, nothing else
+    assert statements["CleanOriginals"]["Action"] == "s3:PutObject"
+    assert statements["CleanOriginals"]["Resource"] == {
+        "Fn::Sub": "${MediaUploadsBucket.Arn}/originals/*"
+    }
+    assert statements["DropRawUploads"]["Action"] == "s3:DeleteObject"
+    assert statements["DropRawUploads"]["Resource"] == {
+        "Fn::Sub": "${MediaUploadsBucket.Arn}/uploads/*"
+    }
+
+
 # ---------------------------------------------------------------- Cognito and Lambda
 
 
@@ -451,7 +467,7 @@ def test_the_thumbnail_lambda_is_fed_by_the_queue(resources: dict[str, Any]) -> 
 
     # then
     assert function["Handler"] == "services.media.worker.lambda_handler"
-    assert function["Runtime"] == "python3.11"
+    assert function["Runtime"] == "python3.12"
     assert function["MemorySize"] == 1024
     assert function["Timeout"] == 60
     assert function["CodeUri"] == "build/lambda"

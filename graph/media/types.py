@@ -12,7 +12,7 @@ import graph.people.types as people_types
 import graph.submissions.types as submission_types
 from graph.connections import Connection
 from graph.context import Info
-from graph.enums import MediaKind, MediaStatus
+from graph.enums import MediaKind, MediaStatus, ThumbnailFormat
 from graph.stored import Stored, stored_fields
 from resolvers import media as media_resolvers
 from services.media import collections, items
@@ -40,6 +40,12 @@ class Media(Stored):
     width: int | None = strawberry.field(description="Pixels as displayed (EXIF orientation).")
     height: int | None
     failure_reason: str | None = strawberry.field(description="Why processing FAILED.")
+    placeholder: str | None = strawberry.field(
+        description="ThumbHash (base64) of the image, to paint before a thumbnail; READY images."
+    )
+    dominant_color: str | None = strawberry.field(
+        description="The image's most common colour, `#rrggbb`; READY images."
+    )
     owner_id: strawberry.ID
     submission_id: strawberry.ID | None
     record: strawberry.Private[MediaRecord]
@@ -56,6 +62,8 @@ class Media(Stored):
             width=r.width,
             height=r.height,
             failure_reason=r.failure_reason,
+            placeholder=r.placeholder,
+            dominant_color=r.dominant_color,
             owner_id=strawberry.ID(r.user_id),
             submission_id=strawberry.ID(r.submission_id) if r.submission_id else None,
             record=r,
@@ -71,14 +79,36 @@ class Media(Stored):
         found = await media_resolvers.submission_of(info.context, self.record)
         return submission_types.Submission.of(found) if found else None
 
-    @strawberry.field(description="Presigned GET of the original; null until READY.")
-    async def url(self, info: Info) -> str | None:
-        return await items.download_url(runtime=info.context.runtime, media=self.record)
+    @strawberry.field(
+        description=(
+            "Presigned GET of the original without its metadata (HEIF as JPEG); null until "
+            "READY. `downloadName`: the response asks the browser to save it under that name."
+        )
+    )
+    async def url(self, info: Info, download_name: str | None = None) -> str | None:
+        return await items.download_url(
+            runtime=info.context.runtime, media=self.record, filename=download_name
+        )
 
-    @strawberry.field(description="Presigned GET of the 200 or 400 px wide JPEG; null until READY.")
-    async def thumbnail_url(self, info: Info, width: int = 200) -> str | None:
+    @strawberry.field(
+        description=(
+            "Presigned GET of the 200 or 400 px wide thumbnail; null until READY, and for "
+            "WEBP/AVIF on images processed before those existed."
+        )
+    )
+    async def thumbnail_url(
+        self,
+        info: Info,
+        width: int = 200,
+        format: ThumbnailFormat = ThumbnailFormat.JPEG,
+        download_name: str | None = None,
+    ) -> str | None:
         return await items.thumbnail_url(
-            runtime=info.context.runtime, media=self.record, width=width
+            runtime=info.context.runtime,
+            media=self.record,
+            width=width,
+            fmt=format,
+            filename=download_name,
         )
 
 

@@ -1,9 +1,12 @@
 """Media items: presigned uploads, reads, download URLs and deletion.
 
 Keys follow seed 001: `uploads/<userId>/<timestamp>-<filename>` for originals and
-`thumbnails/{200,400}/<timestamp>-<filename>` for thumbnails. The media id is derived from the
-bucket and key (UUID v5), so the worker finds the item for an S3 event with one GetItem and
-nothing has to be looked up by scanning or by object metadata.
+`thumbnails/{200,400}/<timestamp>-<filename>` for (JPEG) thumbnails; WebP and AVIF thumbnails
+add `.webp`/`.avif` to that key, and the original without metadata (what `url` serves) is
+`originals/<userId>/<timestamp>-<filename>` (`.jpg` added for HEIF) in the media bucket.
+The media id is derived from the bucket and key (UUID v5), so the worker finds the item for
+an S3 event with one GetItem and nothing has to be looked up by scanning or by object
+metadata.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from services.auth.access import Viewer
-from services.media.records import Media, MediaKind, MediaStatus
+from services.media.records import Media, MediaKind, MediaStatus, ThumbnailFormat
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
@@ -28,7 +32,13 @@ from services.submissions import get_submissions
 
 CHANNEL = "media"
 THUMBNAIL_WIDTHS = (200, 400)
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+IMAGE_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif"}
+)
+# Renditions never change under their key (a retry writes the same bytes), so clients and
+# CDNs may keep them for a year; `private` keeps shared proxies from storing people's photos.
+IMMUTABLE = "private, max-age=31536000, immutable"
+_EXTENSIONS = {ThumbnailFormat.WEBP: ".webp", ThumbnailFormat.AVIF: ".avif"}
 DOCUMENT_TYPES = frozenset({"application/pdf"})
 FILENAME_MAX = 255
 _KEY_NAME_MAX = 120
@@ -78,10 +88,20 @@ def safe_key_name(filename: str) -> str:
     return cleaned
 
 
-def thumbnail_key(original_key: str, width: int) -> str:
-    """`uploads/<userId>/<ts>-<name>` → `thumbnails/<width>/<ts>-<name>` (redelivery-safe)."""
+def thumbnail_key(
+    original_key: str, width: int, fmt: ThumbnailFormat = ThumbnailFormat.JPEG
+) -> str:
+    """`uploads/<userId>/<ts>-<name>` → `thumbnails/<width>/<ts>-<name>` (redelivery-safe);
+    WebP and AVIF add their extension."""
     _, _, rest = original_key.split("/", 2)
-    return f"thumbnails/{width}/{rest}"
+    return f"thumbnails/{width}/{rest}{_EXTENSIONS.get(fmt, '')}"
+
+
+def clean_key(original_key: str, *, converted: bool) -> str:
+    """`uploads/<userId>/<ts>-<name>` → `originals/<userId>/<ts>-<name>`, outside the prefix
+    whose ObjectCreated events reach the worker; `.jpg` added when HEIF became JPEG."""
+    _, rest = original_key.split("/", 1)
+    return f"originals/{rest}" + (".jpg" if converted else "")
 
 
 def size_limit(*, runtime: Runtime, kind: MediaKind) -> int:
@@ -243,39 +263,81 @@ async def delete_media(*, runtime: Runtime, viewer: Viewer, media_id: str) -> bo
 
 
 async def delete_objects(*, runtime: Runtime, media: Media) -> None:
-    """The original and the thumbnails of `media` (missing objects are fine)."""
+    """The original, its clean copy and every thumbnail of `media` (missing objects are fine)."""
     thumbs = runtime.settings.thumbnails_bucket_name
     targets = [(media.bucket, media.original_key)]
-    targets += [(thumbs, thumbnail_key(media.original_key, w)) for w in THUMBNAIL_WIDTHS]
+    if media.clean_key is not None:
+        targets.append((media.bucket, media.clean_key))
+    targets += [
+        (thumbs, thumbnail_key(media.original_key, w, f))
+        for w in THUMBNAIL_WIDTHS
+        for f in ThumbnailFormat
+    ]
     await asyncio.gather(
         *(runtime.aws.s3.delete_object(Bucket=bucket, Key=key) for bucket, key in targets)
     )
 
 
-async def _presigned_get(runtime: Runtime, bucket: str, key: str) -> str:
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name as RFC 6266 wants it: an ASCII fallback and the UTF-8 form."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+                       for c in filename)  # fmt: skip
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+async def _presigned_get(
+    runtime: Runtime, bucket: str, key: str, *, filename: str | None = None
+) -> str:
+    params = {"Bucket": bucket, "Key": key}
+    if filename is not None:
+        # Signed into the URL: S3 answers with this Content-Disposition, so browsers save the
+        # file under the asked name instead of showing it.
+        params["ResponseContentDisposition"] = content_disposition(filename)
     url = await runtime.aws.s3.generate_presigned_url(
-        "get_object",
-        Params={"Bucket": bucket, "Key": key},
-        ExpiresIn=runtime.settings.download_url_expiry_seconds,
+        "get_object", Params=params, ExpiresIn=runtime.settings.download_url_expiry_seconds
     )
     return str(url)
 
 
-async def download_url(*, runtime: Runtime, media: Media) -> str | None:
-    """A presigned GET of the original, or None until READY (local signing only)."""
+def _checked_name(filename: str | None) -> str | None:
+    return None if filename is None else check_filename(filename)
+
+
+async def download_url(
+    *, runtime: Runtime, media: Media, filename: str | None = None
+) -> str | None:
+    """A presigned GET of the original as served (without metadata), or None until READY
+    (local signing only). `filename`: ask for a download under that name."""
+    name = _checked_name(filename)
     if media.status is not MediaStatus.READY:
         return None
-    return await _presigned_get(runtime, media.bucket, media.original_key)
+    # Items made READY before originals were cleaned have no clean copy.
+    key = media.clean_key or media.original_key
+    return await _presigned_get(runtime, media.bucket, key, filename=name)
 
 
-async def thumbnail_url(*, runtime: Runtime, media: Media, width: int) -> str | None:
-    """A presigned GET of the 200 or 400 px thumbnail, or None until READY / for documents."""
+async def thumbnail_url(
+    *,
+    runtime: Runtime,
+    media: Media,
+    width: int,
+    fmt: ThumbnailFormat = ThumbnailFormat.JPEG,
+    filename: str | None = None,
+) -> str | None:
+    """A presigned GET of the 200 or 400 px thumbnail in `fmt`, or None until READY, for
+    documents, and for formats the item was not rendered in (items older than WebP/AVIF)."""
     if width not in THUMBNAIL_WIDTHS:
         raise BadInput("width must be 200 or 400", field="width")
+    name = _checked_name(filename)
     key = media.thumb200_key if width == 200 else media.thumb400_key
     if media.status is not MediaStatus.READY or key is None:
         return None
-    return await _presigned_get(runtime, runtime.settings.thumbnails_bucket_name, key)
+    if fmt is not ThumbnailFormat.JPEG:
+        if fmt.value not in (media.thumbnail_formats or []):
+            return None
+        key = thumbnail_key(media.original_key, width, fmt)
+    bucket = runtime.settings.thumbnails_bucket_name
+    return await _presigned_get(runtime, bucket, key, filename=name)
 
 
 async def publish(*, runtime: Runtime, media: Media) -> None:

@@ -21,9 +21,17 @@ from botocore.exceptions import ClientError
 
 from services.auth.access import Viewer
 from services.auth.identity import SYSTEM, Identity
-from services.media.imaging import ImageRejected, make_thumbnails, sniff_content_type
+from services.media.imaging import (
+    HEIF_TYPES,
+    ImageRejected,
+    ProcessedImage,
+    make_thumbnails,
+    sniff_content_type,
+)
 from services.media.items import (
+    IMMUTABLE,
     THUMBNAIL_WIDTHS,
+    clean_key,
     load_media,
     media_id_for,
     publish,
@@ -31,7 +39,7 @@ from services.media.items import (
     size_limit,
     thumbnail_key,
 )
-from services.media.records import Media, MediaKind, MediaStatus
+from services.media.records import Media, MediaKind, MediaStatus, ThumbnailFormat
 from services.platform import metrics
 from services.platform.errors import BadInput, Conflict, NotFound
 from services.runtime.wiring import Runtime
@@ -110,8 +118,12 @@ async def _process(
     changes = await _outcome(runtime, claimed, head)
     final = await _transition(runtime, claimed, changes, actor=actor, action="PROCESSED")
     if final is None and changes.get("status") is MediaStatus.READY:
-        # Deleted while we worked: do not leave the thumbnails we just wrote behind.
-        await _delete_thumbnails(runtime, claimed)
+        # Deleted while we worked: do not leave the renditions we just wrote behind.
+        await _delete_renditions(runtime, claimed, changes)
+    if final is not None and final.status is MediaStatus.READY and final.clean_key:
+        # The raw upload, metadata and all, is never served again (`url` serves the clean
+        # copy), so it is not kept. Only now: until READY a retry may still need it.
+        await _delete_raw_upload(runtime, final)
     if final is not None and final.version == claimed.version + 1:
         outcome = final.status.value.lower()
         metrics.WORKER_PROCESSED.labels(outcome).inc()
@@ -202,7 +214,7 @@ async def _outcome(runtime: Runtime, media: Media, head: dict[str, Any] | None) 
     if data is None:
         return _failed(MISSING)
     sniffed = sniff_content_type(data[:16])
-    if sniffed is not None and sniffed != media.content_type:
+    if sniffed is not None and not _same_type(sniffed, media.content_type):
         return _failed(f"wrong type: declared {media.content_type} but the file is {sniffed}")
     if not is_image:
         if sniffed is None:
@@ -213,46 +225,90 @@ async def _outcome(runtime: Runtime, media: Media, head: dict[str, Any] | None) 
         make_thumbnails,
         data,
         widths=THUMBNAIL_WIDTHS,
+        formats=tuple(ThumbnailFormat),
         quality=settings.thumbnail_quality,
         max_pixels=settings.max_image_pixels,
+        placeholder=True,
+        original=True,
     )
     try:
         # Pillow releases the GIL; the pool bounds how many decodes run at once.
         processed = await asyncio.get_running_loop().run_in_executor(runtime.thumbnailer, work)
     except ImageRejected as rejected:
         return _failed(rejected.reason, size=size)
-    thumbs = settings.thumbnails_bucket_name
-    keys = {w: thumbnail_key(media.original_key, w) for w in THUMBNAIL_WIDTHS}
-    await asyncio.gather(
-        *(
-            runtime.aws.s3.put_object(
-                Bucket=thumbs,
-                Key=keys[w],
-                Body=processed.thumbnails[w].data,
-                ContentType=processed.thumbnails[w].content_type,
-            )
-            for w in THUMBNAIL_WIDTHS
-        )
-    )
+    clean = await _store_renditions(runtime, media, processed)
+    placeholder = processed.placeholder
     return {
         "status": MediaStatus.READY,
         "size": size,
         "width": processed.width,
         "height": processed.height,
-        "thumb200_key": keys[200],
-        "thumb400_key": keys[400],
+        "thumb200_key": thumbnail_key(media.original_key, 200),
+        "thumb400_key": thumbnail_key(media.original_key, 400),
+        "thumbnail_formats": [f.value for f in ThumbnailFormat if f is not ThumbnailFormat.JPEG],
+        "clean_key": clean,
+        "clean_content_type": processed.original.content_type if processed.original else None,
+        "placeholder": placeholder.thumbhash if placeholder else None,
+        "dominant_color": placeholder.dominant_color if placeholder else None,
         "failure_reason": None,
     }
 
 
-async def _delete_thumbnails(runtime: Runtime, media: Media) -> None:
-    bucket = runtime.settings.thumbnails_bucket_name
+def _same_type(sniffed: str, declared: str) -> bool:
+    # Phones label HEIF files image/heic or image/heif regardless of the brand inside.
+    return sniffed == declared or {sniffed, declared} <= HEIF_TYPES
+
+
+async def _store_renditions(runtime: Runtime, media: Media, processed: ProcessedImage) -> str:
+    """Write every thumbnail and the clean original; return the clean original's key."""
+    s3 = runtime.aws.s3
+    thumbs = runtime.settings.thumbnails_bucket_name
+    original = processed.original
+    assert original is not None  # asked for with original=True
+    key = clean_key(media.original_key, converted=media.content_type in HEIF_TYPES)
     await asyncio.gather(
         *(
-            runtime.aws.s3.delete_object(Bucket=bucket, Key=thumbnail_key(media.original_key, w))
-            for w in THUMBNAIL_WIDTHS
-        )
+            s3.put_object(
+                Bucket=thumbs,
+                Key=thumbnail_key(media.original_key, width, fmt),
+                Body=thumbnail.data,
+                ContentType=thumbnail.content_type,
+                CacheControl=IMMUTABLE,
+            )
+            for (fmt, width), thumbnail in processed.renditions.items()
+        ),
+        s3.put_object(
+            Bucket=media.bucket,
+            Key=key,
+            Body=original.data,
+            ContentType=original.content_type,
+            CacheControl=IMMUTABLE,
+        ),
     )
+    return key
+
+
+async def _delete_renditions(runtime: Runtime, media: Media, changes: dict[str, Any]) -> None:
+    bucket = runtime.settings.thumbnails_bucket_name
+    deletes = [
+        runtime.aws.s3.delete_object(
+            Bucket=bucket, Key=thumbnail_key(media.original_key, width, fmt)
+        )
+        for width in THUMBNAIL_WIDTHS
+        for fmt in ThumbnailFormat
+    ]
+    if changes.get("clean_key"):
+        deletes.append(runtime.aws.s3.delete_object(Bucket=media.bucket, Key=changes["clean_key"]))
+    await asyncio.gather(*deletes)
+
+
+async def _delete_raw_upload(runtime: Runtime, media: Media) -> None:
+    try:
+        await runtime.aws.s3.delete_object(Bucket=media.bucket, Key=media.original_key)
+    except ClientError as error:
+        # READY stands; the raw file stays private (no URL names it) and deleteMedia or a
+        # lifecycle rule removes it later.
+        log.warning("could not delete the raw upload of media %s: %s", media.media_id, error)
 
 
 async def complete_upload(*, runtime: Runtime, viewer: Viewer, media_id: str) -> Media:

@@ -21,6 +21,14 @@ class MediaStatus(StrEnum):
     FAILED = "FAILED"
 
 
+class ThumbnailFormat(StrEnum):
+    """Encodings of a thumbnail; the value is also Pillow's format name."""
+
+    JPEG = "JPEG"
+    WEBP = "WEBP"
+    AVIF = "AVIF"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Media(Record):
     media_id: str
@@ -39,11 +47,21 @@ class Media(Record):
     width: int | None = None
     height: int | None = None
     failure_reason: str | None = None
+    # Set when READY (items processed before these existed have none): the original without
+    # metadata in the media bucket, what `url` serves, and its type (HEIF arrives as JPEG).
+    clean_key: str | None = None
+    clean_content_type: str | None = None
+    # Thumbnail encodings written besides JPEG (keys derive from the original key).
+    thumbnail_formats: list[str] | None = None
+    placeholder: str | None = None  # ThumbHash, base64
+    dominant_color: str | None = None  # "#rrggbb"
 
     @classmethod
     def _coerce(cls, values: dict[str, Any]) -> dict[str, Any]:
         values["kind"] = MediaKind(values["kind"])
         values["status"] = MediaStatus(values["status"])
+        if values.get("thumbnail_formats") is not None:
+            values["thumbnail_formats"] = list(values["thumbnail_formats"])
         return values
 
     @property

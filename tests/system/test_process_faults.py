@@ -92,8 +92,12 @@ def test_a_worker_killed_mid_upload_is_redelivered_and_finishes_exactly_once(
     rest = item["originalKey"].split("/", 2)[2]
     listed = boto(side, "s3").list_objects_v2(Bucket=side.thumbnails_bucket_name)
     keys = sorted(o["Key"] for o in listed.get("Contents", []) if rest in o["Key"])
-    assert keys == [f"thumbnails/200/{rest}", f"thumbnails/400/{rest}"]
-    assert (item["thumb200Key"], item["thumb400Key"]) == tuple(keys)
+    assert keys == [
+        f"thumbnails/{width}/{rest}{extension}"
+        for width in (200, 400)
+        for extension in ("", ".avif", ".webp")
+    ]
+    assert (item["thumb200Key"], item["thumb400Key"]) == (keys[0], keys[3])
 
 
 @contextmanager

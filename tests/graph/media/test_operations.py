@@ -226,18 +226,19 @@ def test_urls_are_null_until_ready(api: Api, user_token: str) -> None:
     assert (found["url"], found["t200"], found["t400"]) == (None, None, None)
 
 
-def test_delete_media_removes_the_item_and_all_three_objects(
+def test_delete_media_removes_the_item_and_all_its_objects(
     api: Api, user_token: str, stack: Stack
 ) -> None:
-    # given a READY image with its thumbnails in S3
+    # given a READY image with its clean original and thumbnails in S3
     image = ready_image(api, user_token, seed=5)
     item = stored_item(stack.settings, image["id"])
     s3 = boto(stack.settings, "s3")
+    thumbs = stack.settings.thumbnails_bucket_name
     objects = [
-        (item["bucket"], item["originalKey"]),
-        (stack.settings.thumbnails_bucket_name, item["thumb200Key"]),
-        (stack.settings.thumbnails_bucket_name, item["thumb400Key"]),
-    ]
+        (item["bucket"], item["cleanKey"]),
+        *((thumbs, item[f"thumb{width}Key"] + ext) for width in (200, 400)
+          for ext in ("", ".webp", ".avif")),
+    ]  # fmt: skip
     for bucket, key in objects:
         s3.head_object(Bucket=bucket, Key=key)
 

@@ -1,5 +1,6 @@
 """mediaStatusChanged over real WebSockets (graphql-transport-ws and legacy graphql-ws):
-PROCESSING and READY arrive as they happen, only for media the subscriber may see."""
+PROCESSING and READY (or FAILED) arrive as they happen, only for media the subscriber may
+see."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from PIL import Image
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import Stack
 from tests.support.clients import Api
 from tests.support.factories import images
-from tests.support.factories.media import post_file, request_upload, wait_for
+from tests.support.factories.media import media, post_file, request_upload, upload, wait_for
 
 SUBSCRIBE = """
 subscription Changes($id: ID) {
@@ -171,3 +173,33 @@ def test_a_bad_token_closes_the_connection(stack: Stack) -> None:
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+def test_a_failing_rendition_is_seen_as_processing_then_failed_with_its_reason(
+    api: Api, user_token: str, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given an AVIF encoder that fails in the server's worker (as a missing codec would)
+    save = Image.Image.save
+
+    def failing_avif(self: Image.Image, fp: Any, format: str | None = None, **kw: Any) -> None:
+        if format == "AVIF":
+            raise OSError("encoder error -2")
+        save(self, fp, format, **kw)
+
+    monkeypatch.setattr(Image.Image, "save", failing_avif)
+    data = images.photo_jpeg(400, 300, seed=32)
+    ticket = request_upload(api, user_token, size=len(data))
+    before = stack.runtime.events.subscribers("media")
+    with subscribed(stack, user_token, "graphql-transport-ws") as sub:
+        sub.start({"id": ticket.media_id})
+        _listening(stack, before + 1)
+        # when the file is posted and processed
+        post_file(ticket, data)
+        # then the subscriber sees PROCESSING, then FAILED naming the rendition
+        assert sub.statuses_until_final(ticket.media_id) == ["PROCESSING", "FAILED"]
+    failed = media(api, user_token, ticket.media_id)
+    assert failed is not None
+    assert failed["failureReason"].startswith("the 400 px AVIF thumbnail could not be made")
+    # and the worker goes on: with the encoder back, the next upload is READY
+    monkeypatch.undo()
+    assert upload(api, user_token, images.photo_jpeg(320, 240, seed=33))["status"] == "READY"

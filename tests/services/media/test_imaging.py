@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import warnings
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import thumbhash
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, ImageStat, JpegImagePlugin
 
 from services.media.imaging import (
@@ -18,7 +20,9 @@ from services.media.imaging import (
     make_thumbnails,
     sniff_content_type,
 )
+from services.media.records import ThumbnailFormat
 from tests.support.factories import images as factory
+from tests.support.factories import tagged
 from tests.support.factories.images import BLUE, GREEN, RED, YELLOW
 
 Colour = tuple[int, int, int]
@@ -523,3 +527,104 @@ def test_concurrent_calls_give_the_same_bytes_as_sequential_ones() -> None:
 
     # then
     assert concurrent == sequential
+
+
+# --- HEIF, WebP/AVIF renditions, placeholders, clean originals -------------------------
+
+
+def test_a_phone_heic_is_decoded_and_shown_the_right_way_up() -> None:
+    # given a HEIC stored landscape 640 x 480 with orientation 6, as an iPhone writes it
+    data = tagged.phone_heic(640, 480, orientation=6)
+    assert sniff_content_type(data) == "image/heic"
+    # when it is processed
+    result = make_thumbnails(data, original=True)
+    # then it is shown portrait (libheif applied the rotation once, not twice)
+    assert (result.width, result.height, result.format) == (480, 640, "HEIF")
+    assert (result.thumbnails[400].width, result.thumbnails[400].height) == (400, 533)
+    # and the original is served as a JPEG of the same shape, with the profile and no EXIF
+    assert result.original is not None
+    assert result.original.content_type == "image/jpeg"
+    with Image.open(io.BytesIO(result.original.data)) as original:
+        assert original.size == (480, 640)
+        assert not original.getexif()
+        assert original.info.get("icc_profile") == tagged.srgb_profile()
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])
+def test_a_truncated_heic_is_rejected_as_truncated(keep: float) -> None:
+    with pytest.raises(ImageRejected, match="image is truncated"):
+        make_thumbnails(factory.truncated(tagged.phone_heic(), keep=keep))
+
+
+def test_the_pixel_limit_applies_to_heic() -> None:
+    with pytest.raises(ImageRejected, match="image too large: 307200 pixels"):
+        make_thumbnails(tagged.phone_heic(), max_pixels=100_000)
+
+
+def test_every_format_is_made_at_every_width_from_the_same_pixels() -> None:
+    # given a portrait photo
+    data = factory.photo_jpeg(800, 600, orientation=6, seed=4)
+    # when thumbnails are asked for in every format
+    result = make_thumbnails(data, formats=tuple(ThumbnailFormat))
+    # then each is the exact width, declares its type, and decodes as that format
+    mime = {"JPEG": "image/jpeg", "WEBP": "image/webp", "AVIF": "image/avif"}
+    for (fmt, width), thumbnail in result.renditions.items():
+        image = decode(thumbnail)
+        assert (image.format, image.size) == (fmt.value, (width, round(800 * width / 600)))
+        assert thumbnail.content_type == mime[fmt.value]
+        # and looks like the JPEG of that width (the same resized pixels, encoded otherwise)
+        jpeg = decode(result.renditions[ThumbnailFormat.JPEG, width]).convert("RGB")
+        difference = ImageStat.Stat(ImageChops.difference(image.convert("RGB"), jpeg)).mean
+        assert max(difference) < 6, (fmt, width, difference)
+    assert len(result.renditions) == 6
+    assert set(result.thumbnails) == {200, 400}
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(640, 480), (480, 640), (300, 900), (900, 300), (50, 50), (2000, 200)]
+)
+def test_the_placeholder_decodes_to_the_images_aspect_ratio(width: int, height: int) -> None:
+    # given an image of some shape
+    data = factory.encode(factory.photo_like(width, height, seed=9), "PNG")
+    # when its placeholder is made
+    placeholder = make_thumbnails(data, placeholder=True).placeholder
+    assert placeholder is not None
+    # then it is a few dozen bytes, and decodes to an image of the same shape: within 20%
+    # up to 3:1 (ThumbHash keeps the ratio in its few DCT components: coarse by design), and
+    # at the format's widest, 32 x 5, for a 10:1 strip
+    assert len(placeholder.thumbhash) <= 48
+    w, h, rgba = thumbhash.thumb_hash_to_rgba(base64.b64decode(placeholder.thumbhash))
+    assert len(rgba) == w * h * 4
+    expected = width / height
+    if expected <= 3:
+        assert abs((w / h) / expected - 1) < 0.2, (w, h)
+    else:
+        assert (w, h) == (32, 5)
+
+
+def test_the_dominant_colour_is_the_most_common_one() -> None:
+    # given an image two thirds red and one third blue
+    image = Image.new("RGB", (300, 200), RED)
+    image.paste(BLUE, (200, 0, 300, 200))
+    # when its placeholder is made
+    placeholder = make_thumbnails(factory.encode(image, "PNG"), placeholder=True).placeholder
+    # then the dominant colour is red (not the purple an average would give)
+    assert placeholder is not None
+    assert placeholder.dominant_color == "#f80808"
+
+
+def test_a_failing_encoder_is_a_rejection_that_names_the_rendition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given an AVIF encoder that fails (as a missing codec would)
+    original_save = Image.Image.save
+
+    def save(self: Image.Image, fp: Any, format: str | None = None, **options: Any) -> None:
+        if format == "AVIF":
+            raise OSError("encoder error -2")
+        original_save(self, fp, format, **options)
+
+    monkeypatch.setattr(Image.Image, "save", save)
+    # when an image is processed in every format, then it is rejected with a reason
+    with pytest.raises(ImageRejected, match="the 400 px AVIF thumbnail could not be made"):
+        make_thumbnails(factory.photo_jpeg(640, 480), formats=tuple(ThumbnailFormat))

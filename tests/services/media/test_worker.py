@@ -48,7 +48,11 @@ def test_redelivering_the_same_event_changes_nothing(
         return sorted((o["Key"], o["ETag"], o["LastModified"]) for o in listed if rest in o["Key"])
 
     objects = thumbnail_objects()
-    assert [key for key, _, _ in objects] == [f"thumbnails/200/{rest}", f"thumbnails/400/{rest}"]
+    assert [key for key, _, _ in objects] == [
+        f"thumbnails/{width}/{rest}{extension}"
+        for width in (200, 400)
+        for extension in ("", ".avif", ".webp")
+    ]
 
     # when SQS delivers the same S3 event twice more
     body = s3_event(before["bucket"], before["originalKey"], int(before["size"]))
