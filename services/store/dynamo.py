@@ -53,8 +53,8 @@ def client_error_code(error: ClientError) -> str:
 
 async def get_item(*, aws: Aws, table: str, key: Key, consistent: bool = False) -> Item | None:
     """One item by primary key, or None."""
-    response = await aws.dynamodb.get_item(
-        TableName=table, Key=to_item(key), ConsistentRead=consistent
+    response = await aws.dynamodb_reads.call(
+        "GetItem", {"TableName": table, "Key": to_item(key), "ConsistentRead": consistent}
     )
     item = response.get("Item")
     return from_item(item) if item else None
@@ -97,7 +97,7 @@ async def _batch_get_chunk(
     items: list[Item] = []
     request: dict[str, Any] = {table: {"Keys": [to_item(k) for k in keys]}}
     for attempt in range(max_attempts):
-        response = await aws.dynamodb.batch_get_item(RequestItems=request)
+        response = await aws.dynamodb_reads.call("BatchGetItem", {"RequestItems": request})
         items.extend(from_item(i) for i in response.get("Responses", {}).get(table, []))
         request = response.get("UnprocessedKeys") or {}
         if not request:
@@ -141,10 +141,8 @@ def query_fetch(*, aws: Aws, request: dict[str, Any]) -> Fetch:
         call = dict(request, Limit=limit)
         if start is not None:
             call["ExclusiveStartKey"] = to_item(start)
-        if "KeyConditionExpression" in call:
-            response = await aws.dynamodb.query(**call)
-        else:
-            response = await aws.dynamodb.scan(**call)
+        operation = "Query" if "KeyConditionExpression" in call else "Scan"
+        response = await aws.dynamodb_reads.call(operation, call)
         last = response.get("LastEvaluatedKey")
         return [from_item(i) for i in response.get("Items", [])], from_item(last) if last else None
 

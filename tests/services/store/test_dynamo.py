@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from services.platform.errors import Unavailable
 from services.platform.settings import Settings
 from services.store.dynamo import batch_get, collect_page, query_fetch, to_item
 from tests.support.clients import boto
+from tests.support.processes import FaultProxy, dynamodb, fault_proxy
 
 TABLE = "dynamo-helpers-test"
 
@@ -29,68 +31,72 @@ def table(settings: Settings) -> str:
     return TABLE
 
 
-def _drop_some_keys(calls: list[int], *, times: int) -> Any:
-    """A botocore hook that moves half of a real response's items back to UnprocessedKeys,
-    as DynamoDB does under throttling (moto never does, so the fault is injected here)."""
-
-    def hook(parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        if model.name != "BatchGetItem":
-            return
-        calls.append(1)
-        if len(calls) > times:
-            return
-        for table, items in parsed.get("Responses", {}).items():
-            kept, dropped = items[: len(items) // 2], items[len(items) // 2 :]
-            parsed["Responses"][table] = kept
-            if dropped:
-                parsed.setdefault("UnprocessedKeys", {})[table] = {
-                    "Keys": [{"id": i["id"]} for i in dropped]
-                }
-
-    return hook
+def _half_unprocessed(answer: dict[str, Any]) -> dict[str, Any]:
+    """A real BatchGetItem answer with half of its items moved back to UnprocessedKeys, as
+    DynamoDB answers under throttling (moto never does, so the proxy in front of it does)."""
+    for table, items in answer.get("Responses", {}).items():
+        kept, dropped = items[: len(items) // 2], items[len(items) // 2 :]
+        answer["Responses"][table] = kept
+        if dropped:
+            answer.setdefault("UnprocessedKeys", {})[table] = {
+                "Keys": [{"id": i["id"]} for i in dropped]
+            }
+    return answer
 
 
-async def test_batch_get_chunks_by_100(settings: Settings, table: str) -> None:
+@pytest.fixture(params=["aiodynamo", "aiobotocore"])
+def proxied(
+    request: pytest.FixtureRequest, settings: Settings
+) -> Iterator[tuple[Settings, FaultProxy]]:
+    """Settings whose DynamoDB is moto behind a rewriting proxy, with each read client."""
+    assert settings.aws_endpoint_url
+    with fault_proxy(settings.aws_endpoint_url) as proxy:
+        yield (
+            settings.model_copy(
+                update={"aws_endpoint_url": proxy.url, "dynamodb_read_client": request.param}
+            ),
+            proxy,
+        )
+
+
+BATCH_GET = dynamodb("BatchGetItem")
+
+
+async def test_batch_get_chunks_by_100(proxied: tuple[Settings, FaultProxy], table: str) -> None:
     # given 250 keys (and a duplicate)
+    settings, proxy = proxied
     keys = [{"id": f"k{i}"} for i in range(250)] + [{"id": "k0"}, {"id": "missing"}]
     async with Aws(settings) as aws:
-        calls: list[int] = []
-        aws.dynamodb.meta.events.register(
-            "after-call.dynamodb.BatchGetItem", _drop_some_keys(calls, times=0)
-        )
         # when
         items = await batch_get(aws=aws, table=table, keys=keys)
     # then three calls, every item once, the missing key absent
-    assert len(calls) == 3
+    assert proxy.count(BATCH_GET) == 3
     assert sorted(i["n"] for i in items) == list(range(250))
 
 
 async def test_unprocessed_keys_are_retried_until_all_arrive(
-    settings: Settings, table: str
+    proxied: tuple[Settings, FaultProxy], table: str
 ) -> None:
     # given a DynamoDB that returns only half of each answer, three times
+    settings, proxy = proxied
+    proxy.rewrite(BATCH_GET, 3, _half_unprocessed)
     async with Aws(settings) as aws:
-        calls: list[int] = []
-        aws.dynamodb.meta.events.register(
-            "after-call.dynamodb.BatchGetItem", _drop_some_keys(calls, times=3)
-        )
         # when
         items = await batch_get(
             aws=aws, table=table, keys=[{"id": f"k{i}"} for i in range(40)], base_delay=0.001
         )
     # then every item arrives after retries
     assert sorted(i["n"] for i in items) == list(range(40))
-    assert len(calls) == 4
+    assert proxy.count(BATCH_GET) == 4
 
 
 async def test_unprocessed_keys_that_never_arrive_fail_loudly(
-    settings: Settings, table: str
+    proxied: tuple[Settings, FaultProxy], table: str
 ) -> None:
     # given a DynamoDB that never answers fully
+    settings, proxy = proxied
+    proxy.rewrite(BATCH_GET, 10**6, _half_unprocessed)
     async with Aws(settings) as aws:
-        aws.dynamodb.meta.events.register(
-            "after-call.dynamodb.BatchGetItem", _drop_some_keys([], times=10**6)
-        )
         # when / then: no silent drop
         with pytest.raises(Unavailable):
             await batch_get(
@@ -100,6 +106,7 @@ async def test_unprocessed_keys_that_never_arrive_fail_loudly(
                 max_attempts=3,
                 base_delay=0.001,
             )
+    assert proxy.count(BATCH_GET) == 3
 
 
 async def test_filtered_pages_are_full_while_matches_remain(settings: Settings, table: str) -> None:
