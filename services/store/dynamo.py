@@ -4,13 +4,14 @@ pages that stay full under filters, and transactional writes."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import Binary, TypeSerializer
 from botocore.exceptions import ClientError
 
 from services.platform.aws import Aws
@@ -21,20 +22,46 @@ Key = dict[str, Any]
 
 BATCH_GET_LIMIT = 100
 _serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
-def _plain(value: Any) -> Any:
+def _number(text: str) -> int | Decimal:
     # Integral numbers come back as int so versions and sizes stay ints in Python.
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else value
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, set):
-        return {_plain(v) for v in value}
-    return value
+    if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
+        return int(text)
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else number
+
+
+def _binary(value: str | bytes) -> Binary:
+    # aiobotocore has decoded the base64 already; the aiodynamo read client has not.
+    return Binary(value if isinstance(value, bytes) else base64.b64decode(value))
+
+
+def _value(attribute: Mapping[str, Any]) -> Any:
+    """One attribute value as plain Python: what boto3's TypeDeserializer gives, with
+    integral numbers as int, in one pass (this runs for every attribute the API reads)."""
+    ((kind, value),) = attribute.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        return _number(value)
+    if kind == "BOOL":
+        return value
+    if kind == "M":
+        return {k: _value(v) for k, v in value.items()}
+    if kind == "L":
+        return [_value(v) for v in value]
+    if kind == "NULL":
+        return None
+    if kind == "SS":
+        return set(value)
+    if kind == "NS":
+        return {_number(v) for v in value}
+    if kind == "B":
+        return _binary(value)
+    if kind == "BS":
+        return {_binary(v) for v in value}
+    raise TypeError(f"unknown DynamoDB attribute type {kind!r}")
 
 
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,7 +71,7 @@ def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_item(item: Mapping[str, Any]) -> Item:
     """A DynamoDB item as plain Python values."""
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+    return {k: _value(v) for k, v in item.items()}
 
 
 def client_error_code(error: ClientError) -> str:

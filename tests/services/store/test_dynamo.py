@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.platform.aws import Aws
 from services.platform.errors import Unavailable
 from services.platform.settings import Settings
-from services.store.dynamo import batch_get, collect_page, query_fetch, to_item
+from services.store.dynamo import batch_get, collect_page, from_item, query_fetch, to_item
 from tests.support.clients import boto
 from tests.support.processes import FaultProxy, dynamodb, fault_proxy
 
@@ -132,3 +137,67 @@ async def test_filtered_pages_are_full_while_matches_remain(settings: Settings, 
             start = {"id": page.items[-1]["id"]}
     # and all 125 even items arrive exactly once
     assert sorted(seen) == list(range(0, 250, 2))
+
+
+_numbers = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.decimals(allow_nan=False, allow_infinity=False, places=6).filter(lambda d: abs(d) < 10**20),
+)
+_values = st.recursive(
+    st.one_of(
+        st.text(max_size=8),
+        _numbers,
+        st.booleans(),
+        st.none(),
+        st.binary(min_size=1, max_size=8),
+        st.frozensets(st.text(min_size=1, max_size=4), min_size=1).map(set),
+        st.frozensets(st.integers(-100, 100), min_size=1).map(set),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _reference(item: dict[str, Any]) -> dict[str, Any]:
+    """boto3's TypeDeserializer, with integral Decimals as int: what from_item must equal."""
+    deserializer = TypeDeserializer()
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else value
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, set):
+            return {plain(v) for v in value}
+        return value
+
+    return {k: plain(deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _base64_binaries(value: Any) -> Any:
+    """An attribute value as DynamoDB's JSON carries it: binaries base64-encoded (the read
+    client's raw answers) rather than decoded (aiobotocore's)."""
+    if isinstance(value, dict):
+        if set(value) == {"B"}:
+            return {"B": base64.b64encode(value["B"]).decode()}
+        if set(value) == {"BS"}:
+            return {"BS": [base64.b64encode(b).decode() for b in value["BS"]]}
+        return {k: _base64_binaries(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(v) for v in value]
+    return value
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=6), _values, max_size=6))
+def test_from_item_equals_boto3s_deserializer_for_either_client(data: dict[str, Any]) -> None:
+    # given an item in attribute-value form, as aiobotocore and as aiodynamo hand it over
+    item = to_item(data)
+    raw = {k: _base64_binaries(v) for k, v in item.items()}
+    # when / then: the same plain values as boto3's deserializer gives
+    expected = _reference(item)
+    assert from_item(item) == expected
+    assert from_item(raw) == expected
