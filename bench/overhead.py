@@ -325,7 +325,7 @@ def profile_peer(settings: Any, token: str, requests: int) -> dict[str, float]:
 
 def node_package(url: str, function: str) -> str:
     if "node_modules/" in url:
-        rest = url.split("node_modules/")[-1].split("/")
+        rest = url.rsplit("node_modules/", maxsplit=1)[-1].split("/")
         return "/".join(rest[:2]) if rest[0].startswith("@") else rest[0]
     if url.endswith("server.mjs"):
         return "peer server.mjs"
@@ -439,7 +439,7 @@ def main() -> None:
                     f"{spread(t.cpu_ms[n], 2)} | {median(t.wall_ms[n]):.1f} |"
                 )
     lines.append("")
-    for mode, (product, handwritten, peer) in results.items():
+    for mode, (product, _, peer) in results.items():
         for n in SIZES:
             vs_peer = ratios(product, peer, n)
             lines.append(
@@ -447,7 +447,7 @@ def main() -> None:
                 f"**{median(vs_peer):.2f}x** (per-round {spread(vs_peer, 2)}), target <= "
                 f"{PEER_TARGET:.1f}x: {verdict(median(vs_peer), PEER_TARGET, at_least=False)}."
             )
-    for mode, (product, handwritten, peer) in results.items():
+    for mode, (product, handwritten, _) in results.items():
         for n in SIZES:
             layer = ratios(product, handwritten, n)
             lines.append(
