@@ -84,6 +84,7 @@ bench: install redis bench/node_modules/sharp/package.json peer
 	$(BIN)/python bench/overhead.py --profile
 	$(BIN)/python bench/thumbnails.py
 	$(BIN)/python bench/subscriptions.py
+	$(BIN)/python bench/upload_latency.py
 	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS)
 	$(BIN)/python bench/report.py
 
