@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test load lint typecheck schema redis bench e2e graphiql chromium clean
+.PHONY: install run test load lint typecheck schema redis bench peer e2e graphiql chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,12 +70,22 @@ LOAD_SECONDS ?= 60
 bench/node_modules/sharp/package.json: bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
 
-bench: install redis bench/node_modules/sharp/package.json
+## The Node competitor (../shared/peer, read-only) copied into git-ignored bench/peer/.
+PEER_SOURCE ?= ../shared/peer
+bench/peer/node_modules/.package-lock.json: $(PEER_SOURCE)/package-lock.json $(PEER_SOURCE)/server.mjs
+	rm -rf bench/peer && mkdir -p bench/peer
+	cp $(PEER_SOURCE)/package.json $(PEER_SOURCE)/package-lock.json $(PEER_SOURCE)/*.mjs $(PEER_SOURCE)/schema.graphql bench/peer/
+	cd bench/peer && npm ci --no-audit --no-fund --loglevel=error
+
+peer: bench/peer/node_modules/.package-lock.json
+
+bench: install redis bench/node_modules/sharp/package.json peer
 	$(BIN)/python bench/requests.py
 	$(BIN)/python bench/overhead.py --profile
 	$(BIN)/python bench/thumbnails.py
 	$(BIN)/python bench/encoders.py
 	$(BIN)/python bench/subscriptions.py
+	$(BIN)/python bench/upload_latency.py
 	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS)
 	$(BIN)/python bench/report.py
 

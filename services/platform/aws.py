@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import aioboto3
+import aiohttp
 from aiobotocore.config import AioConfig
 
 from services.platform import metrics
+from services.platform.dynamodb_reads import DynamoReads
 from services.platform.settings import Settings
 
 
@@ -42,6 +44,10 @@ class Aws:
         self.s3: Any = None
         self.sqs: Any = None
         self.cognito: Any = None
+        # GetItem / BatchGetItem / Query / Scan of the read path (dynamodb_reads.py).
+        self.dynamodb_reads: DynamoReads = DynamoReads(
+            client=None, botocore=None, endpoint="", listeners=self._record
+        )
 
     async def __aenter__(self) -> Aws:
         s = self.settings
@@ -66,10 +72,37 @@ class Aws:
             client = await self._stack.enter_async_context(session.client(name, **kwargs))
             self._instrument(client, name)
             setattr(self, attr, client)
+        http = None
+        if s.dynamodb_read_client == "aiodynamo":
+            timeout = aiohttp.ClientTimeout(
+                sock_connect=s.aws_connect_timeout, sock_read=s.aws_read_timeout
+            )
+            connector = aiohttp.TCPConnector(limit=s.aws_max_pool_connections)
+            http = await self._stack.enter_async_context(
+                aiohttp.ClientSession(connector=connector, timeout=timeout)
+            )
+        self.dynamodb_reads = DynamoReads.open(
+            session=http,
+            credentials=session.get_credentials,
+            region=s.aws_region,
+            endpoint=s.aws_endpoint_url,
+            attempts=s.aws_max_attempts,
+            botocore=self.dynamodb,
+            report=self._record,
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()
+
+    def _record(
+        self, operation: str, started: float, ended: float, service: str = "dynamodb"
+    ) -> None:
+        metrics.AWS_CALLS.labels(service, operation).inc()
+        metrics.AWS_CALL_SECONDS.labels(service, operation).observe(ended - started)
+        call = AwsCall(service, operation, started, ended)
+        for listener in self.listeners:
+            listener(call)
 
     def _instrument(self, client: Any, service: str) -> None:
         def before(context: dict[str, Any], **_: Any) -> None:
@@ -77,11 +110,7 @@ class Aws:
 
         def after(model: Any, context: dict[str, Any], **_: Any) -> None:
             started = context.get("prework_started", time.perf_counter())
-            call = AwsCall(service, model.name, started, time.perf_counter())
-            metrics.AWS_CALLS.labels(service, model.name).inc()
-            metrics.AWS_CALL_SECONDS.labels(service, model.name).observe(call.ended - started)
-            for listener in self.listeners:
-                listener(call)
+            self._record(model.name, started, time.perf_counter(), service)
 
         event_service = client.meta.service_model.service_name
         client.meta.events.register(f"before-call.{event_service}", before)

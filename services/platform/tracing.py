@@ -69,6 +69,15 @@ def configure_tracing(
         return provider
 
 
+def tracer() -> Any:
+    """The product's tracer when tracing is configured, else None (for spans the
+    instrumentations do not make, such as the aiodynamo read client's calls)."""
+    provider = _configured.get("provider")
+    if provider is None:
+        return None
+    return provider.get_tracer("prework")
+
+
 def _otlp_exporter(endpoint: str) -> Any:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -4,13 +4,14 @@ pages that stay full under filters, and transactional writes."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import Binary, TypeSerializer
 from botocore.exceptions import ClientError
 
 from services.platform.aws import Aws
@@ -21,20 +22,46 @@ Key = dict[str, Any]
 
 BATCH_GET_LIMIT = 100
 _serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
-def _plain(value: Any) -> Any:
+def _number(text: str) -> int | Decimal:
     # Integral numbers come back as int so versions and sizes stay ints in Python.
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else value
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, set):
-        return {_plain(v) for v in value}
-    return value
+    if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
+        return int(text)
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else number
+
+
+def _binary(value: str | bytes) -> Binary:
+    # aiobotocore has decoded the base64 already; the aiodynamo read client has not.
+    return Binary(value if isinstance(value, bytes) else base64.b64decode(value))
+
+
+def _value(attribute: Mapping[str, Any]) -> Any:
+    """One attribute value as plain Python: what boto3's TypeDeserializer gives, with
+    integral numbers as int, in one pass (this runs for every attribute the API reads)."""
+    ((kind, value),) = attribute.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        return _number(value)
+    if kind == "BOOL":
+        return value
+    if kind == "M":
+        return {k: _value(v) for k, v in value.items()}
+    if kind == "L":
+        return [_value(v) for v in value]
+    if kind == "NULL":
+        return None
+    if kind == "SS":
+        return set(value)
+    if kind == "NS":
+        return {_number(v) for v in value}
+    if kind == "B":
+        return _binary(value)
+    if kind == "BS":
+        return {_binary(v) for v in value}
+    raise TypeError(f"unknown DynamoDB attribute type {kind!r}")
 
 
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,7 +71,7 @@ def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_item(item: Mapping[str, Any]) -> Item:
     """A DynamoDB item as plain Python values."""
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+    return {k: _value(v) for k, v in item.items()}
 
 
 def client_error_code(error: ClientError) -> str:
@@ -53,8 +80,8 @@ def client_error_code(error: ClientError) -> str:
 
 async def get_item(*, aws: Aws, table: str, key: Key, consistent: bool = False) -> Item | None:
     """One item by primary key, or None."""
-    response = await aws.dynamodb.get_item(
-        TableName=table, Key=to_item(key), ConsistentRead=consistent
+    response = await aws.dynamodb_reads.call(
+        "GetItem", {"TableName": table, "Key": to_item(key), "ConsistentRead": consistent}
     )
     item = response.get("Item")
     return from_item(item) if item else None
@@ -97,7 +124,7 @@ async def _batch_get_chunk(
     items: list[Item] = []
     request: dict[str, Any] = {table: {"Keys": [to_item(k) for k in keys]}}
     for attempt in range(max_attempts):
-        response = await aws.dynamodb.batch_get_item(RequestItems=request)
+        response = await aws.dynamodb_reads.call("BatchGetItem", {"RequestItems": request})
         items.extend(from_item(i) for i in response.get("Responses", {}).get(table, []))
         request = response.get("UnprocessedKeys") or {}
         if not request:
@@ -141,10 +168,8 @@ def query_fetch(*, aws: Aws, request: dict[str, Any]) -> Fetch:
         call = dict(request, Limit=limit)
         if start is not None:
             call["ExclusiveStartKey"] = to_item(start)
-        if "KeyConditionExpression" in call:
-            response = await aws.dynamodb.query(**call)
-        else:
-            response = await aws.dynamodb.scan(**call)
+        operation = "Query" if "KeyConditionExpression" in call else "Scan"
+        response = await aws.dynamodb_reads.call(operation, call)
         last = response.get("LastEvaluatedKey")
         return [from_item(i) for i in response.get("Items", [])], from_item(last) if last else None
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -217,14 +218,23 @@ class _Fault:
 
 
 @dataclass
+class _Rewrite:
+    match: Matcher
+    remaining: int
+    change: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
 class FaultProxy:
     """Forwards every request to `target`, except the ones a fault claims: those get the
-    fault's answer (as DynamoDB would send it) while its count lasts. `delay` slows matching
-    requests down instead; `down` hangs up on everything (an outage that, unlike stopping a
+    fault's answer (as DynamoDB would send it) while its count lasts. `rewrite` changes real
+    answers instead (a partial BatchGetItem, as DynamoDB sends under load); `delay` slows matching
+    requests down; `down` hangs up on everything (an outage that, unlike stopping a
     server, also cuts connections kept alive). Counts what it saw, for assertions."""
 
     target: str
     faults: list[_Fault] = field(default_factory=list)
+    rewrites: list[_Rewrite] = field(default_factory=list)
     delays: list[tuple[Matcher, float]] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -241,6 +251,22 @@ class FaultProxy:
         with self.lock:
             self.faults.append(_Fault(match, times, answer[0], answer[1]))
 
+    def rewrite(
+        self, match: Matcher, times: int, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> None:
+        """The next `times` matching answers pass through `change` (a JSON answer in, the one
+        to send out)."""
+        with self.lock:
+            self.rewrites.append(_Rewrite(match, times, change))
+
+    def _rewrite_for(self, path: str, headers: dict[str, str]) -> _Rewrite | None:
+        with self.lock:
+            for rewrite in self.rewrites:
+                if rewrite.remaining > 0 and rewrite.match(path, headers):
+                    rewrite.remaining -= 1
+                    return rewrite
+        return None
+
     def delay(self, match: Matcher, seconds: float) -> None:
         with self.lock:
             self.delays.append((match, seconds))
@@ -248,6 +274,7 @@ class FaultProxy:
     def clear(self) -> None:
         with self.lock:
             self.faults.clear()
+            self.rewrites.clear()
             self.delays.clear()
             self.seen.clear()
             self.failed.clear()
@@ -306,18 +333,27 @@ class FaultProxy:
                 upstream = client.request(
                     self.command, proxy.target + self.path, headers=sent, content=body
                 )
-                self.send_response(upstream.status_code)
+                content = upstream.content
+                rewrite = proxy._rewrite_for(self.path, headers)
+                skip = {"content-encoding"}
+                if rewrite is not None and upstream.status_code == 200:
+                    content = json.dumps(rewrite.change(json.loads(content))).encode()
+                    skip.add("x-amz-crc32")  # botocore checks it: send the new body's
+                    self.send_response(upstream.status_code)
+                    self.send_header("x-amz-crc32", str(zlib.crc32(content)))
+                else:
+                    self.send_response(upstream.status_code)
                 for key, value in upstream.headers.items():
-                    if key.lower() not in _HOP and key.lower() != "content-encoding":
+                    if key.lower() not in _HOP and key.lower() not in skip:
                         self.send_header(key, value)
                 if self.command == "HEAD":
                     length = upstream.headers.get("content-length", "0")
                     self.send_header("Content-Length", length)
                     self.end_headers()
                     return
-                self.send_header("Content-Length", str(len(upstream.content)))
+                self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
-                self.wfile.write(upstream.content)
+                self.wfile.write(content)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any
 

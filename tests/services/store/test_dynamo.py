@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.platform.aws import Aws
 from services.platform.errors import Unavailable
 from services.platform.settings import Settings
-from services.store.dynamo import batch_get, collect_page, query_fetch, to_item
+from services.store.dynamo import batch_get, collect_page, from_item, query_fetch, to_item
 from tests.support.clients import boto
+from tests.support.processes import FaultProxy, dynamodb, fault_proxy
 
 TABLE = "dynamo-helpers-test"
 
@@ -29,68 +36,72 @@ def table(settings: Settings) -> str:
     return TABLE
 
 
-def _drop_some_keys(calls: list[int], *, times: int) -> Any:
-    """A botocore hook that moves half of a real response's items back to UnprocessedKeys,
-    as DynamoDB does under throttling (moto never does, so the fault is injected here)."""
-
-    def hook(parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        if model.name != "BatchGetItem":
-            return
-        calls.append(1)
-        if len(calls) > times:
-            return
-        for table, items in parsed.get("Responses", {}).items():
-            kept, dropped = items[: len(items) // 2], items[len(items) // 2 :]
-            parsed["Responses"][table] = kept
-            if dropped:
-                parsed.setdefault("UnprocessedKeys", {})[table] = {
-                    "Keys": [{"id": i["id"]} for i in dropped]
-                }
-
-    return hook
+def _half_unprocessed(answer: dict[str, Any]) -> dict[str, Any]:
+    """A real BatchGetItem answer with half of its items moved back to UnprocessedKeys, as
+    DynamoDB answers under throttling (moto never does, so the proxy in front of it does)."""
+    for table, items in answer.get("Responses", {}).items():
+        kept, dropped = items[: len(items) // 2], items[len(items) // 2 :]
+        answer["Responses"][table] = kept
+        if dropped:
+            answer.setdefault("UnprocessedKeys", {})[table] = {
+                "Keys": [{"id": i["id"]} for i in dropped]
+            }
+    return answer
 
 
-async def test_batch_get_chunks_by_100(settings: Settings, table: str) -> None:
+@pytest.fixture(params=["aiodynamo", "aiobotocore"])
+def proxied(
+    request: pytest.FixtureRequest, settings: Settings
+) -> Iterator[tuple[Settings, FaultProxy]]:
+    """Settings whose DynamoDB is moto behind a rewriting proxy, with each read client."""
+    assert settings.aws_endpoint_url
+    with fault_proxy(settings.aws_endpoint_url) as proxy:
+        yield (
+            settings.model_copy(
+                update={"aws_endpoint_url": proxy.url, "dynamodb_read_client": request.param}
+            ),
+            proxy,
+        )
+
+
+BATCH_GET = dynamodb("BatchGetItem")
+
+
+async def test_batch_get_chunks_by_100(proxied: tuple[Settings, FaultProxy], table: str) -> None:
     # given 250 keys (and a duplicate)
+    settings, proxy = proxied
     keys = [{"id": f"k{i}"} for i in range(250)] + [{"id": "k0"}, {"id": "missing"}]
     async with Aws(settings) as aws:
-        calls: list[int] = []
-        aws.dynamodb.meta.events.register(
-            "after-call.dynamodb.BatchGetItem", _drop_some_keys(calls, times=0)
-        )
         # when
         items = await batch_get(aws=aws, table=table, keys=keys)
     # then three calls, every item once, the missing key absent
-    assert len(calls) == 3
+    assert proxy.count(BATCH_GET) == 3
     assert sorted(i["n"] for i in items) == list(range(250))
 
 
 async def test_unprocessed_keys_are_retried_until_all_arrive(
-    settings: Settings, table: str
+    proxied: tuple[Settings, FaultProxy], table: str
 ) -> None:
     # given a DynamoDB that returns only half of each answer, three times
+    settings, proxy = proxied
+    proxy.rewrite(BATCH_GET, 3, _half_unprocessed)
     async with Aws(settings) as aws:
-        calls: list[int] = []
-        aws.dynamodb.meta.events.register(
-            "after-call.dynamodb.BatchGetItem", _drop_some_keys(calls, times=3)
-        )
         # when
         items = await batch_get(
             aws=aws, table=table, keys=[{"id": f"k{i}"} for i in range(40)], base_delay=0.001
         )
     # then every item arrives after retries
     assert sorted(i["n"] for i in items) == list(range(40))
-    assert len(calls) == 4
+    assert proxy.count(BATCH_GET) == 4
 
 
 async def test_unprocessed_keys_that_never_arrive_fail_loudly(
-    settings: Settings, table: str
+    proxied: tuple[Settings, FaultProxy], table: str
 ) -> None:
     # given a DynamoDB that never answers fully
+    settings, proxy = proxied
+    proxy.rewrite(BATCH_GET, 10**6, _half_unprocessed)
     async with Aws(settings) as aws:
-        aws.dynamodb.meta.events.register(
-            "after-call.dynamodb.BatchGetItem", _drop_some_keys([], times=10**6)
-        )
         # when / then: no silent drop
         with pytest.raises(Unavailable):
             await batch_get(
@@ -100,6 +111,7 @@ async def test_unprocessed_keys_that_never_arrive_fail_loudly(
                 max_attempts=3,
                 base_delay=0.001,
             )
+    assert proxy.count(BATCH_GET) == 3
 
 
 async def test_filtered_pages_are_full_while_matches_remain(settings: Settings, table: str) -> None:
@@ -125,3 +137,67 @@ async def test_filtered_pages_are_full_while_matches_remain(settings: Settings, 
             start = {"id": page.items[-1]["id"]}
     # and all 125 even items arrive exactly once
     assert sorted(seen) == list(range(0, 250, 2))
+
+
+_numbers = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.decimals(allow_nan=False, allow_infinity=False, places=6).filter(lambda d: abs(d) < 10**20),
+)
+_values = st.recursive(
+    st.one_of(
+        st.text(max_size=8),
+        _numbers,
+        st.booleans(),
+        st.none(),
+        st.binary(min_size=1, max_size=8),
+        st.frozensets(st.text(min_size=1, max_size=4), min_size=1).map(set),
+        st.frozensets(st.integers(-100, 100), min_size=1).map(set),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _reference(item: dict[str, Any]) -> dict[str, Any]:
+    """boto3's TypeDeserializer, with integral Decimals as int: what from_item must equal."""
+    deserializer = TypeDeserializer()
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else value
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, set):
+            return {plain(v) for v in value}
+        return value
+
+    return {k: plain(deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _base64_binaries(value: Any) -> Any:
+    """An attribute value as DynamoDB's JSON carries it: binaries base64-encoded (the read
+    client's raw answers) rather than decoded (aiobotocore's)."""
+    if isinstance(value, dict):
+        if set(value) == {"B"}:
+            return {"B": base64.b64encode(value["B"]).decode()}
+        if set(value) == {"BS"}:
+            return {"BS": [base64.b64encode(b).decode() for b in value["BS"]]}
+        return {k: _base64_binaries(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_base64_binaries(v) for v in value]
+    return value
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=6), _values, max_size=6))
+def test_from_item_equals_boto3s_deserializer_for_either_client(data: dict[str, Any]) -> None:
+    # given an item in attribute-value form, as aiobotocore and as aiodynamo hand it over
+    item = to_item(data)
+    raw = {k: _base64_binaries(v) for k, v in item.items()}
+    # when / then: the same plain values as boto3's deserializer gives
+    expected = _reference(item)
+    assert from_item(item) == expected
+    assert from_item(raw) == expected
