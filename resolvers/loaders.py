@@ -15,8 +15,9 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from resolvers.nodes import Node, fetch_nodes
 from services.media import collections, items
-from services.media.records import ImageCollection, Media
+from services.media.records import ImageCollection, Media, MediaKind, MediaStatus
 from services.people import profiles, users
 from services.people.records import Profile, User
 from services.runtime.wiring import Runtime
@@ -36,6 +37,8 @@ class PageKey:
     first: int
     after: str | None = None
     status: SubmissionStatus | None = None
+    media_kind: MediaKind | None = None
+    media_status: MediaStatus | None = None
 
 
 def by_key(
@@ -73,6 +76,8 @@ class Loaders:
     media: DataLoader[str, Media | None]
     media_by_submission: DataLoader[PageKey, Slice[Media]]
     collections_by_user: DataLoader[PageKey, Slice[ImageCollection]]
+    media_by_user: DataLoader[PageKey, Slice[Media]]
+    node: DataLoader[str, Node | None]
 
 
 def make_loaders(runtime: Runtime) -> Loaders:
@@ -107,4 +112,16 @@ def make_loaders(runtime: Runtime) -> Loaders:
             ),
             concurrency=concurrency,
         ),
+        media_by_user=per_parent(
+            lambda k: items.by_user_page(
+                runtime=runtime,
+                user_id=k.parent,
+                kind=k.media_kind,
+                status=k.media_status,
+                first=k.first,
+                after=k.after,
+            ),
+            concurrency=concurrency,
+        ),
+        node=by_key(lambda ids: fetch_nodes(runtime, ids)),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from resolvers.context import RequestContext
 from resolvers.loaders import PageKey
-from services.media.records import ImageCollection, Media
+from services.media.records import ImageCollection, Media, MediaKind, MediaStatus
 from services.people.records import User
 from services.platform import validation
 from services.platform.errors import Forbidden
@@ -44,6 +44,24 @@ async def collections_of(
     check_first(first, maximum=ctx.runtime.settings.page_size_max)
     key = PageKey(parent=person.user_id, first=first, after=after)
     return await ctx.loaders.collections_by_user.load(key)
+
+
+async def media_of_user(
+    ctx: RequestContext,
+    person: User,
+    *,
+    kind: MediaKind | None,
+    status: MediaStatus | None,
+    first: int,
+    after: str | None,
+) -> Slice[Media]:
+    """A person's uploads: the person, their manager or an admin."""
+    await ctx.viewer.check_owned(person.user_id, what="these uploads")
+    check_first(first, maximum=ctx.runtime.settings.page_size_max)
+    key = PageKey(
+        parent=person.user_id, first=first, after=after, media_kind=kind, media_status=status
+    )
+    return await ctx.loaders.media_by_user.load(key)
 
 
 async def images_of(ctx: RequestContext, item: ImageCollection) -> list[Media]:

@@ -13,8 +13,8 @@ import graph.media.types as media_types
 import graph.submissions.types as submission_types
 from graph.connections import Connection
 from graph.context import Info
-from graph.enums import Role, SubmissionStatus
-from graph.stored import Stored, stored_fields
+from graph.enums import MediaKind, MediaStatus, Role, SubmissionStatus
+from graph.stored import Node, Stored, stored_fields
 from resolvers import media as media_resolvers
 from resolvers import people as people_resolvers
 from resolvers import submissions as submission_resolvers
@@ -22,11 +22,12 @@ from services.people.records import Profile as ProfileRecord
 from services.people.records import User as UserRecord
 
 if TYPE_CHECKING:
-    from graph.media.types import ImageCollection
+    from graph.media.types import ImageCollection, Media
     from graph.submissions.types import Submission
 
 # Types of other capabilities, resolved when the schema is built (they refer to each other).
 LazyImageCollection = Annotated["ImageCollection", strawberry.lazy("graph.media.types")]
+LazyMedia = Annotated["Media", strawberry.lazy("graph.media.types")]
 LazySubmission = Annotated["Submission", strawberry.lazy("graph.submissions.types")]
 
 
@@ -37,7 +38,7 @@ async def linked_user(info: Info, user_id: str | None) -> User | None:
 
 
 @strawberry.type(description="A person who can sign in.")
-class User(Stored):
+class User(Node, Stored):
     id: strawberry.ID
     email: str
     username: str
@@ -84,6 +85,20 @@ class User(Stored):
         page = await people_resolvers.team_of(info.context, self.record, first, after)
         return Connection.of(page, Profile.of)
 
+    @strawberry.field(description="This person's uploads (owner, their manager or an admin).")
+    async def media(
+        self,
+        info: Info,
+        kind: MediaKind | None = None,
+        status: MediaStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[LazyMedia]:
+        page = await media_resolvers.media_of_user(
+            info.context, self.record, kind=kind, status=status, first=first, after=after
+        )
+        return Connection.of(page, media_types.Media.of)
+
     @strawberry.field(description="This person's image collections (owner, manager or admin).")
     async def image_collections(
         self, info: Info, first: int = 20, after: str | None = None
@@ -93,7 +108,7 @@ class User(Stored):
 
 
 @strawberry.type(description="Personal details of a user; `manager` makes the team.")
-class Profile(Stored):
+class Profile(Node, Stored):
     id: strawberry.ID
     user_id: strawberry.ID
     manager_id: strawberry.ID | None

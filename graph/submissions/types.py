@@ -12,7 +12,7 @@ import graph.people.types as people_types
 from graph.connections import Connection
 from graph.context import Info
 from graph.enums import SubmissionStatus
-from graph.stored import Stored, stored_fields, timestamp
+from graph.stored import Node, Stored, stored_fields, timestamp
 from resolvers import media as media_resolvers
 from services.submissions.records import Submission as SubmissionRecord
 
@@ -26,7 +26,7 @@ LazyUser = Annotated["User", strawberry.lazy("graph.people.types")]
 
 
 @strawberry.type(description="Work a user hands in for review.")
-class Submission(Stored):
+class Submission(Node, Stored):
     id: strawberry.ID
     user_id: strawberry.ID
     title: str

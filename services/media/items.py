@@ -21,7 +21,8 @@ from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, get_item
-from services.store.pagination import Slice, partition_page
+from services.store.list_request import ListRequest
+from services.store.pagination import Slice, check_first, partition_page, read_slice
 from services.store.tables import MEDIA
 from services.store.versioned import create, delete, stamp_new
 from services.submissions import get_submissions
@@ -205,6 +206,33 @@ async def by_submission_page(
         attribute="submissionId",
         value=submission_id,
         scope=f"media:submission:{submission_id}",
+        first=first,
+        after=after,
+        build=Media.from_item,
+    )
+
+
+async def by_user_page(
+    *,
+    runtime: Runtime,
+    user_id: str,
+    kind: MediaKind | None,
+    status: MediaStatus | None,
+    first: int,
+    after: str | None,
+) -> Slice[Media]:
+    """One page of a person's uploads (UserIdIndex), optionally of one kind and status.
+    Callers check access first."""
+    check_first(first, maximum=runtime.settings.page_size_max)
+    query = ListRequest(MEDIA, runtime.tables).on("userId", user_id)
+    if kind is not None:
+        query.where("kind", kind.value)
+    if status is not None:
+        query.where("status", status.value)
+    return await read_slice(
+        runtime=runtime,
+        query=query,
+        scope=f"media:user:{user_id}:{kind or '*'}:{status or '*'}",
         first=first,
         after=after,
         build=Media.from_item,

@@ -106,6 +106,43 @@ async def _batch_get_chunk(
     raise Unavailable("DynamoDB did not return every requested item; try again")
 
 
+TableKey = tuple[str, tuple[tuple[str, Any], ...]]
+
+
+def table_key(table: str, key: Key) -> TableKey:
+    """A hashable (table, key) pair, as `batch_get_across` answers by."""
+    return table, tuple(sorted(key.items()))
+
+
+async def batch_get_across(
+    *, aws: Aws, keys: Sequence[tuple[str, Key]], max_attempts: int = 8, base_delay: float = 0.02
+) -> dict[TableKey, Item]:
+    """Items by (table, key) from any number of tables: one BatchGetItem per 100 keys in all
+    (chunks in parallel), UnprocessedKeys retried as in `batch_get`."""
+    unique = list(dict.fromkeys(table_key(t, k) for t, k in keys))
+    chunks = [unique[i : i + BATCH_GET_LIMIT] for i in range(0, len(unique), BATCH_GET_LIMIT)]
+
+    async def one(chunk: list[TableKey]) -> dict[TableKey, Item]:
+        request: dict[str, Any] = {}
+        for table, pairs in chunk:
+            request.setdefault(table, {"Keys": []})["Keys"].append(to_item(dict(pairs)))
+        names = {table: [n for n, _ in pairs] for table, pairs in chunk}
+        found: dict[TableKey, Item] = {}
+        for attempt in range(max_attempts):
+            response = await aws.dynamodb.batch_get_item(RequestItems=request)
+            for table, raw in response.get("Responses", {}).items():
+                for item in map(from_item, raw):
+                    found[table_key(table, {n: item[n] for n in names[table]})] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+            await asyncio.sleep(random.uniform(0, base_delay * 2**attempt))
+        raise Unavailable("DynamoDB did not return every requested item; try again")
+
+    results = await asyncio.gather(*(one(chunk) for chunk in chunks))
+    return {k: v for result in results for k, v in result.items()}
+
+
 @dataclass(frozen=True)
 class Page:
     """Up to `limit` items and whether more matching items exist after them."""
