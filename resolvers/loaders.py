@@ -21,11 +21,12 @@ from services.media.records import ImageCollection, Media, MediaKind, MediaStatu
 from services.people import profiles, users
 from services.people.records import Profile, User
 from services.runtime.wiring import Runtime
+from services.store.counters import read_counts
 from services.store.pagination import Slice
 from services.submissions import workflow
 from services.submissions.records import Submission, SubmissionStatus
 
-K = TypeVar("K")
+T = TypeVar("T")
 V = TypeVar("V")
 
 
@@ -39,6 +40,7 @@ class PageKey:
     status: SubmissionStatus | None = None
     media_kind: MediaKind | None = None
     media_status: MediaStatus | None = None
+    count: bool = False  # the page's totalCount is selected: read it with the wave
 
 
 def by_key(
@@ -51,17 +53,33 @@ def by_key(
     return DataLoader(load_fn=load)
 
 
-def per_parent(fetch: Callable[[K], Awaitable[V]], *, concurrency: int) -> DataLoader[K, V]:
+def per_parent(
+    fetch: Callable[[PageKey], Awaitable[Slice[T]]],
+    *,
+    concurrency: int,
+    counts: Callable[[list[str]], Awaitable[None]],
+) -> DataLoader[PageKey, Slice[T]]:
     """One fetch per distinct parent, all started in the same wave, at most `concurrency`
-    in flight (LOADER_CONCURRENCY)."""
+    in flight (LOADER_CONCURRENCY). When the pages' totalCount is asked for (`PageKey.count`),
+    the counters of the whole wave are read right after it with one `counts` call, so the
+    number of requests stays the same whatever the number of parents."""
     semaphore = asyncio.Semaphore(concurrency)
 
-    async def one(key: K) -> V:
+    async def one(key: PageKey) -> Slice[T]:
         async with semaphore:
             return await fetch(key)
 
-    async def load(keys: Sequence[K]) -> list[V | BaseException]:
-        return list(await asyncio.gather(*(one(k) for k in keys), return_exceptions=True))
+    async def load(keys: Sequence[PageKey]) -> list[Slice[T] | BaseException]:
+        pages = await asyncio.gather(*(one(k) for k in keys), return_exceptions=True)
+        wanted = [
+            counter
+            for key, page in zip(keys, pages, strict=True)
+            if key.count and isinstance(page, Slice)
+            for counter in page.count_keys or ()
+        ]
+        if wanted:
+            await counts(list(dict.fromkeys(wanted)))
+        return list(pages)
 
     return DataLoader(load_fn=load)
 
@@ -78,11 +96,22 @@ class Loaders:
     collections_by_user: DataLoader[PageKey, Slice[ImageCollection]]
     media_by_user: DataLoader[PageKey, Slice[Media]]
     node: DataLoader[str, Node | None]
+    counter: DataLoader[str, int | None]
 
 
 def make_loaders(runtime: Runtime) -> Loaders:
     """Fresh loaders for one request (caches must not outlive it)."""
     concurrency = runtime.settings.loader_concurrency
+    counter = by_key(
+        lambda keys: read_counts(aws=runtime.aws, table=runtime.tables.counters, keys=keys)
+    )
+
+    async def counts(keys: list[str]) -> None:
+        # The counts' reads prime the counter loader, so totalCount finds them there.
+        found = await read_counts(aws=runtime.aws, table=runtime.tables.counters, keys=keys)
+        for key, n in found.items():
+            counter.prime(key, n)
+
     return Loaders(
         user=by_key(lambda ids: users.get_users(runtime=runtime, ids=ids)),
         profile=by_key(lambda ids: profiles.get_profiles(runtime=runtime, ids=ids)),
@@ -92,12 +121,14 @@ def make_loaders(runtime: Runtime) -> Loaders:
                 runtime=runtime, user_id=k.parent, status=k.status, first=k.first, after=k.after
             ),
             concurrency=concurrency,
+            counts=counts,
         ),
         team=per_parent(
             lambda k: profiles.team_page(
                 runtime=runtime, manager_id=k.parent, first=k.first, after=k.after
             ),
             concurrency=concurrency,
+            counts=counts,
         ),
         media=by_key(lambda ids: items.get_media(runtime=runtime, ids=ids)),
         media_by_submission=per_parent(
@@ -105,12 +136,14 @@ def make_loaders(runtime: Runtime) -> Loaders:
                 runtime=runtime, submission_id=k.parent, first=k.first, after=k.after
             ),
             concurrency=concurrency,
+            counts=counts,
         ),
         collections_by_user=per_parent(
             lambda k: collections.by_user_page(
                 runtime=runtime, user_id=k.parent, first=k.first, after=k.after
             ),
             concurrency=concurrency,
+            counts=counts,
         ),
         media_by_user=per_parent(
             lambda k: items.by_user_page(
@@ -122,6 +155,8 @@ def make_loaders(runtime: Runtime) -> Loaders:
                 after=k.after,
             ),
             concurrency=concurrency,
+            counts=counts,
         ),
         node=by_key(lambda ids: fetch_nodes(runtime, ids)),
+        counter=counter,
     )

@@ -28,21 +28,26 @@ async def submission_of(ctx: RequestContext, item: Media) -> Submission | None:
 
 
 async def media_of_submission(
-    ctx: RequestContext, submission: Submission, first: int, after: str | None
+    ctx: RequestContext,
+    submission: Submission,
+    first: int,
+    after: str | None,
+    *,
+    count: bool = False,
 ) -> Slice[Media]:
     await ctx.viewer.check_owned(submission.user_id, what="this submission's media")
     check_first(first, maximum=ctx.runtime.settings.page_size_max)
-    key = PageKey(parent=submission.submission_id, first=first, after=after)
+    key = PageKey(parent=submission.submission_id, first=first, after=after, count=count)
     return await ctx.loaders.media_by_submission.load(key)
 
 
 async def collections_of(
-    ctx: RequestContext, person: User, first: int, after: str | None
+    ctx: RequestContext, person: User, first: int, after: str | None, *, count: bool = False
 ) -> Slice[ImageCollection]:
     if not await ctx.viewer.can_read_owned(person.user_id):
         raise Forbidden("you may not access these image collections")
     check_first(first, maximum=ctx.runtime.settings.page_size_max)
-    key = PageKey(parent=person.user_id, first=first, after=after)
+    key = PageKey(parent=person.user_id, first=first, after=after, count=count)
     return await ctx.loaders.collections_by_user.load(key)
 
 
@@ -54,12 +59,18 @@ async def media_of_user(
     status: MediaStatus | None,
     first: int,
     after: str | None,
+    count: bool = False,
 ) -> Slice[Media]:
     """A person's uploads: the person, their manager or an admin."""
     await ctx.viewer.check_owned(person.user_id, what="these uploads")
     check_first(first, maximum=ctx.runtime.settings.page_size_max)
     key = PageKey(
-        parent=person.user_id, first=first, after=after, media_kind=kind, media_status=status
+        parent=person.user_id,
+        first=first,
+        after=after,
+        media_kind=kind,
+        media_status=status,
+        count=count,
     )
     return await ctx.loaders.media_by_user.load(key)
 

@@ -23,8 +23,10 @@ async def submissions_of(
     status: SubmissionStatus | None,
     first: int,
     after: str | None,
+    *,
+    count: bool = False,
 ) -> Slice[Submission]:
     await ctx.viewer.check_owned(person.user_id, what="these submissions")
     check_first(first, maximum=ctx.runtime.settings.page_size_max)
-    key = PageKey(parent=person.user_id, first=first, after=after, status=status)
+    key = PageKey(parent=person.user_id, first=first, after=after, status=status, count=count)
     return await ctx.loaders.submissions_by_user.load(key)

@@ -61,6 +61,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]], dict[str, str]]] = {
         [("userId", "HASH"), ("collectionId", "RANGE")],
         {},
     ),
+    "CountersTable": ("counters", [("counterId", "HASH")], {}),
 }
 
 BUCKETS = {
@@ -406,6 +407,7 @@ def test_the_worker_policy_consumes_the_queue(resources: dict[str, Any]) -> None
         "MediaTable/index",
         "AuditLogTable",
         "AuditLogTable/index",
+        "CountersTable",
     }
     assert not any(
         a.startswith("cognito-idp:") for s in statements.values() for a in _as_list(s["Action"])

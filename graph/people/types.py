@@ -11,7 +11,7 @@ import strawberry
 # submission's owner); module imports keep those references cycle-safe at import time.
 import graph.media.types as media_types
 import graph.submissions.types as submission_types
-from graph.connections import Connection
+from graph.connections import Connection, wants_total
 from graph.context import Info
 from graph.enums import MediaKind, MediaStatus, Role, SubmissionStatus
 from graph.stored import Node, Stored, stored_fields
@@ -72,7 +72,7 @@ class User(Node, Stored):
         after: str | None = None,
     ) -> Connection[LazySubmission] | None:
         page = await submission_resolvers.submissions_of(
-            info.context, self.record, status, first, after
+            info.context, self.record, status, first, after, count=wants_total(info)
         )
         return Connection.of(page, submission_types.Submission.of)
 
@@ -82,7 +82,9 @@ class User(Node, Stored):
     async def team(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Profile] | None:
-        page = await people_resolvers.team_of(info.context, self.record, first, after)
+        page = await people_resolvers.team_of(
+            info.context, self.record, first, after, count=wants_total(info)
+        )
         return Connection.of(page, Profile.of)
 
     @strawberry.field(description="This person's uploads (owner, their manager or an admin).")
@@ -95,7 +97,13 @@ class User(Node, Stored):
         after: str | None = None,
     ) -> Connection[LazyMedia]:
         page = await media_resolvers.media_of_user(
-            info.context, self.record, kind=kind, status=status, first=first, after=after
+            info.context,
+            self.record,
+            kind=kind,
+            status=status,
+            first=first,
+            after=after,
+            count=wants_total(info),
         )
         return Connection.of(page, media_types.Media.of)
 
@@ -103,7 +111,9 @@ class User(Node, Stored):
     async def image_collections(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[LazyImageCollection]:
-        page = await media_resolvers.collections_of(info.context, self.record, first, after)
+        page = await media_resolvers.collections_of(
+            info.context, self.record, first, after, count=wants_total(info)
+        )
         return Connection.of(page, media_types.ImageCollection.of)
 
 

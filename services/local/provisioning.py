@@ -12,9 +12,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from services.local.counting import build_counters
 from services.platform.aws import Aws
 from services.platform.settings import Settings
-from services.store.tables import ALL_TABLES, TableSpec
+from services.store.tables import ALL_TABLES, COUNTERS, TableSpec
 
 GROUPS = ("admin", "manager")
 
@@ -242,12 +243,15 @@ async def ensure_cognito(*, aws: Aws, settings: Settings) -> tuple[CognitoPool, 
     return CognitoPool(pool_id=str(pool_id), client_id=str(client_id)), steps
 
 
-async def provision(*, aws: Aws, settings: Settings) -> list[Step]:
-    """Tables, buckets (with CORS), queue + DLQ and upload notifications. Idempotent."""
+async def provision(*, aws: Aws, settings: Settings, recount: bool = False) -> list[Step]:
+    """Tables, counters of the data already stored, buckets (with CORS), queue + DLQ and
+    upload notifications. Idempotent; `recount` counts everything again."""
     steps = [
         await ensure_table(aws=aws, spec=spec, name=settings.table(spec.entity))
         for spec in ALL_TABLES
     ]
+    counted = await build_counters(aws=aws, settings=settings, force=recount)
+    steps.append(Step("counters", settings.table(COUNTERS.entity), created=counted))
     origins = settings.cors_allowed_origins
     steps.append(
         await ensure_bucket(aws=aws, name=settings.media_bucket_name, cors_origins=origins)

@@ -14,7 +14,7 @@ from typing import Any
 from services.auth.access import Viewer
 from services.auth.identity import Identity
 from services.media.items import get_media
-from services.media.records import ImageCollection, MediaKind, MediaStatus
+from services.media.records import ImageCollection, MediaKind, MediaStatus, collections_counter
 from services.platform import clock, validation
 from services.platform.errors import BadInput, NotFound
 from services.runtime.wiring import Runtime
@@ -248,4 +248,5 @@ async def by_user_page(
         first=first,
         after=after,
         build=ImageCollection.from_item,
+        count_keys=(collections_counter(user_id),),
     )

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.auth.access import Viewer
-from services.media.records import Media, MediaKind, MediaStatus
+from services.media.records import (
+    Media,
+    MediaKind,
+    MediaStatus,
+    by_submission_counter,
+    by_user_counter,
+)
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
@@ -209,6 +215,7 @@ async def by_submission_page(
         first=first,
         after=after,
         build=Media.from_item,
+        count_keys=(by_submission_counter(submission_id),),
     )
 
 
@@ -236,6 +243,13 @@ async def by_user_page(
         first=first,
         after=after,
         build=Media.from_item,
+        count_keys=(by_user_counter(user_id),)
+        if kind is None and status is None
+        else tuple(
+            by_user_counter(user_id, k, s)
+            for k in ([kind] if kind else list(MediaKind))
+            for s in ([status] if status else list(MediaStatus))
+        ),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.auth.access import Viewer
-from services.people.records import Profile
+from services.people.records import Profile, team_counter
 from services.people.users import NewProfile, check_manager, load_user, profile_fields
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
@@ -42,6 +42,7 @@ async def team_page(
         first=first,
         after=after,
         build=Profile.from_item,
+        count_keys=(team_counter(manager_id),),
     )
 
 

@@ -9,6 +9,16 @@ from services.auth.identity import Role
 from services.store.records import Record
 
 
+def users_counter(role: Role, *, active: bool) -> str:
+    """The counter of users with `role`, active or deactivated (`users`' totalCount)."""
+    return f"users:role:{role.value}:{'active' if active else 'inactive'}"
+
+
+def team_counter(manager_id: str) -> str:
+    """The counter of a manager's team (profiles whose manager they are)."""
+    return f"team:{manager_id}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class User(Record):
     user_id: str
@@ -26,6 +36,9 @@ class User(Record):
         values["is_active"] = bool(values["is_active"])
         return values
 
+    def counted_in(self) -> tuple[str, ...]:
+        return (users_counter(self.role, active=self.is_active),)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Profile(Record):
@@ -38,3 +51,6 @@ class Profile(Record):
     department: str | None = None
     phone: str | None = None
     bio: str | None = None
+
+    def counted_in(self) -> tuple[str, ...]:
+        return (team_counter(self.manager_id),) if self.manager_id else ()

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from services.auth.access import Viewer
 from services.auth.identity import Identity, Role
 from services.people import identities
-from services.people.records import Profile, User
+from services.people.records import Profile, User, users_counter
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
@@ -77,6 +77,7 @@ async def list_users(
     if not include_inactive:
         query.where("isActive", True)
     scope = f"users:{role.value if role else '*'}:{int(include_inactive)}"
+    states = (True, False) if include_inactive else (True,)
     return await read_slice(
         runtime=runtime,
         query=query,
@@ -84,6 +85,9 @@ async def list_users(
         first=first,
         after=after,
         build=User.from_item,
+        count_keys=tuple(
+            users_counter(r, active=a) for r in ([role] if role else list(Role)) for a in states
+        ),
     )
 
 

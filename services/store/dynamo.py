@@ -189,26 +189,38 @@ def query_fetch(*, aws: Aws, request: dict[str, Any]) -> Fetch:
 
 
 async def transact(
-    *, aws: Aws, items: list[dict[str, Any]], on_condition: ServiceError | None = None
+    *,
+    aws: Aws,
+    items: list[dict[str, Any]],
+    on_condition: ServiceError | None = None,
+    attempts: int = 5,
+    base_delay: float = 0.02,
 ) -> None:
     """Write all of `items` atomically (TransactWriteItems) or nothing.
 
-    A failed condition becomes `on_condition` (default: a CONFLICT error).
+    A failed condition becomes `on_condition` (default: a CONFLICT error). A transaction
+    cancelled only because another one held one of its items (TransactionConflict: shared
+    counters make that common under load) wrote nothing, so it is tried again with backoff
+    and jitter; still conflicting after `attempts`, it is a CONFLICT.
     """
-    try:
-        await aws.dynamodb.transact_write_items(TransactItems=items)
-    except ClientError as error:
-        if client_error_code(error) != "TransactionCanceledException":
-            raise
-        reasons = error.response.get("CancellationReasons", [])
-        codes = [r.get("Code") for r in reasons]
-        if "ConditionalCheckFailed" in codes:
-            raise on_condition or Conflict(
-                "the item was changed by someone else; reload it and try again"
-            ) from error
-        if "TransactionConflict" in codes:
-            raise Conflict("a concurrent change is in progress; try again") from error
-        raise
+    for attempt in range(attempts):
+        try:
+            await aws.dynamodb.transact_write_items(TransactItems=items)
+            return
+        except ClientError as error:
+            if client_error_code(error) != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])
+            codes = [r.get("Code") for r in reasons]
+            if "ConditionalCheckFailed" in codes:
+                raise on_condition or Conflict(
+                    "the item was changed by someone else; reload it and try again"
+                ) from error
+            if "TransactionConflict" not in codes:
+                raise
+            if attempt == attempts - 1:
+                raise Conflict("a concurrent change is in progress; try again") from error
+        await asyncio.sleep(random.uniform(0, base_delay * 2**attempt))
 
 
 def put(

@@ -19,6 +19,9 @@ T = TypeVar("T")
 class Slice(Generic[T]):
     edges: list[tuple[T, str]]
     has_next: bool
+    # The counters whose sum is the size of the whole list (services/store/counters.py);
+    # None where no counter is kept.
+    count_keys: tuple[str, ...] | None = None
 
     @property
     def end_cursor(self) -> str | None:
@@ -40,6 +43,7 @@ async def read_slice(
     first: int,
     after: str | None,
     build: Callable[[Item], T],
+    count_keys: tuple[str, ...] | None = None,
 ) -> Slice[T]:
     """One page of `query`, `first` items after the cursor `after`.
 
@@ -56,7 +60,7 @@ async def read_slice(
         (build(item), runtime.cursors.encode(scope=scope, key={k: item[k] for k in key_names}))
         for item in page.items
     ]
-    return Slice(edges=edges, has_next=page.has_next)
+    return Slice(edges=edges, has_next=page.has_next, count_keys=count_keys)
 
 
 async def partition_page(
@@ -70,6 +74,7 @@ async def partition_page(
     after: str | None,
     build: Callable[[Item], T],
     equals: tuple[str, str] | None = None,
+    count_keys: tuple[str, ...] | None = None,
 ) -> Slice[T]:
     """One page of the items whose `attribute` is `value` (a table or GSI partition),
     optionally only those whose attribute `equals[0]` is `equals[1]`."""
@@ -78,5 +83,11 @@ async def partition_page(
     if equals is not None:
         query.where(*equals)
     return await read_slice(
-        runtime=runtime, query=query, scope=scope, first=first, after=after, build=build
+        runtime=runtime,
+        query=query,
+        scope=scope,
+        first=first,
+        after=after,
+        build=build,
+        count_keys=count_keys,
     )

@@ -34,5 +34,10 @@ class Record:
     def _coerce(cls, values: dict[str, Any]) -> dict[str, Any]:
         return values
 
+    def counted_in(self) -> tuple[str, ...]:
+        """The counters this record adds one to (services/store/counters.py); versioned
+        writes move them with the record."""
+        return ()
+
     def to_item(self) -> dict[str, Any]:
         return {camel(f.name): getattr(self, f.name) for f in fields(self)}

@@ -45,8 +45,11 @@ AUDIT_LOG = TableSpec(
     "audit-log", "logId", indexes={"UserIdIndex": "userId", "EntityIdIndex": "entityId"}
 )
 IMAGE_COLLECTIONS = TableSpec("image-collections", "userId", range_key="collectionId")
+# Exact list sizes (`totalCount`), moved in the same transaction as the change they count
+# (services/store/counters.py): `counterId` names what is counted, `n` is the count.
+COUNTERS = TableSpec("counters", "counterId")
 
-ALL_TABLES = (USERS, PROFILES, SUBMISSIONS, MEDIA, AUDIT_LOG, IMAGE_COLLECTIONS)
+ALL_TABLES = (USERS, PROFILES, SUBMISSIONS, MEDIA, AUDIT_LOG, IMAGE_COLLECTIONS, COUNTERS)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class TableNames:
     media: str
     audit_log: str
     image_collections: str
+    counters: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TableNames:
@@ -69,6 +73,7 @@ class TableNames:
             media=settings.table(MEDIA.entity),
             audit_log=settings.table(AUDIT_LOG.entity),
             image_collections=settings.table(IMAGE_COLLECTIONS.entity),
+            counters=settings.table(COUNTERS.entity),
         )
 
     def of(self, spec: TableSpec) -> str:

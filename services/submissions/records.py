@@ -17,6 +17,17 @@ class SubmissionStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
+def by_user_counter(user_id: str, status: SubmissionStatus | None = None) -> str:
+    """The counter of a user's submissions in `status`, or of all of them (one key, so a
+    page of people's unfiltered totals stays one key per person)."""
+    return f"submissions:user:{user_id}" + (f":{status.value}" if status else "")
+
+
+def by_status_counter(status: SubmissionStatus) -> str:
+    """The counter of everyone's submissions in `status`."""
+    return f"submissions:status:{status.value}"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Submission(Record):
     submission_id: str
@@ -34,3 +45,10 @@ class Submission(Record):
     def _coerce(cls, values: dict[str, Any]) -> dict[str, Any]:
         values["status"] = SubmissionStatus(values["status"])
         return values
+
+    def counted_in(self) -> tuple[str, ...]:
+        return (
+            by_user_counter(self.user_id),
+            by_user_counter(self.user_id, self.status),
+            by_status_counter(self.status),
+        )

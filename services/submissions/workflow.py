@@ -16,7 +16,12 @@ from services.store.list_request import ListRequest
 from services.store.pagination import Slice, check_first, partition_page, read_slice
 from services.store.tables import SUBMISSIONS
 from services.store.versioned import check_version, create, save_changes, stamp_new
-from services.submissions.records import Submission, SubmissionStatus
+from services.submissions.records import (
+    Submission,
+    SubmissionStatus,
+    by_status_counter,
+    by_user_counter,
+)
 
 EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.REJECTED)
 CHANNEL = "submission"
@@ -86,6 +91,7 @@ async def by_user_page(
         after=after,
         build=Submission.from_item,
         equals=("status", status.value) if status else None,
+        count_keys=(by_user_counter(user_id, status),),
     )
 
 
@@ -116,12 +122,15 @@ async def list_submissions(
     if status is not None:
         query.on("status", status.value)
         scope = f"submissions:status:{status.value}"
+    count_keys = tuple(by_status_counter(s) for s in _statuses(status))
     if not identity.is_admin:
         team = await viewer.team_ids()
         if not team:
-            return Slice(edges=[], has_next=False)
+            return Slice(edges=[], has_next=False, count_keys=())
         query.where_in("userId", team)
         scope += f":team:{identity.user_id}"
+        # A team's size is bounded (team_ids): its members' counters, one BatchGetItem per 100.
+        count_keys = tuple(by_user_counter(u, status) for u in team)
     return await read_slice(
         runtime=runtime,
         query=query,
@@ -129,7 +138,12 @@ async def list_submissions(
         first=first,
         after=after,
         build=Submission.from_item,
+        count_keys=count_keys,
     )
+
+
+def _statuses(status: SubmissionStatus | None) -> list[SubmissionStatus]:
+    return [status] if status is not None else list(SubmissionStatus)
 
 
 async def create_submission(

@@ -93,3 +93,56 @@ def test_nested_page_costs_the_same_for_5_and_50_parents(
     assert large["Query"] - small["Query"] == 45
     # and the number of sequential round trips is the nesting depth, whatever N is
     assert small["waves"] == large["waves"] == 3
+
+
+NEW_FIELDS = """
+query NewFields($n: Int!) {
+  users(first: $n) {
+    totalCount
+    edges { node {
+      media(first: 5) { totalCount edges { node { id } } }
+      submissions(first: 5) { totalCount edges { node { id } } }
+      imageCollections(first: 5) { totalCount }
+    } }
+  }
+}
+"""
+
+
+def _measure_new_fields(api: Api, log: CallLog, token: str, n: int) -> list[dict[str, int]]:
+    runs = []
+    for _ in range(3):
+        log.calls.clear()
+        data = api.data(NEW_FIELDS, {"n": n}, token=token)
+        assert len(data["users"]["edges"]) == n
+        assert data["users"]["totalCount"] == 62
+        runs.append(
+            {
+                op: log.count(op)
+                for op in ("BatchGetItem", "Query", "Scan", "GetItem", "TransactWriteItems")
+            }
+            | {"waves": log.waves()}
+        )
+    return runs
+
+
+def test_new_fields_cost_the_same_for_5_and_50_parents(
+    isolated: tuple[Api, CallLog], admin_token: str
+) -> None:
+    # given 62 users
+    api, log = isolated
+    # when a page of users is read with their uploads, submissions and collections, and the
+    # totalCount of every list, for 5 and for 50 users
+    small = _measure_new_fields(api, log, admin_token, 5)
+    large = _measure_new_fields(api, log, admin_token, 50)
+    # then every count is read by key, whatever N is: one BatchGetItem for the users' total
+    # and one for each nested list's totals (read with that list's wave of Queries)
+    for run in small + large:
+        assert run["Scan"] == 1
+        assert run["GetItem"] == 0
+    assert {r["BatchGetItem"] for r in small} == {r["BatchGetItem"] for r in large} == {4}
+    # and each one-to-many list costs one Query per parent (media, submissions, collections)
+    assert {r["Query"] for r in small} == {15}
+    assert {r["Query"] for r in large} == {150}
+    # and the round trips one after another are the nesting depth, whatever N is
+    assert min(r["waves"] for r in small) == min(r["waves"] for r in large) == 3
