@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 import strawberry
 from strawberry.types.nodes import SelectedField, Selection
 
 from graph.context import Info
-from services.store.pagination import Slice
+from services.store.pagination import Direction, Order, Slice
 
 N = TypeVar("N")
 R = TypeVar("R")
@@ -72,3 +73,8 @@ class Connection(Generic[N]):
             start_cursor=edges[0].cursor if edges else None,
         )
         return cls(edges=edges, page_info=info, count_keys=page.count_keys)
+
+
+def order_of(field: StrEnum | None, direction: Direction) -> Order | None:
+    """The services' order of an `orderBy` input (None: the list's default order)."""
+    return Order(str(field), direction) if field is not None else None

@@ -22,7 +22,7 @@ from services.people import profiles, users
 from services.people.records import Profile, User
 from services.runtime.wiring import Runtime
 from services.store.counters import read_counts
-from services.store.pagination import Slice
+from services.store.pagination import Order, Slice
 from services.submissions import workflow
 from services.submissions.records import Submission, SubmissionStatus
 
@@ -41,6 +41,7 @@ class PageKey:
     media_kind: MediaKind | None = None
     media_status: MediaStatus | None = None
     count: bool = False  # the page's totalCount is selected: read it with the wave
+    order: Order | None = None  # None: the list's default order
 
 
 def by_key(
@@ -118,14 +119,19 @@ def make_loaders(runtime: Runtime) -> Loaders:
         submission=by_key(lambda ids: workflow.get_submissions(runtime=runtime, ids=ids)),
         submissions_by_user=per_parent(
             lambda k: workflow.by_user_page(
-                runtime=runtime, user_id=k.parent, status=k.status, first=k.first, after=k.after
+                runtime=runtime,
+                user_id=k.parent,
+                status=k.status,
+                first=k.first,
+                after=k.after,
+                order=k.order,
             ),
             concurrency=concurrency,
             counts=counts,
         ),
         team=per_parent(
             lambda k: profiles.team_page(
-                runtime=runtime, manager_id=k.parent, first=k.first, after=k.after
+                runtime=runtime, manager_id=k.parent, first=k.first, after=k.after, order=k.order
             ),
             concurrency=concurrency,
             counts=counts,
@@ -140,7 +146,7 @@ def make_loaders(runtime: Runtime) -> Loaders:
         ),
         collections_by_user=per_parent(
             lambda k: collections.by_user_page(
-                runtime=runtime, user_id=k.parent, first=k.first, after=k.after
+                runtime=runtime, user_id=k.parent, first=k.first, after=k.after, order=k.order
             ),
             concurrency=concurrency,
             counts=counts,
@@ -153,6 +159,7 @@ def make_loaders(runtime: Runtime) -> Loaders:
                 status=k.media_status,
                 first=k.first,
                 after=k.after,
+                order=k.order,
             ),
             concurrency=concurrency,
             counts=counts,

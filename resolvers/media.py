@@ -9,7 +9,7 @@ from services.media.records import ImageCollection, Media, MediaKind, MediaStatu
 from services.people.records import User
 from services.platform import validation
 from services.platform.errors import Forbidden
-from services.store.pagination import Slice, check_first
+from services.store.pagination import Order, Slice, check_first
 from services.submissions.records import Submission
 
 
@@ -42,12 +42,18 @@ async def media_of_submission(
 
 
 async def collections_of(
-    ctx: RequestContext, person: User, first: int, after: str | None, *, count: bool = False
+    ctx: RequestContext,
+    person: User,
+    first: int,
+    after: str | None,
+    *,
+    count: bool = False,
+    order: Order | None = None,
 ) -> Slice[ImageCollection]:
     if not await ctx.viewer.can_read_owned(person.user_id):
         raise Forbidden("you may not access these image collections")
     check_first(first, maximum=ctx.runtime.settings.page_size_max)
-    key = PageKey(parent=person.user_id, first=first, after=after, count=count)
+    key = PageKey(parent=person.user_id, first=first, after=after, count=count, order=order)
     return await ctx.loaders.collections_by_user.load(key)
 
 
@@ -60,6 +66,7 @@ async def media_of_user(
     first: int,
     after: str | None,
     count: bool = False,
+    order: Order | None = None,
 ) -> Slice[Media]:
     """A person's uploads: the person, their manager or an admin."""
     await ctx.viewer.check_owned(person.user_id, what="these uploads")
@@ -71,6 +78,7 @@ async def media_of_user(
         media_kind=kind,
         media_status=status,
         count=count,
+        order=order,
     )
     return await ctx.loaders.media_by_user.load(key)
 

@@ -7,7 +7,13 @@ import strawberry
 from graph.connections import Connection
 from graph.context import Info
 from graph.enums import Role
-from graph.people.inputs import CreateUserInput, ProfileInput, UpdateProfileInput, UpdateUserInput
+from graph.people.inputs import (
+    CreateUserInput,
+    PersonOrder,
+    ProfileInput,
+    UpdateProfileInput,
+    UpdateUserInput,
+)
 from graph.people.types import Profile, User
 from resolvers import people as resolvers
 from services.people import profiles, users
@@ -50,10 +56,12 @@ class PeopleQuery:
     async def users(
         self,
         info: Info,
+        *,
         role: Role | None = None,
         include_inactive: bool = False,
         first: int = 20,
         after: str | None = None,
+        order_by: PersonOrder | None = None,
     ) -> Connection[User]:
         ctx = info.context
         page = await users.list_users(
@@ -63,6 +71,7 @@ class PeopleQuery:
             include_inactive=include_inactive,
             first=first,
             after=after,
+            order=order_by.order() if order_by else None,
         )
         return Connection.of(page, User.of)
 
@@ -73,11 +82,21 @@ class PeopleQuery:
 
     @strawberry.field(description="Profiles whose manager is `managerId`.")
     async def team_members(
-        self, info: Info, manager_id: strawberry.ID, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        manager_id: strawberry.ID,
+        first: int = 20,
+        after: str | None = None,
+        order_by: PersonOrder | None = None,
     ) -> Connection[Profile]:
         ctx = info.context
         page = await profiles.team_members(
-            runtime=ctx.runtime, viewer=ctx.viewer, manager_id=manager_id, first=first, after=after
+            runtime=ctx.runtime,
+            viewer=ctx.viewer,
+            manager_id=manager_id,
+            first=first,
+            after=after,
+            order=order_by.order() if order_by else None,
         )
         return Connection.of(page, Profile.of)
 

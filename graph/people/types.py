@@ -14,6 +14,7 @@ import graph.submissions.types as submission_types
 from graph.connections import Connection, wants_total
 from graph.context import Info
 from graph.enums import MediaKind, MediaStatus, Role, SubmissionStatus
+from graph.people.inputs import PersonOrder
 from graph.stored import Node, Stored, stored_fields
 from resolvers import media as media_resolvers
 from resolvers import people as people_resolvers
@@ -22,12 +23,17 @@ from services.people.records import Profile as ProfileRecord
 from services.people.records import User as UserRecord
 
 if TYPE_CHECKING:
+    from graph.media.inputs import CollectionOrder, MediaOrder
     from graph.media.types import ImageCollection, Media
+    from graph.submissions.inputs import SubmissionOrder
     from graph.submissions.types import Submission
 
 # Types of other capabilities, resolved when the schema is built (they refer to each other).
 LazyImageCollection = Annotated["ImageCollection", strawberry.lazy("graph.media.types")]
 LazyMedia = Annotated["Media", strawberry.lazy("graph.media.types")]
+LazyMediaOrder = Annotated["MediaOrder", strawberry.lazy("graph.media.inputs")]
+LazyCollectionOrder = Annotated["CollectionOrder", strawberry.lazy("graph.media.inputs")]
+LazySubmissionOrder = Annotated["SubmissionOrder", strawberry.lazy("graph.submissions.inputs")]
 LazySubmission = Annotated["Submission", strawberry.lazy("graph.submissions.types")]
 
 
@@ -70,9 +76,16 @@ class User(Node, Stored):
         status: SubmissionStatus | None = None,
         first: int = 20,
         after: str | None = None,
+        order_by: LazySubmissionOrder | None = None,
     ) -> Connection[LazySubmission] | None:
         page = await submission_resolvers.submissions_of(
-            info.context, self.record, status, first, after, count=wants_total(info)
+            info.context,
+            self.record,
+            status,
+            first,
+            after,
+            count=wants_total(info),
+            order=order_by.order() if order_by else None,
         )
         return Connection.of(page, submission_types.Submission.of)
 
@@ -80,10 +93,19 @@ class User(Node, Stored):
         description="Profiles whose manager is this person (the manager or an admin)."
     )
     async def team(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        order_by: PersonOrder | None = None,
     ) -> Connection[Profile] | None:
         page = await people_resolvers.team_of(
-            info.context, self.record, first, after, count=wants_total(info)
+            info.context,
+            self.record,
+            first,
+            after,
+            count=wants_total(info),
+            order=order_by.order() if order_by else None,
         )
         return Connection.of(page, Profile.of)
 
@@ -91,10 +113,12 @@ class User(Node, Stored):
     async def media(
         self,
         info: Info,
+        *,
         kind: MediaKind | None = None,
         status: MediaStatus | None = None,
         first: int = 20,
         after: str | None = None,
+        order_by: LazyMediaOrder | None = None,
     ) -> Connection[LazyMedia]:
         page = await media_resolvers.media_of_user(
             info.context,
@@ -104,15 +128,25 @@ class User(Node, Stored):
             first=first,
             after=after,
             count=wants_total(info),
+            order=order_by.order() if order_by else None,
         )
         return Connection.of(page, media_types.Media.of)
 
     @strawberry.field(description="This person's image collections (owner, manager or admin).")
     async def image_collections(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        order_by: LazyCollectionOrder | None = None,
     ) -> Connection[LazyImageCollection]:
         page = await media_resolvers.collections_of(
-            info.context, self.record, first, after, count=wants_total(info)
+            info.context,
+            self.record,
+            first,
+            after,
+            count=wants_total(info),
+            order=order_by.order() if order_by else None,
         )
         return Connection.of(page, media_types.ImageCollection.of)
 

@@ -53,7 +53,7 @@ async def scan_all(*, aws: Aws, table: str) -> AsyncIterator[Item]:
             return
 
 
-def _record(kind: type[Record], item: Item) -> Record | None:
+def parse_record(kind: type[Record], item: Item) -> Record | None:
     if kind is User and "profileId" not in item:
         return None  # a bare item the admin API wrote: the user lists leave it out too
     try:
@@ -67,7 +67,7 @@ async def recount(*, aws: Aws, settings: Settings) -> dict[str, int]:
     tally: Counter[str] = Counter()
     for entity, kind in COUNTED:
         async for item in scan_all(aws=aws, table=settings.table(entity)):
-            record = _record(kind, item)
+            record = parse_record(kind, item)
             if record is not None:
                 tally.update(record.counted_in())
     return dict(tally)

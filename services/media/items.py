@@ -19,6 +19,7 @@ from services.auth.access import Viewer
 from services.media.records import (
     Media,
     MediaKind,
+    MediaOrderField,
     MediaStatus,
     by_submission_counter,
     by_user_counter,
@@ -28,7 +29,14 @@ from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, get_item
 from services.store.list_request import ListRequest
-from services.store.pagination import Slice, check_first, partition_page, read_slice
+from services.store.pagination import (
+    Direction,
+    Order,
+    Slice,
+    check_first,
+    partition_page,
+    read_slice,
+)
 from services.store.tables import MEDIA
 from services.store.versioned import create, delete, stamp_new
 from services.submissions import get_submissions
@@ -227,11 +235,15 @@ async def by_user_page(
     status: MediaStatus | None,
     first: int,
     after: str | None,
+    order: Order | None = None,
 ) -> Slice[Media]:
-    """One page of a person's uploads (UserIdIndex), optionally of one kind and status.
-    Callers check access first."""
+    """One page of a person's uploads, newest first unless `order` says otherwise (a sorted
+    index over userId), optionally of one kind and status. Callers check access first."""
     check_first(first, maximum=runtime.settings.page_size_max)
-    query = ListRequest(MEDIA, runtime.tables).on("userId", user_id)
+    order = order or Order(MediaOrderField.CREATED, Direction.DESC)
+    query = ListRequest(MEDIA, runtime.tables).on("userId", user_id, by=order.by)
+    if order.direction is Direction.DESC:
+        query.descending()
     if kind is not None:
         query.where("kind", kind.value)
     if status is not None:
@@ -239,7 +251,7 @@ async def by_user_page(
     return await read_slice(
         runtime=runtime,
         query=query,
-        scope=f"media:user:{user_id}:{kind or '*'}:{status or '*'}",
+        scope=f"media:user:{user_id}:{kind or '*'}:{status or '*'}:{order.scope}",
         first=first,
         after=after,
         build=Media.from_item,

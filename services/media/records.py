@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from services.store.records import Record
+from services.platform.folding import fold
+from services.store.records import SORTS_LAST, Record
 
 
 class MediaKind(StrEnum):
@@ -19,6 +20,19 @@ class MediaStatus(StrEnum):
     PROCESSING = "PROCESSING"
     READY = "READY"
     FAILED = "FAILED"
+
+
+class MediaOrderField(StrEnum):
+    """What lists of uploads sort by (the value is the sorted index's attribute)."""
+
+    CREATED = "createdAt"
+
+
+class CollectionOrderField(StrEnum):
+    """What lists of image collections sort by (the value is the sorted indexes' attribute)."""
+
+    UPDATED = "updatedAt"
+    NAME = "nameOrder"
 
 
 def by_user_counter(
@@ -91,3 +105,6 @@ class ImageCollection(Record):
 
     def counted_in(self) -> tuple[str, ...]:
         return (collections_counter(self.user_id),)
+
+    def order_attributes(self) -> dict[str, str]:
+        return {"nameOrder": fold(self.name) or SORTS_LAST}

@@ -10,7 +10,7 @@ from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, from_item
 from services.store.list_request import ListRequest
-from services.store.pagination import Slice, partition_page
+from services.store.pagination import Order, Slice, partition_page
 from services.store.tables import PROFILES
 from services.store.versioned import check_version, save_changes, update_entry
 
@@ -30,9 +30,15 @@ def team_scope(manager_id: str) -> str:
 
 
 async def team_page(
-    *, runtime: Runtime, manager_id: str, first: int, after: str | None
+    *,
+    runtime: Runtime,
+    manager_id: str,
+    first: int,
+    after: str | None,
+    order: Order | None = None,
 ) -> Slice[Profile]:
-    """One page of a manager's team (ManagerIdIndex). Callers check access first."""
+    """One page of a manager's team, in `order` (a sorted index over managerId) or in key
+    order (ManagerIdIndex). Callers check access first."""
     return await partition_page(
         runtime=runtime,
         spec=PROFILES,
@@ -43,18 +49,27 @@ async def team_page(
         after=after,
         build=Profile.from_item,
         count_keys=(team_counter(manager_id),),
+        order=order,
     )
 
 
 async def team_members(
-    *, runtime: Runtime, viewer: Viewer, manager_id: str, first: int, after: str | None
+    *,
+    runtime: Runtime,
+    viewer: Viewer,
+    manager_id: str,
+    first: int,
+    after: str | None,
+    order: Order | None = None,
 ) -> Slice[Profile]:
     """A manager's team: the manager themself or an admin may list it."""
     identity = viewer.require()
     validation.identifier(manager_id, field="managerId")
     if not (identity.is_admin or (identity.is_manager and identity.user_id == manager_id)):
         raise Forbidden("only the manager or an admin may list this team")
-    return await team_page(runtime=runtime, manager_id=manager_id, first=first, after=after)
+    return await team_page(
+        runtime=runtime, manager_id=manager_id, first=first, after=after, order=order
+    )
 
 
 async def team_ids(*, runtime: Runtime, manager_id: str, limit: int = 100) -> list[str]:

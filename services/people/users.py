@@ -18,7 +18,7 @@ from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, from_item, get_item
 from services.store.list_request import ListRequest
-from services.store.pagination import Slice, check_first, read_slice
+from services.store.pagination import Direction, Order, Slice, check_first, read_slice
 from services.store.records import camel
 from services.store.tables import USERS
 from services.store.versioned import check_version, create, save_changes, stamp_new
@@ -66,17 +66,25 @@ async def list_users(
     include_inactive: bool,
     first: int,
     after: str | None,
+    order: Order | None = None,
 ) -> Slice[User]:
-    """Users by role (RoleIndex) or all of them (Scan), active only unless asked. Admins only."""
+    """Users by role (RoleIndex; in `order`, a sorted index over role) or all of them (Scan,
+    key order), active only unless asked. Admins only."""
     viewer.require_admin()
     check_first(first, maximum=runtime.settings.page_size_max)
     query = ListRequest(USERS, runtime.tables)
+    if order is not None and role is None:
+        raise BadInput("orderBy needs a role: users are kept sorted within each role")
     if role is not None:
-        query.on("role", role.value)
+        query.on("role", role.value, by=order.by if order else None)
+        if order is not None and order.direction is Direction.DESC:
+            query.descending()
     query.where_exists("profileId")
     if not include_inactive:
         query.where("isActive", True)
     scope = f"users:{role.value if role else '*'}:{int(include_inactive)}"
+    if order is not None:
+        scope += f":{order.scope}"
     states = (True, False) if include_inactive else (True,)
     return await read_slice(
         runtime=runtime,

@@ -90,9 +90,10 @@ async def save_changes(
 ) -> R:
     """Apply `changes` to `record` with its audit entry (plus `also` items), atomically."""
     changes = {k: v for k, v in changes.items() if getattr(record, k) != v}
-    moves = counters.deltas(
-        before=record.counted_in(), after=dataclasses.replace(record, **changes).counted_in()
-    )
+    changed = dataclasses.replace(record, **changes)
+    moves = counters.deltas(before=record.counted_in(), after=changed.counted_in())
+    before = record.order_attributes()
+    ordering = {k: v for k, v in changed.order_attributes().items() if before.get(k) != v}
     at = clock.now_iso()
     entry = audit.entry(
         actor=actor,
@@ -104,7 +105,14 @@ async def save_changes(
         at=at,
     )
     items = [
-        update_entry(table=table, key=key, record=record, changes=changes, actor=actor, at=at),
+        update_entry(
+            table=table,
+            key=key,
+            record=record,
+            changes=changes | ordering,
+            actor=actor,
+            at=at,
+        ),
         audit.put_entry(runtime.tables.audit_log, entry),
         *(also or []),
         *counters.move_entries(runtime.tables.counters, moves),

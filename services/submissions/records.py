@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from services.store.records import Record
+from services.platform.folding import fold
+from services.store.records import SORTS_LAST, Record
 
 
 class SubmissionStatus(StrEnum):
@@ -15,6 +16,15 @@ class SubmissionStatus(StrEnum):
     IN_REVIEW = "IN_REVIEW"
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
+
+
+class SubmissionOrderField(StrEnum):
+    """What lists of submissions sort by (the value is the sorted indexes' attribute)."""
+
+    CREATED = "createdAt"
+    UPDATED = "updatedAt"
+    SUBMITTED = "submittedOrder"
+    TITLE = "titleOrder"
 
 
 def by_user_counter(user_id: str, status: SubmissionStatus | None = None) -> str:
@@ -45,6 +55,13 @@ class Submission(Record):
     def _coerce(cls, values: dict[str, Any]) -> dict[str, Any]:
         values["status"] = SubmissionStatus(values["status"])
         return values
+
+    def order_attributes(self) -> dict[str, str]:
+        # Drafts were never submitted: first when oldest-first, last when newest-first.
+        return {
+            "titleOrder": fold(self.title) or SORTS_LAST,
+            "submittedOrder": self.submitted_at or "0",
+        }
 
     def counted_in(self) -> tuple[str, ...]:
         return (

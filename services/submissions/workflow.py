@@ -13,16 +13,25 @@ from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get
 from services.store.list_request import ListRequest
-from services.store.pagination import Slice, check_first, partition_page, read_slice
+from services.store.pagination import (
+    Direction,
+    Order,
+    Slice,
+    check_first,
+    partition_page,
+    read_slice,
+)
 from services.store.tables import SUBMISSIONS
 from services.store.versioned import check_version, create, save_changes, stamp_new
 from services.submissions.records import (
     Submission,
+    SubmissionOrderField,
     SubmissionStatus,
     by_status_counter,
     by_user_counter,
 )
 
+NEWEST_FIRST = Order(SubmissionOrderField.CREATED, Direction.DESC)
 EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.REJECTED)
 CHANNEL = "submission"
 
@@ -79,8 +88,10 @@ async def by_user_page(
     status: SubmissionStatus | None,
     first: int,
     after: str | None,
+    order: Order | None = None,
 ) -> Slice[Submission]:
-    """One page of a user's submissions (UserIdIndex). Callers check access first."""
+    """One page of a user's submissions, newest first unless `order` says otherwise (a sorted
+    index over userId). Callers check access first."""
     return await partition_page(
         runtime=runtime,
         spec=SUBMISSIONS,
@@ -92,6 +103,7 @@ async def by_user_page(
         build=Submission.from_item,
         equals=("status", status.value) if status else None,
         count_keys=(by_user_counter(user_id, status),),
+        order=order or NEWEST_FIRST,
     )
 
 
@@ -103,9 +115,11 @@ async def list_submissions(
     status: SubmissionStatus | None,
     first: int,
     after: str | None,
+    order: Order | None = None,
 ) -> Slice[Submission]:
     """Submissions the caller may see: of one user, or by status (an admin: everyone's,
-    a manager: their team's, a user: their own)."""
+    a manager: their team's, a user: their own). One user's are in `order` (newest first by
+    default); the lists across people are in key order and take no `order`."""
     identity = viewer.require()
     check_first(first, maximum=runtime.settings.page_size_max)
     if user_id is None and not identity.is_manager:
@@ -115,8 +129,10 @@ async def list_submissions(
             validation.identifier(user_id, field="userId"), what="these submissions"
         )
         return await by_user_page(
-            runtime=runtime, user_id=user_id, status=status, first=first, after=after
+            runtime=runtime, user_id=user_id, status=status, first=first, after=after, order=order
         )
+    if order is not None:
+        raise BadInput("orderBy needs userId: only one person's submissions are kept sorted")
     query = ListRequest(SUBMISSIONS, runtime.tables)
     scope = "submissions:all"
     if status is not None:

@@ -31,7 +31,7 @@ fragment Total on ProfileConnection { totalCount }
 """
 SUBMISSION_MEDIA = "query($id: ID!) { submission(id: $id) { media { totalCount } } }"
 SUBMIT = "mutation($id: ID!) { submitSubmission(id: $id) { id } }"
-COLLECT = "mutation { createImageCollection(input: {name: \"c\", mediaIds: []}) { id } }"
+COLLECT = 'mutation { createImageCollection(input: {name: "c", mediaIds: []}) { id } }'
 DROP = "mutation($id: ID!) { deleteImageCollection(id: $id) }"
 DELETE_MEDIA = "mutation($id: ID!) { deleteMedia(id: $id) }"
 DEACTIVATE = "mutation($id: ID!) { deactivateUser(id: $id) { id } }"

@@ -27,6 +27,7 @@ TABLES = TableNames(
     media="t-media",
     audit_log="t-audit-log",
     image_collections="t-image-collections",
+    counters="t-counters",
 )
 
 
@@ -147,6 +148,7 @@ def test_table_names_know_every_spec() -> None:
         "media": "t-media",
         "audit-log": "t-audit-log",
         "image-collections": "t-image-collections",
+        "counters": "t-counters",
     }
 
 

@@ -1,9 +1,11 @@
-"""`prework init` on tables the previous version made: it adds the counters table and counts
-the data already stored into it, once (idempotent), and `--recount` counts again."""
+"""`prework init` on tables the previous version made: it adds the sorted indexes (UpdateTable)
+and the records' sort values, and the counters table with the counts of the data already
+stored, once (idempotent); `--recount` counts again."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from services.auth.identity import Role
@@ -39,11 +41,13 @@ def _old_data() -> list[tuple[str, Record]]:
         ("users", User(user_id="b", email="b@x.io", username="b", role=Role.USER,
                        is_active=False, profile_id="pb", manager_id="m", **META)),
         ("profiles", Profile(profile_id="pm", user_id="m", **META)),
-        ("profiles", Profile(profile_id="pa", user_id="a", manager_id="m", **META)),
-        ("profiles", Profile(profile_id="pb", user_id="b", manager_id="m", **META)),
+        ("profiles", Profile(profile_id="pa", user_id="a", manager_id="m",
+                             last_name="Able", **META)),
+        ("profiles", Profile(profile_id="pb", user_id="b", manager_id="m",
+                             last_name="Baker", **META)),
     ]  # fmt: skip
     work: list[tuple[str, Record]] = [
-        ("submissions", Submission(submission_id=f"s{i}", user_id="a", title="t",
+        ("submissions", Submission(submission_id=f"s{i}", user_id="a", title=f"t{i}",
                                    status=status, **META))
         for i, status in enumerate([SubmissionStatus.DRAFT, SubmissionStatus.DRAFT,
                                     SubmissionStatus.APPROVED])
@@ -80,12 +84,17 @@ EXPECTED = {
 
 
 async def _previous_version(settings: Settings) -> None:
+    """Its tables: no counters table, no sorted indexes."""
     async with Aws(settings) as aws:
         for spec in ALL_TABLES:
             if spec is not COUNTERS:
-                await provisioning.ensure_table(
-                    aws=aws, spec=spec, name=settings.table(spec.entity)
-                )
+                old = dataclasses.replace(spec, sorted_indexes={})
+                await provisioning.ensure_table(aws=aws, spec=old, name=settings.table(spec.entity))
+
+
+def _as_stored_before(record: Record) -> dict[str, Any]:
+    """The item the previous version wrote: no sort values."""
+    return {k: v for k, v in record.to_item().items() if k not in record.order_attributes()}
 
 
 def _init(settings: Settings, *, recount_all: bool = False) -> list[provisioning.Step]:
@@ -113,18 +122,42 @@ def test_init_on_the_previous_versions_tables_adds_counters_once(settings: Setti
     asyncio.run(_previous_version(old))
     dynamodb: Any = boto(old, "dynamodb")
     for entity, record in _old_data():
-        dynamodb.put_item(TableName=old.table(entity), Item=to_item(record.to_item()))
+        dynamodb.put_item(TableName=old.table(entity), Item=to_item(_as_stored_before(record)))
     assert old.table("counters") not in dynamodb.list_tables()["TableNames"]
     # when init runs
     steps = {(s.resource, s.name): s.created for s in _init(old)}
-    # then the counters table exists and holds exactly the counts of the stored data
+    # then every sorted index was added to the existing tables
+    for spec in ALL_TABLES:
+        table = dynamodb.describe_table(TableName=old.table(spec.entity))["Table"]
+        have = {i["IndexName"]: i for i in table.get("GlobalSecondaryIndexes", [])}
+        assert set(spec.sorted_indexes) | set(spec.indexes) == set(have)
+        for index in spec.sorted_indexes:
+            assert steps[("index", f"{old.table(spec.entity)}/{index}")] is True
+            assert have[index]["IndexStatus"] == "ACTIVE"
+    # and the old records got their sort values, so the sorted indexes list them in order
+    titles = dynamodb.query(
+        TableName=old.table("submissions"),
+        IndexName="UserIdTitleIndex",
+        KeyConditionExpression="userId = :u",
+        ExpressionAttributeValues={":u": {"S": "a"}},
+        ScanIndexForward=False,
+    )["Items"]
+    assert [i["submissionId"]["S"] for i in titles] == ["s2", "s1", "s0"]
+    team = dynamodb.query(
+        TableName=old.table("profiles"),
+        IndexName="ManagerIdNameIndex",
+        KeyConditionExpression="managerId = :m",
+        ExpressionAttributeValues={":m": {"S": "m"}},
+    )["Items"]
+    assert [i["profileId"]["S"] for i in team] == ["pa", "pb"]
+    # and the counters table exists and holds exactly the counts of the stored data
     assert steps[("table", old.table("counters"))] is True
     assert steps[("counters", old.table("counters"))] is True
     stored, counted = _counts(old)
     assert stored == counted == EXPECTED
     # when it runs again, then nothing is counted again
     again = {(s.resource, s.name): s.created for s in _init(old)}
-    assert not any(again.values())
+    assert not any(again.values()), again
     # when a counter is wrong (an item written around the API) and init recounts
     for wrong in ({"counterId": "team:m", "n": 7}, {"counterId": "team:zz", "n": 3}):
         dynamodb.put_item(TableName=old.table("counters"), Item=to_item(wrong))
