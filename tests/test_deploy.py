@@ -87,6 +87,7 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]], dict[str, Any]]] = {
         },
     ),
     "CountersTable": ("counters", [("counterId", "HASH")], {}),
+    "SearchIndexTable": ("search-index", [("term", "HASH"), ("entry", "RANGE")], {}),
 }
 
 BUCKETS = {
@@ -444,7 +445,7 @@ def test_the_worker_policy_consumes_the_queue(resources: dict[str, Any]) -> None
         "AuditLogTable",
         "AuditLogTable/index",
         "CountersTable",
-    }
+    }  # the worker's media changes move counters; no search entry indexes media
     assert not any(
         a.startswith("cognito-idp:") for s in statements.values() for a in _as_list(s["Action"])
     )

@@ -17,6 +17,7 @@ from graph.people.inputs import (
 from graph.people.types import Profile, User
 from resolvers import people as resolvers
 from services.people import profiles, users
+from services.people import search as people_search
 
 
 def _profile(data: ProfileInput | None, manager_id: str | None = None) -> users.NewProfile:
@@ -72,6 +73,22 @@ class PeopleQuery:
             first=first,
             after=after,
             order=order_by.order() if order_by else None,
+        )
+        return Connection.of(page, User.of)
+
+    @strawberry.field(
+        description=(
+            "People whose name, e-mail, username, job title or department has a word starting "
+            "with each word of `query` (case and accents ignored): an admin finds everyone, a "
+            "manager their team and themself, a user themself. totalCount is null."
+        )
+    )
+    async def search_people(
+        self, info: Info, query: str, first: int = 20, after: str | None = None
+    ) -> Connection[User]:
+        ctx = info.context
+        page = await people_search.search_people(
+            runtime=ctx.runtime, viewer=ctx.viewer, query=query, first=first, after=after
         )
         return Connection.of(page, User.of)
 

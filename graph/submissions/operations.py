@@ -59,6 +59,21 @@ class SubmissionQuery:
         )
         return Connection.of(page, Submission.of)
 
+    @strawberry.field(
+        description=(
+            "Submissions whose title has a word starting with each word of `query` (case and "
+            "accents ignored), among those the caller may see. totalCount is null."
+        )
+    )
+    async def search_submissions(
+        self, info: Info, query: str, first: int = 20, after: str | None = None
+    ) -> Connection[Submission]:
+        ctx = info.context
+        page = await workflow.search_submissions(
+            runtime=ctx.runtime, viewer=ctx.viewer, query=query, first=first, after=after
+        )
+        return Connection.of(page, Submission.of)
+
 
 @strawberry.type
 class SubmissionMutation:

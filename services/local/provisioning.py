@@ -14,10 +14,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from services.local.counting import build_counters
+from services.local.indexing import build_search_index
 from services.local.ordering import fill_order_attributes
 from services.platform.aws import Aws
 from services.platform.settings import Settings
-from services.store.tables import ALL_TABLES, COUNTERS, TableSpec
+from services.store.tables import ALL_TABLES, COUNTERS, SEARCH_INDEX, TableSpec
 
 GROUPS = ("admin", "manager")
 # A new index on a large table takes a while to build: wait this long per index.
@@ -297,6 +298,8 @@ async def provision(*, aws: Aws, settings: Settings, recount: bool = False) -> l
     steps.append(Step("order values", f"{filled} items", created=filled > 0))
     counted = await build_counters(aws=aws, settings=settings, force=recount)
     steps.append(Step("counters", settings.table(COUNTERS.entity), created=counted))
+    indexed = await build_search_index(aws=aws, settings=settings, force=recount)
+    steps.append(Step("search entries", settings.table(SEARCH_INDEX.entity), created=indexed))
     origins = settings.cors_allowed_origins
     steps.append(
         await ensure_bucket(aws=aws, name=settings.media_bucket_name, cors_origins=origins)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from services.auth.access import Viewer
+from services.people import search
 from services.people.records import Profile, team_counter
 from services.people.users import NewProfile, check_manager, load_user, profile_fields
 from services.platform import clock, validation
@@ -118,10 +122,15 @@ async def update_profile(
     if not fields:
         raise BadInput("nothing to change")
     check_version(profile, expected_version)
+    owner = await load_user(viewer, profile.user_id)
+    if owner is None:
+        raise NotFound("the profile's user no longer exists")
+    # Names, job, department and manager are searched for: the entries change with them.
+    changed: dict[str, Any] = dict(fields)
+    also += search.index_changes(
+        runtime, before=(owner, profile), after=(owner, dataclasses.replace(profile, **changed))
+    )
     if "manager_id" in fields and fields["manager_id"] != profile.manager_id:
-        owner = await load_user(viewer, profile.user_id)
-        if owner is None:
-            raise NotFound("the profile's user no longer exists")
         also.append(
             update_entry(
                 table=runtime.tables.users,
@@ -132,6 +141,8 @@ async def update_profile(
                 at=clock.now_iso(),
             )
         )
+    elif also:
+        also.append(search.unchanged(runtime.tables.users, {"userId": owner.user_id}, owner))
     return await save_changes(
         runtime=runtime,
         table=runtime.tables.profiles,

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from services.auth.access import Viewer
 from services.auth.identity import Identity, Role
-from services.people import identities
+from services.people import identities, search
 from services.people.records import Profile, User, users_counter
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
@@ -151,6 +153,7 @@ async def create_user(
             entity_type="User",
             entity_id=user_id,
             owner_id=user_id,
+            also=search.index_changes(runtime, before=None, after=(user, profile_record)),
         )
     except Exception:
         await identities.delete_identity(runtime=runtime, email=email)
@@ -198,7 +201,7 @@ async def update_user(
     """Change a user's username (self or admin) or role (admin)."""
     user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
     actor = viewer.check_self_or_admin(user.user_id, what="this user")
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if username is not None:
         changes["username"] = validation.required_text(username, field="username", max_length=64)
     if role is not None:
@@ -208,6 +211,25 @@ async def update_user(
     if not changes:
         raise BadInput("nothing to change")
     check_version(user, expected_version)
+    also: list[dict[str, Any]] = []
+    if changes.get("username", user.username) != user.username:
+        # The username is searched for: the person's index entries change with it.
+        item = await get_item(
+            aws=runtime.aws,
+            table=runtime.tables.profiles,
+            key={"profileId": user.profile_id},
+            consistent=True,
+        )
+        if item is not None:
+            profile = Profile.from_item(item)
+            also = search.index_changes(
+                runtime,
+                before=(user, profile),
+                after=(dataclasses.replace(user, **changes), profile),
+            )
+            also.append(
+                search.unchanged(runtime.tables.profiles, {"profileId": user.profile_id}, profile)
+            )
     updated = await save_changes(
         runtime=runtime,
         table=runtime.tables.users,
@@ -218,6 +240,7 @@ async def update_user(
         entity_type="User",
         entity_id=user.user_id,
         owner_id=user.user_id,
+        also=also,
     )
     if role is not None and role != user.role:
         await identities.sync_groups(runtime=runtime, user=updated, role=role)

@@ -99,8 +99,20 @@ IMAGE_COLLECTIONS = TableSpec(
 # Exact list sizes (`totalCount`), moved in the same transaction as the change they count
 # (services/store/counters.py): `counterId` names what is counted, `n` is the count.
 COUNTERS = TableSpec("counters", "counterId")
+# Word-prefix search entries, written in the same transaction as what they index
+# (services/store/search.py): `term` = `<scope>:<first letter>`, `entry` = `<word>#<id>`.
+SEARCH_INDEX = TableSpec("search-index", "term", range_key="entry")
 
-ALL_TABLES = (USERS, PROFILES, SUBMISSIONS, MEDIA, AUDIT_LOG, IMAGE_COLLECTIONS, COUNTERS)
+ALL_TABLES = (
+    USERS,
+    PROFILES,
+    SUBMISSIONS,
+    MEDIA,
+    AUDIT_LOG,
+    IMAGE_COLLECTIONS,
+    COUNTERS,
+    SEARCH_INDEX,
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,7 @@ class TableNames:
     audit_log: str
     image_collections: str
     counters: str
+    search_index: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TableNames:
@@ -125,6 +138,7 @@ class TableNames:
             audit_log=settings.table(AUDIT_LOG.entity),
             image_collections=settings.table(IMAGE_COLLECTIONS.entity),
             counters=settings.table(COUNTERS.entity),
+            search_index=settings.table(SEARCH_INDEX.entity),
         )
 
     def of(self, spec: TableSpec) -> str:

@@ -135,8 +135,10 @@ async def create(
     entity_type: str,
     entity_id: str,
     owner_id: str | None,
+    also: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Store new records (table, record, key attribute) with one audit entry, atomically."""
+    """Store new records (table, record, key attribute) with one audit entry (plus `also`
+    items), atomically."""
     entry = audit.entry(
         actor=actor,
         entity_type=entity_type,
@@ -152,6 +154,7 @@ async def create(
     items.append(audit.put_entry(runtime.tables.audit_log, entry))
     moves = counters.merge(*(counters.deltas(after=r.counted_in()) for _, r, _ in puts))
     items += counters.move_entries(runtime.tables.counters, moves)
+    items += also or []
     await transact(aws=runtime.aws, items=items)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from enum import StrEnum
 from typing import Any
@@ -11,6 +12,7 @@ from services.auth.identity import Identity
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
+from services.store import search as index
 from services.store.dynamo import batch_get
 from services.store.list_request import ListRequest
 from services.store.pagination import (
@@ -162,6 +164,51 @@ def _statuses(status: SubmissionStatus | None) -> list[SubmissionStatus]:
     return [status] if status is not None else list(SubmissionStatus)
 
 
+ALL = "submissions:all"
+
+
+def searchable_submission(submission: Submission) -> index.Searchable:
+    """A submission is found by the words of its title: by everyone who may read it."""
+    scopes = (ALL, f"submissions:user:{submission.user_id}")
+    return index.Searchable.of(
+        submission.submission_id, [submission.title], scopes, owner=submission.user_id
+    )
+
+
+async def search_submissions(
+    *, runtime: Runtime, viewer: Viewer, query: str, first: int, after: str | None
+) -> Slice[Submission]:
+    """Submissions the caller may see (as `submissions`) whose title has a word starting
+    with each word of `query`: an admin's from everyone, a manager's from their team and
+    themself (the index of everyone's, filtered to them), a user's from their own."""
+    identity = viewer.require()
+    check_first(first, maximum=runtime.settings.page_size_max)
+    words = index.query_words(query)
+    scope, owners = f"submissions:user:{identity.user_id}", None
+    if identity.is_admin:
+        scope = ALL
+    elif identity.is_manager:
+        team = await viewer.team_ids()
+        if team:
+            scope, owners = ALL, [identity.user_id, *team]
+            if len(owners) > 100:
+                raise BadInput("this team is too large to search at once: filter by userId")
+    cursor_scope = f"search:{scope}:{identity.user_id}:{' '.join(words)}"
+    start = runtime.cursors.decode(after, scope=cursor_scope)
+    if start is not None and set(start) != {"term", "entry"}:
+        raise BadInput("invalid cursor")
+    hits = await index.search(
+        runtime=runtime, scope=scope, words=words, first=first, start=start, owners=owners
+    )
+    found = await get_submissions(runtime=runtime, ids=hits.ids)
+    edges = [
+        (found[i], runtime.cursors.encode(scope=cursor_scope, key=position))
+        for i, position in zip(hits.ids, hits.cursors, strict=True)
+        if i in found
+    ]
+    return Slice(edges=edges, has_next=hits.has_next)
+
+
 async def create_submission(
     *,
     runtime: Runtime,
@@ -189,6 +236,9 @@ async def create_submission(
         entity_type="Submission",
         entity_id=submission.submission_id,
         owner_id=actor.user_id,
+        also=index.changes(
+            runtime.tables.search_index, before=None, after=searchable_submission(submission)
+        ),
     )
     return submission
 
@@ -277,6 +327,8 @@ async def _save(
     changes: dict[str, Any],
     action: str = "UPDATE",
 ) -> Submission:
+    # A new title changes the submission's search entries in the same transaction.
+    after = searchable_submission(dataclasses.replace(submission, **changes))
     return await save_changes(
         runtime=runtime,
         table=runtime.tables.submissions,
@@ -288,6 +340,9 @@ async def _save(
         entity_id=submission.submission_id,
         owner_id=submission.user_id,
         action=action,
+        also=index.changes(
+            runtime.tables.search_index, before=searchable_submission(submission), after=after
+        ),
     )
 
 

@@ -150,6 +150,22 @@ def test_init_on_the_previous_versions_tables_adds_counters_once(settings: Setti
         ExpressionAttributeValues={":m": {"S": "m"}},
     )["Items"]
     assert [i["profileId"]["S"] for i in team] == ["pa", "pb"]
+    # and the old people and submissions were indexed for search
+    assert steps[("search entries", old.table("search-index"))] is True
+    found = dynamodb.query(
+        TableName=old.table("search-index"),
+        KeyConditionExpression="#t = :t AND begins_with(#e, :p)",
+        ExpressionAttributeNames={"#t": "term", "#e": "entry"},
+        ExpressionAttributeValues={":t": {"S": "people:team:m:b"}, ":p": {"S": "bak"}},
+    )["Items"]
+    assert [i["id"]["S"] for i in found] == ["b"]
+    titles = dynamodb.query(
+        TableName=old.table("search-index"),
+        KeyConditionExpression="#t = :t",
+        ExpressionAttributeNames={"#t": "term"},
+        ExpressionAttributeValues={":t": {"S": "submissions:user:a:t"}},
+    )["Items"]
+    assert sorted(i["id"]["S"] for i in titles) == ["s0", "s1", "s2"]
     # and the counters table exists and holds exactly the counts of the stored data
     assert steps[("table", old.table("counters"))] is True
     assert steps[("counters", old.table("counters"))] is True

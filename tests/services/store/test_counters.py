@@ -1,6 +1,7 @@
-"""Counters never drift: after any sequence of concurrent creates, status changes, deletes,
-deactivations, role and manager changes, every stored counter equals a full recount of the
-tables (hypothesis stateful test, with each step's writes racing each other)."""
+"""Counters never drift and search entries never go stale: after any sequence of concurrent
+creates, status changes, deletes, deactivations, role and manager changes, every stored
+counter equals a full recount of the tables, and the search index holds exactly the entries
+the stored records make (hypothesis stateful test, each step's writes racing each other)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from services.auth.access import Viewer
 from services.auth.identity import Identity, Role
 from services.local import provisioning
-from services.local.counting import recount, stored_counts
+from services.local.counting import recount, scan_all, stored_counts
+from services.local.indexing import wanted_entries
 from services.media import collections, items, pipeline
 from services.media.records import MediaKind
 from services.people import NewProfile, create_user, get_user, update_profile, viewer_for
@@ -32,6 +34,7 @@ from services.submissions.workflow import ReviewDecision
 ADMIN = Identity(user_id="counting-admin", username="counting.admin", groups=frozenset({"admin"}))
 _names = itertools.count()
 PARALLEL = st.integers(min_value=2, max_value=6)
+WORDS = st.sampled_from(["Ana", "Ángel", "anna", "Bo", "bob", "Zoë"])
 
 
 def _viewer(runtime: Runtime, identity: Identity) -> Viewer:
@@ -100,7 +103,9 @@ class Writers(RuleBasedStateMachine):
             return
         owners = data.draw(st.lists(st.sampled_from(self.people), min_size=n, max_size=n))
         calls = [
-            workflow.create_submission(runtime=self.runtime, viewer=self.own(o), title="Work")
+            workflow.create_submission(
+                runtime=self.runtime, viewer=self.own(o), title=data.draw(WORDS)
+            )
             for o in owners
         ]
         self.submissions += [s.submission_id for s in self.run(calls)]
@@ -152,17 +157,49 @@ class Writers(RuleBasedStateMachine):
         for person in people:
             user = self.loop.run_until_complete(get_user(runtime=self.runtime, user_id=person))
             assert user is not None
-            manager = data.draw(st.sampled_from([None, *self.managers]))
+            # A new manager, a new name or a new username: each moves search entries, and
+            # the same person may be edited twice at once.
+            edit = data.draw(st.sampled_from(["manager", "name", "username"]))
+            if edit == "username":
+                calls.append(
+                    update_user(
+                        runtime=self.runtime,
+                        viewer=self.admin,
+                        user_id=person,
+                        username=data.draw(WORDS),
+                    )
+                )
+                continue
+            extra = {"manager_id": data.draw(st.sampled_from([None, *self.managers]))}
             calls.append(
                 update_profile(
                     runtime=self.runtime,
                     viewer=self.admin,
                     profile_id=user.profile_id,
-                    changes=NewProfile(),
-                    manager_id=manager,
+                    changes=NewProfile(first_name=data.draw(WORDS))
+                    if edit == "name"
+                    else NewProfile(),
+                    **(extra if edit == "manager" else {}),
                 )
             )
         self.run(calls)
+
+    @rule(n=PARALLEL, data=st.data())
+    def retitle_submissions(self, n: int, data: st.DataObject) -> None:
+        if not self.submissions:
+            return
+        picks = data.draw(st.lists(st.sampled_from(self.submissions), min_size=n, max_size=n))
+        self.run(
+            [
+                workflow.update_submission(
+                    runtime=self.runtime,
+                    viewer=self.admin,
+                    submission_id=s,
+                    title=f"{data.draw(WORDS)} {data.draw(WORDS)}",
+                )
+                for s in picks
+            ]
+        )
 
     @rule(n=PARALLEL, data=st.data())
     def upload(self, n: int, data: st.DataObject) -> None:
@@ -245,6 +282,21 @@ class Writers(RuleBasedStateMachine):
 
         stored, counted = self.loop.run_until_complete(both())
         assert stored == counted
+
+    @invariant()
+    def search_entries_are_exactly_what_the_records_make(self) -> None:
+        async def both() -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+            aws, s = self.runtime.aws, self.settings
+            wanted = await wanted_entries(aws=aws, settings=s)
+            stored = {
+                (i["term"], i["entry"])
+                async for i in scan_all(aws=aws, table=s.table("search-index"))
+                if i["term"] != "#built"
+            }
+            return stored, set(wanted)
+
+        stored, wanted = self.loop.run_until_complete(both())
+        assert stored == wanted
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ TABLES = TableNames(
     audit_log="t-audit-log",
     image_collections="t-image-collections",
     counters="t-counters",
+    search_index="t-search-index",
 )
 
 
@@ -149,6 +150,7 @@ def test_table_names_know_every_spec() -> None:
         "audit-log": "t-audit-log",
         "image-collections": "t-image-collections",
         "counters": "t-counters",
+        "search-index": "t-search-index",
     }
 
 
