@@ -17,14 +17,22 @@ from strawberry.dataloader import DataLoader
 
 from resolvers.nodes import Node, fetch_nodes
 from services.media import collections, items
-from services.media.records import ImageCollection, Media, MediaKind, MediaStatus
+from services.media.records import (
+    ImageCollection,
+    Media,
+    MediaKind,
+    MediaStatus,
+    by_submission_counter,
+    collections_counter,
+)
 from services.people import profiles, users
-from services.people.records import Profile, User
+from services.people.records import Profile, User, team_counter
 from services.runtime.wiring import Runtime
 from services.store.counters import read_counts
 from services.store.pagination import Order, Slice
 from services.submissions import workflow
 from services.submissions.records import Submission, SubmissionStatus
+from services.submissions.records import by_user_counter as submission_counter
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -59,11 +67,12 @@ def per_parent(
     *,
     concurrency: int,
     counts: Callable[[list[str]], Awaitable[None]],
+    count_keys: Callable[[PageKey], tuple[str, ...]],
 ) -> DataLoader[PageKey, Slice[T]]:
     """One fetch per distinct parent, all started in the same wave, at most `concurrency`
     in flight (LOADER_CONCURRENCY). When the pages' totalCount is asked for (`PageKey.count`),
-    the counters of the whole wave are read right after it with one `counts` call, so the
-    number of requests stays the same whatever the number of parents."""
+    the counters of every parent (`count_keys`) are read in the same wave with one `counts`
+    call, so neither the requests nor the waves grow with the number of parents."""
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(key: PageKey) -> Slice[T]:
@@ -71,16 +80,15 @@ def per_parent(
             return await fetch(key)
 
     async def load(keys: Sequence[PageKey]) -> list[Slice[T] | BaseException]:
-        pages = await asyncio.gather(*(one(k) for k in keys), return_exceptions=True)
-        wanted = [
-            counter
-            for key, page in zip(keys, pages, strict=True)
-            if key.count and isinstance(page, Slice)
-            for counter in page.count_keys or ()
-        ]
+        wanted = list(dict.fromkeys(c for k in keys if k.count for c in count_keys(k)))
+        pages = asyncio.gather(*(one(k) for k in keys), return_exceptions=True)
         if wanted:
-            await counts(list(dict.fromkeys(wanted)))
-        return list(pages)
+            # Read with the pages, not after them: a failed count read fails only totalCount.
+            _, found = await asyncio.gather(counts(wanted), pages, return_exceptions=True)
+        else:
+            found = await pages
+        assert isinstance(found, list)
+        return found
 
     return DataLoader(load_fn=load)
 
@@ -128,6 +136,7 @@ def make_loaders(runtime: Runtime) -> Loaders:
             ),
             concurrency=concurrency,
             counts=counts,
+            count_keys=lambda k: (submission_counter(k.parent, k.status),),
         ),
         team=per_parent(
             lambda k: profiles.team_page(
@@ -135,6 +144,7 @@ def make_loaders(runtime: Runtime) -> Loaders:
             ),
             concurrency=concurrency,
             counts=counts,
+            count_keys=lambda k: (team_counter(k.parent),),
         ),
         media=by_key(lambda ids: items.get_media(runtime=runtime, ids=ids)),
         media_by_submission=per_parent(
@@ -143,6 +153,7 @@ def make_loaders(runtime: Runtime) -> Loaders:
             ),
             concurrency=concurrency,
             counts=counts,
+            count_keys=lambda k: (by_submission_counter(k.parent),),
         ),
         collections_by_user=per_parent(
             lambda k: collections.by_user_page(
@@ -150,6 +161,7 @@ def make_loaders(runtime: Runtime) -> Loaders:
             ),
             concurrency=concurrency,
             counts=counts,
+            count_keys=lambda k: (collections_counter(k.parent),),
         ),
         media_by_user=per_parent(
             lambda k: items.by_user_page(
@@ -163,6 +175,7 @@ def make_loaders(runtime: Runtime) -> Loaders:
             ),
             concurrency=concurrency,
             counts=counts,
+            count_keys=lambda k: items.by_user_count_keys(k.parent, k.media_kind, k.media_status),
         ),
         node=by_key(lambda ids: fetch_nodes(runtime, ids)),
         counter=counter,

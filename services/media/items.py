@@ -227,6 +227,19 @@ async def by_submission_page(
     )
 
 
+def by_user_count_keys(
+    user_id: str, kind: MediaKind | None, status: MediaStatus | None
+) -> tuple[str, ...]:
+    """The counters whose sum is the number of a person's uploads of `kind` in `status`."""
+    if kind is None and status is None:
+        return (by_user_counter(user_id),)
+    return tuple(
+        by_user_counter(user_id, k, s)
+        for k in ([kind] if kind else list(MediaKind))
+        for s in ([status] if status else list(MediaStatus))
+    )
+
+
 async def by_user_page(
     *,
     runtime: Runtime,
@@ -255,13 +268,7 @@ async def by_user_page(
         first=first,
         after=after,
         build=Media.from_item,
-        count_keys=(by_user_counter(user_id),)
-        if kind is None and status is None
-        else tuple(
-            by_user_counter(user_id, k, s)
-            for k in ([kind] if kind else list(MediaKind))
-            for s in ([status] if status else list(MediaStatus))
-        ),
+        count_keys=by_user_count_keys(user_id, kind, status),
     )
 
 
