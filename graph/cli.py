@@ -147,7 +147,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     async def run() -> list[provisioning.Step]:
         async with Aws(settings) as aws:
-            steps = await provisioning.provision(aws=aws, settings=settings)
+            steps = await provisioning.provision(aws=aws, settings=settings, recount=args.recount)
             if args.cognito:
                 pool, more = await provisioning.ensure_cognito(aws=aws, settings=settings)
                 steps += more
@@ -223,6 +223,11 @@ def parser() -> argparse.ArgumentParser:
     token.set_defaults(func=cmd_token)
     init = sub.add_parser("init", help="create tables, buckets, queue (idempotent)")
     init.add_argument("--cognito", action="store_true", help="also a user pool, client and groups")
+    init.add_argument(
+        "--recount",
+        action="store_true",
+        help="count every list again (after items were written around the API)",
+    )
     init.set_defaults(func=cmd_init)
     create = sub.add_parser(
         "create-user", help="create a user (Cognito + users table), e.g. the first admin"

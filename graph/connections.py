@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
-from services.store.pagination import Slice
+from graph.context import Info
+from services.store.pagination import Direction, Order, Slice
 
 N = TypeVar("N")
 R = TypeVar("R")
+
+
+def _selects_total(selections: Iterable[Selection]) -> bool:
+    for selection in selections:
+        if isinstance(selection, SelectedField) and selection.name == "totalCount":
+            return True
+        if not isinstance(selection, SelectedField) and _selects_total(selection.selections):
+            return True  # inside a fragment
+    return False
+
+
+def wants_total(info: Info) -> bool:
+    """Whether the connection this field returns has `totalCount` selected: nested lists
+    then read their counters together with their pages (resolvers/loaders.py)."""
+    return any(_selects_total(field.selections) for field in info.selected_fields)
 
 
 @strawberry.type(description="Relay page information.")
@@ -31,6 +49,20 @@ class Edge(Generic[N]):
 class Connection(Generic[N]):
     edges: list[Edge[N]]
     page_info: PageInfo
+    count_keys: strawberry.Private[tuple[str, ...] | None] = None
+
+    @strawberry.field(
+        description=(
+            "How many items the whole list has (every page), exact: kept by counters written "
+            "with each change, read in one request for all lists of a response. Null only on "
+            "the audit log, which keeps no counters."
+        )
+    )
+    async def total_count(self, info: Info) -> int | None:
+        if self.count_keys is None:
+            return None
+        counts = await info.context.loaders.counter.load_many(list(self.count_keys))
+        return sum(c or 0 for c in counts)
 
     @classmethod
     def of(cls, page: Slice[R], node: Callable[[R], N]) -> Connection[N]:
@@ -40,4 +72,9 @@ class Connection(Generic[N]):
             end_cursor=page.end_cursor,
             start_cursor=edges[0].cursor if edges else None,
         )
-        return cls(edges=edges, page_info=info)
+        return cls(edges=edges, page_info=info, count_keys=page.count_keys)
+
+
+def order_of(field: StrEnum | None, direction: Direction) -> Order | None:
+    """The services' order of an `orderBy` input (None: the list's default order)."""
+    return Order(str(field), direction) if field is not None else None

@@ -10,15 +10,28 @@ from __future__ import annotations
 import strawberry
 
 from services.auth.identity import Role
-from services.media.records import MediaKind, MediaStatus, ThumbnailFormat
-from services.submissions.records import SubmissionStatus
+from services.media.records import (
+    CollectionOrderField,
+    MediaKind,
+    MediaOrderField,
+    MediaStatus,
+    ThumbnailFormat,
+)
+from services.people.records import PersonOrderField
+from services.store.pagination import Direction
+from services.submissions.records import SubmissionOrderField, SubmissionStatus
 from services.submissions.workflow import ReviewDecision
 
 __all__ = [
+    "CollectionOrderField",
+    "Direction",
     "MediaKind",
+    "MediaOrderField",
     "MediaStatus",
+    "PersonOrderField",
     "ReviewDecision",
     "Role",
+    "SubmissionOrderField",
     "SubmissionStatus",
     "ThumbnailFormat",
 ]
@@ -46,5 +59,25 @@ strawberry.enum(
     description=(
         "START_REVIEW: SUBMITTED → IN_REVIEW; "
         "APPROVE/REJECT: SUBMITTED or IN_REVIEW → APPROVED/REJECTED."
+    ),
+)
+strawberry.enum(Direction, name="OrderDirection", description="ASC: oldest or A first.")
+strawberry.enum(
+    SubmissionOrderField,
+    name="SubmissionOrderField",
+    description="CREATED, UPDATED, SUBMITTED (drafts count as never), TITLE (ignoring case).",
+)
+strawberry.enum(MediaOrderField, name="MediaOrderField", description="When it was requested.")
+strawberry.enum(
+    CollectionOrderField,
+    name="CollectionOrderField",
+    description="UPDATED: last changed; NAME: ignoring case and accents.",
+)
+strawberry.enum(
+    PersonOrderField,
+    name="PersonOrderField",
+    description=(
+        "NAME: a team by family then given name, users by username (ignoring case and "
+        "accents); CREATED: when they were added."
     ),
 )

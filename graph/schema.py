@@ -25,6 +25,7 @@ from graph.audit.operations import AuditQuery
 from graph.errors import ErrorCodes, expected
 from graph.live.executions import SharedEventExecutor
 from graph.media.operations import MediaMutation, MediaQuery, MediaSubscription
+from graph.nodes import NodeQuery
 from graph.people.operations import PeopleMutation, PeopleQuery
 from graph.server.observability import Observability
 from graph.submissions.operations import (
@@ -35,7 +36,9 @@ from graph.submissions.operations import (
 from services.platform.settings import Settings
 
 # Field order in the SDL follows this order.
-Query = merge_types("Query", (PeopleQuery, SubmissionQuery, AuditQuery, MediaQuery, AdminQuery))
+Query = merge_types(
+    "Query", (PeopleQuery, SubmissionQuery, AuditQuery, MediaQuery, AdminQuery, NodeQuery)
+)
 Mutation = merge_types(
     "Mutation", (PeopleMutation, SubmissionMutation, MediaMutation, AdminMutation)
 )

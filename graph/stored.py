@@ -1,5 +1,5 @@
-"""What every stored type shares: the `Stored` interface (audit fields and version) and
-timestamps as GraphQL DateTime."""
+"""What every stored type shares: the `Node` interface (a global id, Relay), the `Stored`
+interface (audit fields and version) and timestamps as GraphQL DateTime."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ from datetime import datetime
 import strawberry
 
 from services.store.records import Record
+
+
+@strawberry.interface(
+    description=(
+        "An object with an id unique across the API: refetch it with `node(id:)` (Relay). "
+        "Ids are the ones the API always issued (UUIDs; `<ownerId>:<collectionId>`)."
+    )
+)
+class Node:
+    id: strawberry.ID
 
 
 @strawberry.interface(description="Fields every stored item carries.")

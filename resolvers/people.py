@@ -9,7 +9,7 @@ from services.people import users
 from services.people.records import Profile, User
 from services.platform import validation
 from services.platform.errors import Forbidden
-from services.store.pagination import Slice, check_first
+from services.store.pagination import Order, Slice, check_first
 
 
 async def me(ctx: RequestContext) -> User | None:
@@ -53,10 +53,17 @@ async def user_of(ctx: RequestContext, user_id: str | None) -> User | None:
 
 
 async def team_of(
-    ctx: RequestContext, person: User, first: int, after: str | None
+    ctx: RequestContext,
+    person: User,
+    first: int,
+    after: str | None,
+    *,
+    count: bool = False,
+    order: Order | None = None,
 ) -> Slice[Profile]:
     identity = ctx.viewer.require()
     if not (identity.is_admin or identity.user_id == person.user_id):
         raise Forbidden("only the manager or an admin may list this team")
     check_first(first, maximum=ctx.runtime.settings.page_size_max)
-    return await ctx.loaders.team.load(PageKey(parent=person.user_id, first=first, after=after))
+    key = PageKey(parent=person.user_id, first=first, after=after, count=count, order=order)
+    return await ctx.loaders.team.load(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from resolvers.context import RequestContext
 from resolvers.loaders import PageKey
 from services.people.records import User
-from services.store.pagination import Slice, check_first
+from services.store.pagination import Order, Slice, check_first
 from services.submissions.records import Submission, SubmissionStatus
 
 
@@ -23,8 +23,13 @@ async def submissions_of(
     status: SubmissionStatus | None,
     first: int,
     after: str | None,
+    *,
+    count: bool = False,
+    order: Order | None = None,
 ) -> Slice[Submission]:
     await ctx.viewer.check_owned(person.user_id, what="these submissions")
     check_first(first, maximum=ctx.runtime.settings.page_size_max)
-    key = PageKey(parent=person.user_id, first=first, after=after, status=status)
+    key = PageKey(
+        parent=person.user_id, first=first, after=after, status=status, count=count, order=order
+    )
     return await ctx.loaders.submissions_by_user.load(key)

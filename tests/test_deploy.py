@@ -29,27 +29,49 @@ TEMPLATE = ROOT / "template.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 BIN = Path(sys.executable).parent
 
-# logical id -> (entity, [(key attribute, key type)], {index name: partition key attribute})
-TABLES: dict[str, tuple[str, list[tuple[str, str]], dict[str, str]]] = {
+# logical id -> (entity, [(key attribute, key type)],
+#                {index name: partition key attribute, or (partition, sort) for ordered lists})
+TABLES: dict[str, tuple[str, list[tuple[str, str]], dict[str, Any]]] = {
     "UsersTable": (
         "users",
         [("userId", "HASH")],
-        {"EmailIndex": "email", "RoleIndex": "role"},
+        {
+            "EmailIndex": "email",
+            "RoleIndex": "role",
+            "RoleNameIndex": ("role", "nameOrder"),
+            "RoleCreatedAtIndex": ("role", "createdAt"),
+        },
     ),
     "ProfilesTable": (
         "profiles",
         [("profileId", "HASH")],
-        {"UserIdIndex": "userId", "ManagerIdIndex": "managerId"},
+        {
+            "UserIdIndex": "userId",
+            "ManagerIdIndex": "managerId",
+            "ManagerIdNameIndex": ("managerId", "nameOrder"),
+            "ManagerIdCreatedAtIndex": ("managerId", "createdAt"),
+        },
     ),
     "SubmissionsTable": (
         "submissions",
         [("submissionId", "HASH")],
-        {"UserIdIndex": "userId", "StatusIndex": "status"},
+        {
+            "UserIdIndex": "userId",
+            "StatusIndex": "status",
+            "UserIdCreatedAtIndex": ("userId", "createdAt"),
+            "UserIdUpdatedAtIndex": ("userId", "updatedAt"),
+            "UserIdSubmittedAtIndex": ("userId", "submittedOrder"),
+            "UserIdTitleIndex": ("userId", "titleOrder"),
+        },
     ),
     "MediaTable": (
         "media",
         [("mediaId", "HASH")],
-        {"UserIdIndex": "userId", "SubmissionIdIndex": "submissionId"},
+        {
+            "UserIdIndex": "userId",
+            "SubmissionIdIndex": "submissionId",
+            "UserIdCreatedAtIndex": ("userId", "createdAt"),
+        },
     ),
     "AuditLogTable": (
         "audit-log",
@@ -59,8 +81,13 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]], dict[str, str]]] = {
     "ImageCollectionsTable": (
         "image-collections",
         [("userId", "HASH"), ("collectionId", "RANGE")],
-        {},
+        {
+            "UserIdUpdatedAtIndex": ("userId", "updatedAt"),
+            "UserIdNameIndex": ("userId", "nameOrder"),
+        },
     ),
+    "CountersTable": ("counters", [("counterId", "HASH")], {}),
+    "SearchIndexTable": ("search-index", [("term", "HASH"), ("entry", "RANGE")], {}),
 }
 
 BUCKETS = {
@@ -106,6 +133,11 @@ def _policy_documents(resources: dict[str, Any]) -> list[tuple[str, dict[str, An
             if isinstance(policy, dict) and "PolicyDocument" in policy:
                 found.append((name, policy["PolicyDocument"]))
     return found
+
+
+def _index_keys(keys: str | tuple[str, str]) -> list[str]:
+    """An index's key attributes: partition, then sort if it has one."""
+    return list(keys) if isinstance(keys, tuple) else [keys]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -175,11 +207,17 @@ def test_table_keys_and_indexes_match_the_design(
     assert [(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]] == key_schema
     gsis = props.get("GlobalSecondaryIndexes", [])
     assert {g["IndexName"]: g["KeySchema"] for g in gsis} == {
-        name: [{"AttributeName": attr, "KeyType": "HASH"}] for name, attr in indexes.items()
+        name: [
+            {"AttributeName": attr, "KeyType": kind}
+            for attr, kind in zip(_index_keys(keys), ["HASH", "RANGE"], strict=False)
+        ]
+        for name, keys in indexes.items()
     }
     assert all(g["Projection"] == {"ProjectionType": "ALL"} for g in gsis)
     # and exactly the key attributes are defined, all strings
-    key_attrs = {a for a, _ in key_schema} | set(indexes.values())
+    key_attrs = {a for a, _ in key_schema} | {
+        a for keys in indexes.values() for a in _index_keys(keys)
+    }
     assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == {
         a: "S" for a in key_attrs
     }
@@ -406,7 +444,8 @@ def test_the_worker_policy_consumes_the_queue(resources: dict[str, Any]) -> None
         "MediaTable/index",
         "AuditLogTable",
         "AuditLogTable/index",
-    }
+        "CountersTable",
+    }  # the worker's media changes move counters; no search entry indexes media
     assert not any(
         a.startswith("cognito-idp:") for s in statements.values() for a in _as_list(s["Action"])
     )

@@ -8,12 +8,12 @@ from typing import Self
 import strawberry
 
 from graph.connections import Connection
-from graph.stored import timestamp
+from graph.stored import Node, timestamp
 from services.store.audit import AuditEntry as AuditEntryRecord
 
 
 @strawberry.type(description="One recorded change.")
-class AuditEntry:
+class AuditEntry(Node):
     id: strawberry.ID
     user_id: strawberry.ID = strawberry.field(description="Who made the change.")
     entity_id: strawberry.ID

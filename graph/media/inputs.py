@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from graph.enums import MediaKind
+from graph.connections import order_of
+from graph.enums import CollectionOrderField, Direction, MediaKind, MediaOrderField
+from services.store.pagination import Order
 
 
 @strawberry.input(description="A file the caller is about to upload.")
@@ -28,3 +30,23 @@ class CreateImageCollectionInput:
     media_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="READY images the caller may see, in order."
     )
+
+
+@strawberry.input(description="The order of a person's uploads (newest first by default).")
+class MediaOrder:
+    field: MediaOrderField
+    direction: Direction = Direction.DESC
+
+    def order(self) -> Order | None:
+        return order_of(self.field, self.direction)
+
+
+@strawberry.input(
+    description="The order of a person's collections (last changed first by default)."
+)
+class CollectionOrder:
+    field: CollectionOrderField
+    direction: Direction = Direction.DESC
+
+    def order(self) -> Order | None:
+        return order_of(self.field, self.direction)

@@ -13,7 +13,7 @@ import graph.submissions.types as submission_types
 from graph.connections import Connection
 from graph.context import Info
 from graph.enums import MediaKind, MediaStatus, ThumbnailFormat
-from graph.stored import Stored, stored_fields
+from graph.stored import Node, Stored, stored_fields
 from resolvers import media as media_resolvers
 from services.media import collections, items
 from services.media.items import UploadTicket as TicketRecord
@@ -30,7 +30,7 @@ LazyUser = Annotated["User", strawberry.lazy("graph.people.types")]
 
 
 @strawberry.type(description="An uploaded file: an image with thumbnails, or a document.")
-class Media(Stored):
+class Media(Node, Stored):
     id: strawberry.ID
     kind: MediaKind
     status: MediaStatus
@@ -130,7 +130,7 @@ class UploadTicket:
 
 
 @strawberry.type(description="A named, ordered list of READY images.")
-class ImageCollection(Stored):
+class ImageCollection(Node, Stored):
     id: strawberry.ID = strawberry.field(description="`<ownerId>:<collectionId>`.")
     name: str
     owner_id: strawberry.ID

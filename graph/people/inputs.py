@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from graph.enums import Role
+from graph.connections import order_of
+from graph.enums import Direction, PersonOrderField, Role
+from services.store.pagination import Order
 
 
 @strawberry.input
@@ -37,3 +39,12 @@ class UpdateProfileInput(ProfileInput):
     manager_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="Admins only; null removes the manager."
     )
+
+
+@strawberry.input(description="The order of a team or of users with one role.")
+class PersonOrder:
+    field: PersonOrderField
+    direction: Direction = Direction.ASC
+
+    def order(self) -> Order | None:
+        return order_of(self.field, self.direction)

@@ -7,10 +7,17 @@ import strawberry
 from graph.connections import Connection
 from graph.context import Info
 from graph.enums import Role
-from graph.people.inputs import CreateUserInput, ProfileInput, UpdateProfileInput, UpdateUserInput
+from graph.people.inputs import (
+    CreateUserInput,
+    PersonOrder,
+    ProfileInput,
+    UpdateProfileInput,
+    UpdateUserInput,
+)
 from graph.people.types import Profile, User
 from resolvers import people as resolvers
 from services.people import profiles, users
+from services.people import search as people_search
 
 
 def _profile(data: ProfileInput | None, manager_id: str | None = None) -> users.NewProfile:
@@ -50,10 +57,12 @@ class PeopleQuery:
     async def users(
         self,
         info: Info,
+        *,
         role: Role | None = None,
         include_inactive: bool = False,
         first: int = 20,
         after: str | None = None,
+        order_by: PersonOrder | None = None,
     ) -> Connection[User]:
         ctx = info.context
         page = await users.list_users(
@@ -63,6 +72,23 @@ class PeopleQuery:
             include_inactive=include_inactive,
             first=first,
             after=after,
+            order=order_by.order() if order_by else None,
+        )
+        return Connection.of(page, User.of)
+
+    @strawberry.field(
+        description=(
+            "People whose name, e-mail, username, job title or department has a word starting "
+            "with each word of `query` (case and accents ignored): an admin finds everyone, a "
+            "manager their team and themself, a user themself. totalCount is null."
+        )
+    )
+    async def search_people(
+        self, info: Info, query: str, first: int = 20, after: str | None = None
+    ) -> Connection[User]:
+        ctx = info.context
+        page = await people_search.search_people(
+            runtime=ctx.runtime, viewer=ctx.viewer, query=query, first=first, after=after
         )
         return Connection.of(page, User.of)
 
@@ -73,11 +99,21 @@ class PeopleQuery:
 
     @strawberry.field(description="Profiles whose manager is `managerId`.")
     async def team_members(
-        self, info: Info, manager_id: strawberry.ID, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        manager_id: strawberry.ID,
+        first: int = 20,
+        after: str | None = None,
+        order_by: PersonOrder | None = None,
     ) -> Connection[Profile]:
         ctx = info.context
         page = await profiles.team_members(
-            runtime=ctx.runtime, viewer=ctx.viewer, manager_id=manager_id, first=first, after=after
+            runtime=ctx.runtime,
+            viewer=ctx.viewer,
+            manager_id=manager_id,
+            first=first,
+            after=after,
+            order=order_by.order() if order_by else None,
         )
         return Connection.of(page, Profile.of)
 

@@ -11,10 +11,11 @@ import strawberry
 # submission's owner); module imports keep those references cycle-safe at import time.
 import graph.media.types as media_types
 import graph.submissions.types as submission_types
-from graph.connections import Connection
+from graph.connections import Connection, wants_total
 from graph.context import Info
-from graph.enums import Role, SubmissionStatus
-from graph.stored import Stored, stored_fields
+from graph.enums import MediaKind, MediaStatus, Role, SubmissionStatus
+from graph.people.inputs import PersonOrder
+from graph.stored import Node, Stored, stored_fields
 from resolvers import media as media_resolvers
 from resolvers import people as people_resolvers
 from resolvers import submissions as submission_resolvers
@@ -22,11 +23,17 @@ from services.people.records import Profile as ProfileRecord
 from services.people.records import User as UserRecord
 
 if TYPE_CHECKING:
-    from graph.media.types import ImageCollection
+    from graph.media.inputs import CollectionOrder, MediaOrder
+    from graph.media.types import ImageCollection, Media
+    from graph.submissions.inputs import SubmissionOrder
     from graph.submissions.types import Submission
 
 # Types of other capabilities, resolved when the schema is built (they refer to each other).
 LazyImageCollection = Annotated["ImageCollection", strawberry.lazy("graph.media.types")]
+LazyMedia = Annotated["Media", strawberry.lazy("graph.media.types")]
+LazyMediaOrder = Annotated["MediaOrder", strawberry.lazy("graph.media.inputs")]
+LazyCollectionOrder = Annotated["CollectionOrder", strawberry.lazy("graph.media.inputs")]
+LazySubmissionOrder = Annotated["SubmissionOrder", strawberry.lazy("graph.submissions.inputs")]
 LazySubmission = Annotated["Submission", strawberry.lazy("graph.submissions.types")]
 
 
@@ -37,7 +44,7 @@ async def linked_user(info: Info, user_id: str | None) -> User | None:
 
 
 @strawberry.type(description="A person who can sign in.")
-class User(Stored):
+class User(Node, Stored):
     id: strawberry.ID
     email: str
     username: str
@@ -69,9 +76,16 @@ class User(Stored):
         status: SubmissionStatus | None = None,
         first: int = 20,
         after: str | None = None,
+        order_by: LazySubmissionOrder | None = None,
     ) -> Connection[LazySubmission] | None:
         page = await submission_resolvers.submissions_of(
-            info.context, self.record, status, first, after
+            info.context,
+            self.record,
+            status,
+            first,
+            after,
+            count=wants_total(info),
+            order=order_by.order() if order_by else None,
         )
         return Connection.of(page, submission_types.Submission.of)
 
@@ -79,21 +93,66 @@ class User(Stored):
         description="Profiles whose manager is this person (the manager or an admin)."
     )
     async def team(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        order_by: PersonOrder | None = None,
     ) -> Connection[Profile] | None:
-        page = await people_resolvers.team_of(info.context, self.record, first, after)
+        page = await people_resolvers.team_of(
+            info.context,
+            self.record,
+            first,
+            after,
+            count=wants_total(info),
+            order=order_by.order() if order_by else None,
+        )
         return Connection.of(page, Profile.of)
+
+    @strawberry.field(description="This person's uploads (owner, their manager or an admin).")
+    async def media(
+        self,
+        info: Info,
+        *,
+        kind: MediaKind | None = None,
+        status: MediaStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+        order_by: LazyMediaOrder | None = None,
+    ) -> Connection[LazyMedia]:
+        page = await media_resolvers.media_of_user(
+            info.context,
+            self.record,
+            kind=kind,
+            status=status,
+            first=first,
+            after=after,
+            count=wants_total(info),
+            order=order_by.order() if order_by else None,
+        )
+        return Connection.of(page, media_types.Media.of)
 
     @strawberry.field(description="This person's image collections (owner, manager or admin).")
     async def image_collections(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        order_by: LazyCollectionOrder | None = None,
     ) -> Connection[LazyImageCollection]:
-        page = await media_resolvers.collections_of(info.context, self.record, first, after)
+        page = await media_resolvers.collections_of(
+            info.context,
+            self.record,
+            first,
+            after,
+            count=wants_total(info),
+            order=order_by.order() if order_by else None,
+        )
         return Connection.of(page, media_types.ImageCollection.of)
 
 
 @strawberry.type(description="Personal details of a user; `manager` makes the team.")
-class Profile(Stored):
+class Profile(Node, Stored):
     id: strawberry.ID
     user_id: strawberry.ID
     manager_id: strawberry.ID | None

@@ -10,7 +10,11 @@ from graph.connections import Connection
 from graph.context import Info
 from graph.enums import ReviewDecision, SubmissionStatus
 from graph.live.streams import guarded
-from graph.submissions.inputs import CreateSubmissionInput, UpdateSubmissionInput
+from graph.submissions.inputs import (
+    CreateSubmissionInput,
+    SubmissionOrder,
+    UpdateSubmissionInput,
+)
 from graph.submissions.types import Submission
 from resolvers import live
 from resolvers import submissions as resolvers
@@ -36,10 +40,12 @@ class SubmissionQuery:
     async def submissions(
         self,
         info: Info,
+        *,
         user_id: strawberry.ID | None = None,
         status: SubmissionStatus | None = None,
         first: int = 20,
         after: str | None = None,
+        order_by: SubmissionOrder | None = None,
     ) -> Connection[Submission]:
         ctx = info.context
         page = await workflow.list_submissions(
@@ -49,6 +55,22 @@ class SubmissionQuery:
             status=status,
             first=first,
             after=after,
+            order=order_by.order() if order_by else None,
+        )
+        return Connection.of(page, Submission.of)
+
+    @strawberry.field(
+        description=(
+            "Submissions whose title has a word starting with each word of `query` (case and "
+            "accents ignored), among those the caller may see. totalCount is null."
+        )
+    )
+    async def search_submissions(
+        self, info: Info, query: str, first: int = 20, after: str | None = None
+    ) -> Connection[Submission]:
+        ctx = info.context
+        page = await workflow.search_submissions(
+            runtime=ctx.runtime, viewer=ctx.viewer, query=query, first=first, after=after
         )
         return Connection.of(page, Submission.of)
 

@@ -9,10 +9,10 @@ import strawberry
 
 import graph.media.types as media_types
 import graph.people.types as people_types
-from graph.connections import Connection
+from graph.connections import Connection, wants_total
 from graph.context import Info
 from graph.enums import SubmissionStatus
-from graph.stored import Stored, stored_fields, timestamp
+from graph.stored import Node, Stored, stored_fields, timestamp
 from resolvers import media as media_resolvers
 from services.submissions.records import Submission as SubmissionRecord
 
@@ -26,7 +26,7 @@ LazyUser = Annotated["User", strawberry.lazy("graph.people.types")]
 
 
 @strawberry.type(description="Work a user hands in for review.")
-class Submission(Stored):
+class Submission(Node, Stored):
     id: strawberry.ID
     user_id: strawberry.ID
     title: str
@@ -68,7 +68,9 @@ class Submission(Stored):
     async def media(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[LazyMedia]:
-        page = await media_resolvers.media_of_submission(info.context, self.record, first, after)
+        page = await media_resolvers.media_of_submission(
+            info.context, self.record, first, after, count=wants_total(info)
+        )
         return Connection.of(page, media_types.Media.of)
 
 

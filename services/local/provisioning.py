@@ -6,17 +6,23 @@ changes nothing and says so.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from services.local.counting import build_counters
+from services.local.indexing import build_search_index
+from services.local.ordering import fill_order_attributes
 from services.platform.aws import Aws
 from services.platform.settings import Settings
-from services.store.tables import ALL_TABLES, TableSpec
+from services.store.tables import ALL_TABLES, COUNTERS, SEARCH_INDEX, TableSpec
 
 GROUPS = ("admin", "manager")
+# A new index on a large table takes a while to build: wait this long per index.
+_INDEX_WAIT_SECONDS = 1800
 
 
 @dataclass(frozen=True)
@@ -39,41 +45,79 @@ def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-async def ensure_table(*, aws: Aws, spec: TableSpec, name: str) -> Step:
-    """Create one table with its GSIs (on-demand billing) unless it exists."""
+def _index_specs(spec: TableSpec) -> dict[str, dict[str, Any]]:
+    """Every global secondary index of `spec` as CreateTable / UpdateTable describe one."""
+    keys: dict[str, list[dict[str, str]]] = {
+        index: [{"AttributeName": attr, "KeyType": "HASH"}] for index, attr in spec.indexes.items()
+    }
+    for index, (attr, sort) in spec.sorted_indexes.items():
+        keys[index] = [
+            {"AttributeName": attr, "KeyType": "HASH"},
+            {"AttributeName": sort, "KeyType": "RANGE"},
+        ]
+    return {
+        index: {"IndexName": index, "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}}
+        for index, schema in keys.items()
+    }
+
+
+def _attribute_definitions(spec: TableSpec) -> list[dict[str, str]]:
+    return [{"AttributeName": a, "AttributeType": "S"} for a in sorted(spec.key_attributes)]
+
+
+async def ensure_table(*, aws: Aws, spec: TableSpec, name: str) -> list[Step]:
+    """Create one table with its GSIs (on-demand billing) unless it exists; add the GSIs an
+    existing table lacks (a table an earlier version made), one UpdateTable each."""
     try:
-        await aws.dynamodb.describe_table(TableName=name)
-        return Step("table", name, created=False)
+        described = await aws.dynamodb.describe_table(TableName=name)
     except ClientError as error:
         if _error_code(error) != "ResourceNotFoundException":
             raise
-    attributes = {spec.hash_key, *spec.indexes.values()}
-    if spec.range_key:
-        attributes.add(spec.range_key)
+        described = None
+    indexes = _index_specs(spec)
+    if described is not None:
+        have = {i["IndexName"] for i in described["Table"].get("GlobalSecondaryIndexes", [])}
+        steps = [Step("table", name, created=False)]
+        for index, definition in indexes.items():
+            if index not in have:
+                await _add_index(aws=aws, spec=spec, name=name, definition=definition)
+                steps.append(Step("index", f"{name}/{index}", created=True))
+        return steps
     key_schema = [{"AttributeName": spec.hash_key, "KeyType": "HASH"}]
     if spec.range_key:
         key_schema.append({"AttributeName": spec.range_key, "KeyType": "RANGE"})
     request: dict[str, Any] = {
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [
-            {"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)
-        ],
+        "AttributeDefinitions": _attribute_definitions(spec),
         "KeySchema": key_schema,
     }
-    if spec.indexes:
-        request["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": index,
-                "KeySchema": [{"AttributeName": attr, "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for index, attr in spec.indexes.items()
-        ]
+    if indexes:
+        request["GlobalSecondaryIndexes"] = list(indexes.values())
     await aws.dynamodb.create_table(**request)
     waiter = aws.dynamodb.get_waiter("table_exists")
     await waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    return Step("table", name, created=True)
+    return [Step("table", name, created=True)]
+
+
+async def _add_index(*, aws: Aws, spec: TableSpec, name: str, definition: dict[str, Any]) -> None:
+    """Add one GSI and wait until it is ACTIVE (DynamoDB backfills it from the table's items
+    meanwhile; the table stays readable and writable)."""
+    await aws.dynamodb.update_table(
+        TableName=name,
+        AttributeDefinitions=_attribute_definitions(spec),
+        GlobalSecondaryIndexUpdates=[{"Create": definition}],
+    )
+    for _ in range(_INDEX_WAIT_SECONDS):
+        table = (await aws.dynamodb.describe_table(TableName=name))["Table"]
+        statuses = {
+            i["IndexName"]: i.get("IndexStatus", "ACTIVE")
+            for i in table.get("GlobalSecondaryIndexes", [])
+        }
+        if statuses.get(definition["IndexName"]) == "ACTIVE":
+            return
+        await asyncio.sleep(1)
+    raise TimeoutError(f"index {definition['IndexName']} of {name} is not ACTIVE yet")
 
 
 async def ensure_bucket(*, aws: Aws, name: str, cors_origins: list[str] | None) -> Step:
@@ -242,12 +286,20 @@ async def ensure_cognito(*, aws: Aws, settings: Settings) -> tuple[CognitoPool, 
     return CognitoPool(pool_id=str(pool_id), client_id=str(client_id)), steps
 
 
-async def provision(*, aws: Aws, settings: Settings) -> list[Step]:
-    """Tables, buckets (with CORS), queue + DLQ and upload notifications. Idempotent."""
+async def provision(*, aws: Aws, settings: Settings, recount: bool = False) -> list[Step]:
+    """Tables, counters of the data already stored, buckets (with CORS), queue + DLQ and
+    upload notifications. Idempotent; `recount` counts everything again."""
     steps = [
-        await ensure_table(aws=aws, spec=spec, name=settings.table(spec.entity))
+        step
         for spec in ALL_TABLES
+        for step in await ensure_table(aws=aws, spec=spec, name=settings.table(spec.entity))
     ]
+    filled = await fill_order_attributes(aws=aws, settings=settings)
+    steps.append(Step("order values", f"{filled} items", created=filled > 0))
+    counted = await build_counters(aws=aws, settings=settings, force=recount)
+    steps.append(Step("counters", settings.table(COUNTERS.entity), created=counted))
+    indexed = await build_search_index(aws=aws, settings=settings, force=recount)
+    steps.append(Step("search entries", settings.table(SEARCH_INDEX.entity), created=indexed))
     origins = settings.cors_allowed_origins
     steps.append(
         await ensure_bucket(aws=aws, name=settings.media_bucket_name, cors_origins=origins)

@@ -8,19 +8,59 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from moto.server import ThreadedMotoServer
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
 
 from services.platform.settings import Settings
 
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
+class SerialDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time, as DynamoDB's own atomicity.
+
+    moto runs requests on threads without a lock: a TransactWriteItems backs the tables up and
+    restores them when a condition fails, and an `ADD` reads, then writes. Two at once can
+    lose one's writes, which real DynamoDB never does (it isolates transactions and reports a
+    TransactionConflict instead). S3, SQS and Cognito requests still run in parallel.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+class _Server(ThreadedMotoServer):
+    # moto's own entry point, with the DynamoDB requests serialised (SerialDynamoDB).
+    def _server_entry(self) -> None:
+        app = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 class LocalStack:
     """Starts and stops a moto server; `settings_for` points settings at it."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._server = _Server(ip_address=host, port=port, verbose=False)
         self.endpoint = ""
 
     def start(self) -> str:

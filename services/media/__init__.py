@@ -1,5 +1,7 @@
-"""Media: uploads, the upload pipeline, imaging, the worker and image collections. No other
-capability in services/ uses media, and none may reach into its modules (an import-linter
-contract); graph/ and resolvers/ may use them."""
+"""Media: uploads, the upload pipeline, imaging, the worker and image collections. Other
+capabilities in services/ use media only through what this module declares (an import-linter
+contract; only `local` sits above it); graph/ and resolvers/ may use its modules."""
 
-__all__: list[str] = []
+from services.media.records import ImageCollection, Media
+
+__all__ = ["ImageCollection", "Media"]

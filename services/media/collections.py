@@ -14,12 +14,18 @@ from typing import Any
 from services.auth.access import Viewer
 from services.auth.identity import Identity
 from services.media.items import get_media
-from services.media.records import ImageCollection, MediaKind, MediaStatus
+from services.media.records import (
+    CollectionOrderField,
+    ImageCollection,
+    MediaKind,
+    MediaStatus,
+    collections_counter,
+)
 from services.platform import clock, validation
 from services.platform.errors import BadInput, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import get_item
-from services.store.pagination import Slice, partition_page
+from services.store.pagination import Direction, Order, Slice, partition_page
 from services.store.tables import IMAGE_COLLECTIONS
 from services.store.versioned import check_version, create, delete, save_changes, stamp_new
 
@@ -236,9 +242,10 @@ async def delete_collection(*, runtime: Runtime, viewer: Viewer, collection_id: 
 
 
 async def by_user_page(
-    *, runtime: Runtime, user_id: str, first: int, after: str | None
+    *, runtime: Runtime, user_id: str, first: int, after: str | None, order: Order | None = None
 ) -> Slice[ImageCollection]:
-    """One page of a user's collections (one partition). Callers check access first."""
+    """One page of a user's collections, last changed first unless `order` says otherwise (a
+    sorted index over userId). Callers check access first."""
     return await partition_page(
         runtime=runtime,
         spec=IMAGE_COLLECTIONS,
@@ -248,4 +255,6 @@ async def by_user_page(
         first=first,
         after=after,
         build=ImageCollection.from_item,
+        count_keys=(collections_counter(user_id),),
+        order=order or Order(CollectionOrderField.UPDATED, Direction.DESC),
     )

@@ -20,12 +20,28 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from services.auth.access import Viewer
-from services.media.records import Media, MediaKind, MediaStatus, ThumbnailFormat
+from services.media.records import (
+    Media,
+    MediaKind,
+    MediaOrderField,
+    MediaStatus,
+    ThumbnailFormat,
+    by_submission_counter,
+    by_user_counter,
+)
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, get_item
-from services.store.pagination import Slice, partition_page
+from services.store.list_request import ListRequest
+from services.store.pagination import (
+    Direction,
+    Order,
+    Slice,
+    check_first,
+    partition_page,
+    read_slice,
+)
 from services.store.tables import MEDIA
 from services.store.versioned import create, delete, stamp_new
 from services.submissions import get_submissions
@@ -228,6 +244,52 @@ async def by_submission_page(
         first=first,
         after=after,
         build=Media.from_item,
+        count_keys=(by_submission_counter(submission_id),),
+    )
+
+
+def by_user_count_keys(
+    user_id: str, kind: MediaKind | None, status: MediaStatus | None
+) -> tuple[str, ...]:
+    """The counters whose sum is the number of a person's uploads of `kind` in `status`."""
+    if kind is None and status is None:
+        return (by_user_counter(user_id),)
+    return tuple(
+        by_user_counter(user_id, k, s)
+        for k in ([kind] if kind else list(MediaKind))
+        for s in ([status] if status else list(MediaStatus))
+    )
+
+
+async def by_user_page(
+    *,
+    runtime: Runtime,
+    user_id: str,
+    kind: MediaKind | None,
+    status: MediaStatus | None,
+    first: int,
+    after: str | None,
+    order: Order | None = None,
+) -> Slice[Media]:
+    """One page of a person's uploads, newest first unless `order` says otherwise (a sorted
+    index over userId), optionally of one kind and status. Callers check access first."""
+    check_first(first, maximum=runtime.settings.page_size_max)
+    order = order or Order(MediaOrderField.CREATED, Direction.DESC)
+    query = ListRequest(MEDIA, runtime.tables).on("userId", user_id, by=order.by)
+    if order.direction is Direction.DESC:
+        query.descending()
+    if kind is not None:
+        query.where("kind", kind.value)
+    if status is not None:
+        query.where("status", status.value)
+    return await read_slice(
+        runtime=runtime,
+        query=query,
+        scope=f"media:user:{user_id}:{kind or '*'}:{status or '*'}:{order.scope}",
+        first=first,
+        after=after,
+        build=Media.from_item,
+        count_keys=by_user_count_keys(user_id, kind, status),
     )
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from services.store.records import Record
+from services.platform.folding import fold
+from services.store.records import SORTS_LAST, Record
 
 
 class MediaKind(StrEnum):
@@ -27,6 +28,40 @@ class ThumbnailFormat(StrEnum):
     JPEG = "JPEG"
     WEBP = "WEBP"
     AVIF = "AVIF"
+
+
+class MediaOrderField(StrEnum):
+    """What lists of uploads sort by (the value is the sorted index's attribute)."""
+
+    CREATED = "createdAt"
+
+
+class CollectionOrderField(StrEnum):
+    """What lists of image collections sort by (the value is the sorted indexes' attribute)."""
+
+    UPDATED = "updatedAt"
+    NAME = "nameOrder"
+
+
+def by_user_counter(
+    user_id: str, kind: MediaKind | None = None, status: MediaStatus | None = None
+) -> str:
+    """The counter of a person's uploads of `kind` in `status`, or of all of them (`kind`
+    and `status` both None: one key per person)."""
+    if kind is None or status is None:
+        assert kind is None and status is None, "a person's media are counted by both or none"
+        return f"media:user:{user_id}"
+    return f"media:user:{user_id}:{kind.value}:{status.value}"
+
+
+def by_submission_counter(submission_id: str) -> str:
+    """The counter of a submission's files."""
+    return f"media:submission:{submission_id}"
+
+
+def collections_counter(user_id: str) -> str:
+    """The counter of a person's image collections."""
+    return f"collections:user:{user_id}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +99,10 @@ class Media(Record):
             values["thumbnail_formats"] = list(values["thumbnail_formats"])
         return values
 
+    def counted_in(self) -> tuple[str, ...]:
+        own = (by_user_counter(self.user_id), by_user_counter(self.user_id, self.kind, self.status))
+        return (*own, by_submission_counter(self.submission_id)) if self.submission_id else own
+
     @property
     def final(self) -> bool:
         """READY and FAILED never change again (only deletion)."""
@@ -81,3 +120,9 @@ class ImageCollection(Record):
     def _coerce(cls, values: dict[str, Any]) -> dict[str, Any]:
         values["media_ids"] = list(values.get("media_ids") or [])
         return values
+
+    def counted_in(self) -> tuple[str, ...]:
+        return (collections_counter(self.user_id),)
+
+    def order_attributes(self) -> dict[str, str]:
+        return {"nameOrder": fold(self.name) or SORTS_LAST}

@@ -4,6 +4,7 @@ declares (an import-linter contract); graph/ and resolvers/ may use its modules.
 
 from services.people.profiles import team_ids, update_profile
 from services.people.records import Profile, User
+from services.people.search import searchable_person
 from services.people.users import NewProfile, create_user, find_by_email, get_user, get_users
 from services.people.viewers import viewer_for
 
@@ -15,6 +16,7 @@ __all__ = [
     "find_by_email",
     "get_user",
     "get_users",
+    "searchable_person",
     "team_ids",
     "update_profile",
     "viewer_for",

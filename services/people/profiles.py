@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from services.auth.access import Viewer
-from services.people.records import Profile
+from services.people import search
+from services.people.records import Profile, team_counter
 from services.people.users import NewProfile, check_manager, load_user, profile_fields
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, from_item
 from services.store.list_request import ListRequest
-from services.store.pagination import Slice, partition_page
+from services.store.pagination import Order, Slice, partition_page
 from services.store.tables import PROFILES
 from services.store.versioned import check_version, save_changes, update_entry
 
@@ -30,9 +34,15 @@ def team_scope(manager_id: str) -> str:
 
 
 async def team_page(
-    *, runtime: Runtime, manager_id: str, first: int, after: str | None
+    *,
+    runtime: Runtime,
+    manager_id: str,
+    first: int,
+    after: str | None,
+    order: Order | None = None,
 ) -> Slice[Profile]:
-    """One page of a manager's team (ManagerIdIndex). Callers check access first."""
+    """One page of a manager's team, in `order` (a sorted index over managerId) or in key
+    order (ManagerIdIndex). Callers check access first."""
     return await partition_page(
         runtime=runtime,
         spec=PROFILES,
@@ -42,18 +52,28 @@ async def team_page(
         first=first,
         after=after,
         build=Profile.from_item,
+        count_keys=(team_counter(manager_id),),
+        order=order,
     )
 
 
 async def team_members(
-    *, runtime: Runtime, viewer: Viewer, manager_id: str, first: int, after: str | None
+    *,
+    runtime: Runtime,
+    viewer: Viewer,
+    manager_id: str,
+    first: int,
+    after: str | None,
+    order: Order | None = None,
 ) -> Slice[Profile]:
     """A manager's team: the manager themself or an admin may list it."""
     identity = viewer.require()
     validation.identifier(manager_id, field="managerId")
     if not (identity.is_admin or (identity.is_manager and identity.user_id == manager_id)):
         raise Forbidden("only the manager or an admin may list this team")
-    return await team_page(runtime=runtime, manager_id=manager_id, first=first, after=after)
+    return await team_page(
+        runtime=runtime, manager_id=manager_id, first=first, after=after, order=order
+    )
 
 
 async def team_ids(*, runtime: Runtime, manager_id: str, limit: int = 100) -> list[str]:
@@ -102,10 +122,15 @@ async def update_profile(
     if not fields:
         raise BadInput("nothing to change")
     check_version(profile, expected_version)
+    owner = await load_user(viewer, profile.user_id)
+    if owner is None:
+        raise NotFound("the profile's user no longer exists")
+    # Names, job, department and manager are searched for: the entries change with them.
+    changed: dict[str, Any] = dict(fields)
+    also += search.index_changes(
+        runtime, before=(owner, profile), after=(owner, dataclasses.replace(profile, **changed))
+    )
     if "manager_id" in fields and fields["manager_id"] != profile.manager_id:
-        owner = await load_user(viewer, profile.user_id)
-        if owner is None:
-            raise NotFound("the profile's user no longer exists")
         also.append(
             update_entry(
                 table=runtime.tables.users,
@@ -116,6 +141,8 @@ async def update_profile(
                 at=clock.now_iso(),
             )
         )
+    elif also:
+        also.append(search.unchanged(runtime.tables.users, {"userId": owner.user_id}, owner))
     return await save_changes(
         runtime=runtime,
         table=runtime.tables.profiles,

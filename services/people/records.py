@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from services.auth.identity import Role
-from services.store.records import Record
+from services.platform.folding import fold
+from services.store.records import SORTS_LAST, Record
+
+
+class PersonOrderField(StrEnum):
+    """What lists of people sort by (the value is the sorted indexes' attribute)."""
+
+    NAME = "nameOrder"
+    CREATED = "createdAt"
+
+
+def users_counter(role: Role, *, active: bool) -> str:
+    """The counter of users with `role`, active or deactivated (`users`' totalCount)."""
+    return f"users:role:{role.value}:{'active' if active else 'inactive'}"
+
+
+def team_counter(manager_id: str) -> str:
+    """The counter of a manager's team (profiles whose manager they are)."""
+    return f"team:{manager_id}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +45,12 @@ class User(Record):
         values["is_active"] = bool(values["is_active"])
         return values
 
+    def counted_in(self) -> tuple[str, ...]:
+        return (users_counter(self.role, active=self.is_active),)
+
+    def order_attributes(self) -> dict[str, str]:
+        return {"nameOrder": fold(self.username) or SORTS_LAST}
+
 
 @dataclass(frozen=True, kw_only=True)
 class Profile(Record):
@@ -38,3 +63,11 @@ class Profile(Record):
     department: str | None = None
     phone: str | None = None
     bio: str | None = None
+
+    def counted_in(self) -> tuple[str, ...]:
+        return (team_counter(self.manager_id),) if self.manager_id else ()
+
+    def order_attributes(self) -> dict[str, str]:
+        # Family name first, as lists of people sort.
+        name = fold(f"{self.last_name or ''} {self.first_name or ''}")
+        return {"nameOrder": name or SORTS_LAST}

@@ -3,22 +3,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from services.auth.access import Viewer
 from services.auth.identity import Identity, Role
-from services.people import identities
-from services.people.records import Profile, User
+from services.people import identities, search
+from services.people.records import Profile, User, users_counter
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
 from services.store.dynamo import batch_get, from_item, get_item
 from services.store.list_request import ListRequest
-from services.store.pagination import Slice, check_first, read_slice
+from services.store.pagination import Direction, Order, Slice, check_first, read_slice
 from services.store.records import camel
 from services.store.tables import USERS
 from services.store.versioned import check_version, create, save_changes, stamp_new
@@ -66,17 +68,26 @@ async def list_users(
     include_inactive: bool,
     first: int,
     after: str | None,
+    order: Order | None = None,
 ) -> Slice[User]:
-    """Users by role (RoleIndex) or all of them (Scan), active only unless asked. Admins only."""
+    """Users by role (RoleIndex; in `order`, a sorted index over role) or all of them (Scan,
+    key order), active only unless asked. Admins only."""
     viewer.require_admin()
     check_first(first, maximum=runtime.settings.page_size_max)
     query = ListRequest(USERS, runtime.tables)
+    if order is not None and role is None:
+        raise BadInput("orderBy needs a role: users are kept sorted within each role")
     if role is not None:
-        query.on("role", role.value)
+        query.on("role", role.value, by=order.by if order else None)
+        if order is not None and order.direction is Direction.DESC:
+            query.descending()
     query.where_exists("profileId")
     if not include_inactive:
         query.where("isActive", True)
     scope = f"users:{role.value if role else '*'}:{int(include_inactive)}"
+    if order is not None:
+        scope += f":{order.scope}"
+    states = (True, False) if include_inactive else (True,)
     return await read_slice(
         runtime=runtime,
         query=query,
@@ -84,6 +95,9 @@ async def list_users(
         first=first,
         after=after,
         build=User.from_item,
+        count_keys=tuple(
+            users_counter(r, active=a) for r in ([role] if role else list(Role)) for a in states
+        ),
     )
 
 
@@ -139,6 +153,7 @@ async def create_user(
             entity_type="User",
             entity_id=user_id,
             owner_id=user_id,
+            also=search.index_changes(runtime, before=None, after=(user, profile_record)),
         )
     except Exception:
         await identities.delete_identity(runtime=runtime, email=email)
@@ -186,7 +201,7 @@ async def update_user(
     """Change a user's username (self or admin) or role (admin)."""
     user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
     actor = viewer.check_self_or_admin(user.user_id, what="this user")
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if username is not None:
         changes["username"] = validation.required_text(username, field="username", max_length=64)
     if role is not None:
@@ -196,6 +211,25 @@ async def update_user(
     if not changes:
         raise BadInput("nothing to change")
     check_version(user, expected_version)
+    also: list[dict[str, Any]] = []
+    if changes.get("username", user.username) != user.username:
+        # The username is searched for: the person's index entries change with it.
+        item = await get_item(
+            aws=runtime.aws,
+            table=runtime.tables.profiles,
+            key={"profileId": user.profile_id},
+            consistent=True,
+        )
+        if item is not None:
+            profile = Profile.from_item(item)
+            also = search.index_changes(
+                runtime,
+                before=(user, profile),
+                after=(dataclasses.replace(user, **changes), profile),
+            )
+            also.append(
+                search.unchanged(runtime.tables.profiles, {"profileId": user.profile_id}, profile)
+            )
     updated = await save_changes(
         runtime=runtime,
         table=runtime.tables.users,
@@ -206,6 +240,7 @@ async def update_user(
         entity_type="User",
         entity_id=user.user_id,
         owner_id=user.user_id,
+        also=also,
     )
     if role is not None and role != user.role:
         await identities.sync_groups(runtime=runtime, user=updated, role=role)

@@ -133,6 +133,43 @@ async def _batch_get_chunk(
     raise Unavailable("DynamoDB did not return every requested item; try again")
 
 
+TableKey = tuple[str, tuple[tuple[str, Any], ...]]
+
+
+def table_key(table: str, key: Key) -> TableKey:
+    """A hashable (table, key) pair, as `batch_get_across` answers by."""
+    return table, tuple(sorted(key.items()))
+
+
+async def batch_get_across(
+    *, aws: Aws, keys: Sequence[tuple[str, Key]], max_attempts: int = 8, base_delay: float = 0.02
+) -> dict[TableKey, Item]:
+    """Items by (table, key) from any number of tables: one BatchGetItem per 100 keys in all
+    (chunks in parallel), UnprocessedKeys retried as in `batch_get`."""
+    unique = list(dict.fromkeys(table_key(t, k) for t, k in keys))
+    chunks = [unique[i : i + BATCH_GET_LIMIT] for i in range(0, len(unique), BATCH_GET_LIMIT)]
+
+    async def one(chunk: list[TableKey]) -> dict[TableKey, Item]:
+        request: dict[str, Any] = {}
+        for table, pairs in chunk:
+            request.setdefault(table, {"Keys": []})["Keys"].append(to_item(dict(pairs)))
+        names = {table: [n for n, _ in pairs] for table, pairs in chunk}
+        found: dict[TableKey, Item] = {}
+        for attempt in range(max_attempts):
+            response = await aws.dynamodb.batch_get_item(RequestItems=request)
+            for table, raw in response.get("Responses", {}).items():
+                for item in map(from_item, raw):
+                    found[table_key(table, {n: item[n] for n in names[table]})] = item
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+            await asyncio.sleep(random.uniform(0, base_delay * 2**attempt))
+        raise Unavailable("DynamoDB did not return every requested item; try again")
+
+    results = await asyncio.gather(*(one(chunk) for chunk in chunks))
+    return {k: v for result in results for k, v in result.items()}
+
+
 @dataclass(frozen=True)
 class Page:
     """Up to `limit` items and whether more matching items exist after them."""
@@ -177,26 +214,38 @@ def query_fetch(*, aws: Aws, request: dict[str, Any]) -> Fetch:
 
 
 async def transact(
-    *, aws: Aws, items: list[dict[str, Any]], on_condition: ServiceError | None = None
+    *,
+    aws: Aws,
+    items: list[dict[str, Any]],
+    on_condition: ServiceError | None = None,
+    attempts: int = 5,
+    base_delay: float = 0.02,
 ) -> None:
     """Write all of `items` atomically (TransactWriteItems) or nothing.
 
-    A failed condition becomes `on_condition` (default: a CONFLICT error).
+    A failed condition becomes `on_condition` (default: a CONFLICT error). A transaction
+    cancelled only because another one held one of its items (TransactionConflict: shared
+    counters make that common under load) wrote nothing, so it is tried again with backoff
+    and jitter; still conflicting after `attempts`, it is a CONFLICT.
     """
-    try:
-        await aws.dynamodb.transact_write_items(TransactItems=items)
-    except ClientError as error:
-        if client_error_code(error) != "TransactionCanceledException":
-            raise
-        reasons = error.response.get("CancellationReasons", [])
-        codes = [r.get("Code") for r in reasons]
-        if "ConditionalCheckFailed" in codes:
-            raise on_condition or Conflict(
-                "the item was changed by someone else; reload it and try again"
-            ) from error
-        if "TransactionConflict" in codes:
-            raise Conflict("a concurrent change is in progress; try again") from error
-        raise
+    for attempt in range(attempts):
+        try:
+            await aws.dynamodb.transact_write_items(TransactItems=items)
+            return
+        except ClientError as error:
+            if client_error_code(error) != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])
+            codes = [r.get("Code") for r in reasons]
+            if "ConditionalCheckFailed" in codes:
+                raise on_condition or Conflict(
+                    "the item was changed by someone else; reload it and try again"
+                ) from error
+            if "TransactionConflict" not in codes:
+                raise
+            if attempt == attempts - 1:
+                raise Conflict("a concurrent change is in progress; try again") from error
+        await asyncio.sleep(random.uniform(0, base_delay * 2**attempt))
 
 
 def put(

@@ -21,6 +21,8 @@ class ListRequest:
         self._index: str | None = None
         self._partition: str | None = None
         self._key: str | None = None
+        self._sort: str | None = None
+        self._descending = False
         self._filters: list[str] = []
         self._names: dict[str, str] = {}
         self._values: dict[str, Any] = {}
@@ -35,15 +37,26 @@ class ListRequest:
         self._values.update(to_item({placeholder: value}))
         return placeholder
 
-    def on(self, attribute: str, value: str) -> Self:
+    def on(self, attribute: str, value: str, *, by: str | None = None) -> Self:
         """Read one partition: of the table when `attribute` is its partition key, else of the
-        index over `attribute`. Without `on` the request is a Scan."""
+        index over `attribute` — sorted by `by` when given (a sorted index). Without `on` the
+        request is a Scan."""
         if self._key is not None:
             raise ValueError("a query reads one partition")
-        if attribute != self.spec.hash_key:
+        if by is not None:
+            self._index = self.spec.sorted_index(attribute, by)
+            self._sort = by
+        elif attribute != self.spec.hash_key:
             self._index = self.spec.index_on(attribute)
         self._partition = attribute
         self._key = f"{self._name(attribute)} = {self._value(value)}"
+        return self
+
+    def descending(self) -> Self:
+        """Read the sorted index from its end (newest, Z) to its start."""
+        if self._sort is None:
+            raise ValueError("only a sorted read has a direction")
+        self._descending = True
         return self
 
     def where(self, attribute: str, value: str | bool) -> Self:
@@ -68,8 +81,9 @@ class ListRequest:
     def key_names(self) -> list[str]:
         """The attributes of a position in this read (LastEvaluatedKey), for cursors."""
         names = self.spec.key_names
-        if self._partition is not None and self._partition not in names:
-            names.append(self._partition)
+        for extra in (self._partition, self._sort):
+            if extra is not None and extra not in names:
+                names.append(extra)
         return names
 
     def request(self) -> dict[str, Any]:
@@ -79,6 +93,8 @@ class ListRequest:
             request["IndexName"] = self._index
         if self._key is not None:
             request["KeyConditionExpression"] = self._key
+        if self._descending:
+            request["ScanIndexForward"] = False
         if self._filters:
             request["FilterExpression"] = " AND ".join(self._filters)
         if self._names:

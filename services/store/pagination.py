@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 from services.platform.errors import BadInput
@@ -15,10 +16,35 @@ from services.store.tables import TableSpec
 T = TypeVar("T")
 
 
+class Direction(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@dataclass(frozen=True)
+class Order:
+    """A list's order: the sort attribute of a sorted index, and which way to read it."""
+
+    by: str
+    direction: Direction = Direction.DESC
+
+    def __post_init__(self) -> None:
+        # A plain str (not a StrEnum member): cursors are JSON with attribute names as keys.
+        object.__setattr__(self, "by", str(self.by))
+
+    @property
+    def scope(self) -> str:
+        """Part of a cursor's scope: a cursor of one order is refused by another."""
+        return f"order:{self.by}:{self.direction.value}"
+
+
 @dataclass(frozen=True)
 class Slice(Generic[T]):
     edges: list[tuple[T, str]]
     has_next: bool
+    # The counters whose sum is the size of the whole list (services/store/counters.py);
+    # None where no counter is kept.
+    count_keys: tuple[str, ...] | None = None
 
     @property
     def end_cursor(self) -> str | None:
@@ -40,6 +66,7 @@ async def read_slice(
     first: int,
     after: str | None,
     build: Callable[[Item], T],
+    count_keys: tuple[str, ...] | None = None,
 ) -> Slice[T]:
     """One page of `query`, `first` items after the cursor `after`.
 
@@ -56,7 +83,7 @@ async def read_slice(
         (build(item), runtime.cursors.encode(scope=scope, key={k: item[k] for k in key_names}))
         for item in page.items
     ]
-    return Slice(edges=edges, has_next=page.has_next)
+    return Slice(edges=edges, has_next=page.has_next, count_keys=count_keys)
 
 
 async def partition_page(
@@ -70,13 +97,26 @@ async def partition_page(
     after: str | None,
     build: Callable[[Item], T],
     equals: tuple[str, str] | None = None,
+    count_keys: tuple[str, ...] | None = None,
+    order: Order | None = None,
 ) -> Slice[T]:
     """One page of the items whose `attribute` is `value` (a table or GSI partition),
-    optionally only those whose attribute `equals[0]` is `equals[1]`."""
+    optionally only those whose attribute `equals[0]` is `equals[1]`, in `order` (a sorted
+    index) or in key order."""
     check_first(first, maximum=runtime.settings.page_size_max)
-    query = ListRequest(spec, runtime.tables).on(attribute, value)
+    query = ListRequest(spec, runtime.tables).on(attribute, value, by=order.by if order else None)
+    if order is not None:
+        scope = f"{scope}:{order.scope}"
+        if order.direction is Direction.DESC:
+            query.descending()
     if equals is not None:
         query.where(*equals)
     return await read_slice(
-        runtime=runtime, query=query, scope=scope, first=first, after=after, build=build
+        runtime=runtime,
+        query=query,
+        scope=scope,
+        first=first,
+        after=after,
+        build=build,
+        count_keys=count_keys,
     )

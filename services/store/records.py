@@ -7,6 +7,9 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, Self
 
+# The sort value of a record with nothing to sort by: after every text (UTF-8 byte order).
+SORTS_LAST = "\U0010ffff"
+
 
 @cache
 def camel(name: str) -> str:
@@ -34,5 +37,16 @@ class Record:
     def _coerce(cls, values: dict[str, Any]) -> dict[str, Any]:
         return values
 
+    def counted_in(self) -> tuple[str, ...]:
+        """The counters this record adds one to (services/store/counters.py); versioned
+        writes move them with the record."""
+        return ()
+
+    def order_attributes(self) -> dict[str, str]:
+        """Attributes the ordered-list indexes sort by (services/store/tables.py), stored with
+        the record and kept current by every versioned write."""
+        return {}
+
     def to_item(self) -> dict[str, Any]:
-        return {camel(f.name): getattr(self, f.name) for f in fields(self)}
+        own = {camel(f.name): getattr(self, f.name) for f in fields(self)}
+        return own | self.order_attributes()

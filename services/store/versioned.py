@@ -1,5 +1,6 @@
 """Versioned writes: every change bumps `version`, stamps who/when, and records an audit
-entry in the same transaction. A stale version writes nothing and raises CONFLICT."""
+entry and moves the counters the change moves (`Record.counted_in`) in the same transaction.
+A stale version writes nothing and raises CONFLICT."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, TypeVar
 from services.auth.identity import Identity
 from services.platform import clock
 from services.platform.errors import Conflict
-from services.store import audit
+from services.store import audit, counters
 from services.store.dynamo import put, to_item, transact
 from services.store.ports import StoreRuntime
 from services.store.records import Record, camel
@@ -89,6 +90,10 @@ async def save_changes(
 ) -> R:
     """Apply `changes` to `record` with its audit entry (plus `also` items), atomically."""
     changes = {k: v for k, v in changes.items() if getattr(record, k) != v}
+    changed = dataclasses.replace(record, **changes)
+    moves = counters.deltas(before=record.counted_in(), after=changed.counted_in())
+    before = record.order_attributes()
+    ordering = {k: v for k, v in changed.order_attributes().items() if before.get(k) != v}
     at = clock.now_iso()
     entry = audit.entry(
         actor=actor,
@@ -100,9 +105,17 @@ async def save_changes(
         at=at,
     )
     items = [
-        update_entry(table=table, key=key, record=record, changes=changes, actor=actor, at=at),
+        update_entry(
+            table=table,
+            key=key,
+            record=record,
+            changes=changes | ordering,
+            actor=actor,
+            at=at,
+        ),
         audit.put_entry(runtime.tables.audit_log, entry),
         *(also or []),
+        *counters.move_entries(runtime.tables.counters, moves),
     ]
     await transact(aws=runtime.aws, items=items)
     return dataclasses.replace(
@@ -122,8 +135,10 @@ async def create(
     entity_type: str,
     entity_id: str,
     owner_id: str | None,
+    also: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Store new records (table, record, key attribute) with one audit entry, atomically."""
+    """Store new records (table, record, key attribute) with one audit entry (plus `also`
+    items), atomically."""
     entry = audit.entry(
         actor=actor,
         entity_type=entity_type,
@@ -137,6 +152,9 @@ async def create(
         for table, record, key in puts
     ]
     items.append(audit.put_entry(runtime.tables.audit_log, entry))
+    moves = counters.merge(*(counters.deltas(after=r.counted_in()) for _, r, _ in puts))
+    items += counters.move_entries(runtime.tables.counters, moves)
+    items += also or []
     await transact(aws=runtime.aws, items=items)
 
 
@@ -168,5 +186,11 @@ async def delete(
             "ExpressionAttributeValues": to_item({":current": record.version}),
         }
     }
-    items = [item, audit.put_entry(runtime.tables.audit_log, entry)]
+    items = [
+        item,
+        audit.put_entry(runtime.tables.audit_log, entry),
+        *counters.move_entries(
+            runtime.tables.counters, counters.deltas(before=record.counted_in())
+        ),
+    ]
     await transact(aws=runtime.aws, items=items)

@@ -3,6 +3,16 @@ capabilities in services/ use submissions only through what this module declares
 import-linter contract); graph/ and resolvers/ may use its modules."""
 
 from services.submissions.records import Submission, SubmissionStatus
-from services.submissions.workflow import create_submission, get_submissions
+from services.submissions.workflow import (
+    create_submission,
+    get_submissions,
+    searchable_submission,
+)
 
-__all__ = ["Submission", "SubmissionStatus", "create_submission", "get_submissions"]
+__all__ = [
+    "Submission",
+    "SubmissionStatus",
+    "create_submission",
+    "get_submissions",
+    "searchable_submission",
+]

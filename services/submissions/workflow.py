@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from enum import StrEnum
 from typing import Any
@@ -11,13 +12,28 @@ from services.auth.identity import Identity
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime
+from services.store import search as index
 from services.store.dynamo import batch_get
 from services.store.list_request import ListRequest
-from services.store.pagination import Slice, check_first, partition_page, read_slice
+from services.store.pagination import (
+    Direction,
+    Order,
+    Slice,
+    check_first,
+    partition_page,
+    read_slice,
+)
 from services.store.tables import SUBMISSIONS
 from services.store.versioned import check_version, create, save_changes, stamp_new
-from services.submissions.records import Submission, SubmissionStatus
+from services.submissions.records import (
+    Submission,
+    SubmissionOrderField,
+    SubmissionStatus,
+    by_status_counter,
+    by_user_counter,
+)
 
+NEWEST_FIRST = Order(SubmissionOrderField.CREATED, Direction.DESC)
 EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.REJECTED)
 CHANNEL = "submission"
 
@@ -74,8 +90,10 @@ async def by_user_page(
     status: SubmissionStatus | None,
     first: int,
     after: str | None,
+    order: Order | None = None,
 ) -> Slice[Submission]:
-    """One page of a user's submissions (UserIdIndex). Callers check access first."""
+    """One page of a user's submissions, newest first unless `order` says otherwise (a sorted
+    index over userId). Callers check access first."""
     return await partition_page(
         runtime=runtime,
         spec=SUBMISSIONS,
@@ -86,6 +104,8 @@ async def by_user_page(
         after=after,
         build=Submission.from_item,
         equals=("status", status.value) if status else None,
+        count_keys=(by_user_counter(user_id, status),),
+        order=order or NEWEST_FIRST,
     )
 
 
@@ -97,9 +117,11 @@ async def list_submissions(
     status: SubmissionStatus | None,
     first: int,
     after: str | None,
+    order: Order | None = None,
 ) -> Slice[Submission]:
     """Submissions the caller may see: of one user, or by status (an admin: everyone's,
-    a manager: their team's, a user: their own)."""
+    a manager: their team's, a user: their own). One user's are in `order` (newest first by
+    default); the lists across people are in key order and take no `order`."""
     identity = viewer.require()
     check_first(first, maximum=runtime.settings.page_size_max)
     if user_id is None and not identity.is_manager:
@@ -109,19 +131,24 @@ async def list_submissions(
             validation.identifier(user_id, field="userId"), what="these submissions"
         )
         return await by_user_page(
-            runtime=runtime, user_id=user_id, status=status, first=first, after=after
+            runtime=runtime, user_id=user_id, status=status, first=first, after=after, order=order
         )
+    if order is not None:
+        raise BadInput("orderBy needs userId: only one person's submissions are kept sorted")
     query = ListRequest(SUBMISSIONS, runtime.tables)
     scope = "submissions:all"
     if status is not None:
         query.on("status", status.value)
         scope = f"submissions:status:{status.value}"
+    count_keys = tuple(by_status_counter(s) for s in _statuses(status))
     if not identity.is_admin:
         team = await viewer.team_ids()
         if not team:
-            return Slice(edges=[], has_next=False)
+            return Slice(edges=[], has_next=False, count_keys=())
         query.where_in("userId", team)
         scope += f":team:{identity.user_id}"
+        # A team's size is bounded (team_ids): its members' counters, one BatchGetItem per 100.
+        count_keys = tuple(by_user_counter(u, status) for u in team)
     return await read_slice(
         runtime=runtime,
         query=query,
@@ -129,7 +156,57 @@ async def list_submissions(
         first=first,
         after=after,
         build=Submission.from_item,
+        count_keys=count_keys,
     )
+
+
+def _statuses(status: SubmissionStatus | None) -> list[SubmissionStatus]:
+    return [status] if status is not None else list(SubmissionStatus)
+
+
+ALL = "submissions:all"
+
+
+def searchable_submission(submission: Submission) -> index.Searchable:
+    """A submission is found by the words of its title: by everyone who may read it."""
+    scopes = (ALL, f"submissions:user:{submission.user_id}")
+    return index.Searchable.of(
+        submission.submission_id, [submission.title], scopes, owner=submission.user_id
+    )
+
+
+async def search_submissions(
+    *, runtime: Runtime, viewer: Viewer, query: str, first: int, after: str | None
+) -> Slice[Submission]:
+    """Submissions the caller may see (as `submissions`) whose title has a word starting
+    with each word of `query`: an admin's from everyone, a manager's from their team and
+    themself (the index of everyone's, filtered to them), a user's from their own."""
+    identity = viewer.require()
+    check_first(first, maximum=runtime.settings.page_size_max)
+    words = index.query_words(query)
+    scope, owners = f"submissions:user:{identity.user_id}", None
+    if identity.is_admin:
+        scope = ALL
+    elif identity.is_manager:
+        team = await viewer.team_ids()
+        if team:
+            scope, owners = ALL, [identity.user_id, *team]
+            if len(owners) > 100:
+                raise BadInput("this team is too large to search at once: filter by userId")
+    cursor_scope = f"search:{scope}:{identity.user_id}:{' '.join(words)}"
+    start = runtime.cursors.decode(after, scope=cursor_scope)
+    if start is not None and set(start) != {"term", "entry"}:
+        raise BadInput("invalid cursor")
+    hits = await index.search(
+        runtime=runtime, scope=scope, words=words, first=first, start=start, owners=owners
+    )
+    found = await get_submissions(runtime=runtime, ids=hits.ids)
+    edges = [
+        (found[i], runtime.cursors.encode(scope=cursor_scope, key=position))
+        for i, position in zip(hits.ids, hits.cursors, strict=True)
+        if i in found
+    ]
+    return Slice(edges=edges, has_next=hits.has_next)
 
 
 async def create_submission(
@@ -159,6 +236,9 @@ async def create_submission(
         entity_type="Submission",
         entity_id=submission.submission_id,
         owner_id=actor.user_id,
+        also=index.changes(
+            runtime.tables.search_index, before=None, after=searchable_submission(submission)
+        ),
     )
     return submission
 
@@ -247,6 +327,8 @@ async def _save(
     changes: dict[str, Any],
     action: str = "UPDATE",
 ) -> Submission:
+    # A new title changes the submission's search entries in the same transaction.
+    after = searchable_submission(dataclasses.replace(submission, **changes))
     return await save_changes(
         runtime=runtime,
         table=runtime.tables.submissions,
@@ -258,6 +340,9 @@ async def _save(
         entity_id=submission.submission_id,
         owner_id=submission.user_id,
         action=action,
+        also=index.changes(
+            runtime.tables.search_index, before=searchable_submission(submission), after=after
+        ),
     )
 
 

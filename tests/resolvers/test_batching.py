@@ -93,3 +93,94 @@ def test_nested_page_costs_the_same_for_5_and_50_parents(
     assert large["Query"] - small["Query"] == 45
     # and the number of sequential round trips is the nesting depth, whatever N is
     assert small["waves"] == large["waves"] == 3
+
+
+NEW_FIELDS = """
+query NewFields($n: Int!) {
+  users(first: $n) {
+    totalCount
+    edges { node {
+      media(first: 5) { totalCount edges { node { id } } }
+      submissions(first: 5) { totalCount edges { node { id } } }
+      imageCollections(first: 5) { totalCount }
+    } }
+  }
+}
+"""
+
+
+def _measure_new_fields(api: Api, log: CallLog, token: str, n: int) -> list[dict[str, int]]:
+    runs = []
+    for _ in range(3):
+        log.calls.clear()
+        data = api.data(NEW_FIELDS, {"n": n}, token=token)
+        assert len(data["users"]["edges"]) == n
+        assert data["users"]["totalCount"] == 62
+        runs.append(
+            {
+                op: log.count(op)
+                for op in ("BatchGetItem", "Query", "Scan", "GetItem", "TransactWriteItems")
+            }
+            | {"waves": log.waves()}
+        )
+    return runs
+
+
+def test_new_fields_cost_the_same_for_5_and_30_parents(
+    isolated: tuple[Api, CallLog], admin_token: str
+) -> None:
+    # given 62 users
+    api, log = isolated
+    # when a page of users is read with their uploads, submissions and collections, and the
+    # totalCount of every list, for 5 and for 30 users (3 x 30 Queries in one wave stay
+    # within the 100 pooled connections, so no Query waits for a connection to free up)
+    small = _measure_new_fields(api, log, admin_token, 5)
+    large = _measure_new_fields(api, log, admin_token, 30)
+    # then every count is read by key, whatever N is: one BatchGetItem for the users' total
+    # and one for each nested list's totals (read in the same wave as that list's Queries)
+    for run in small + large:
+        assert run["Scan"] == 1
+        assert run["GetItem"] == 0
+    assert {r["BatchGetItem"] for r in small} == {r["BatchGetItem"] for r in large} == {4}
+    # and each one-to-many list costs one Query per parent (media, submissions, collections)
+    assert {r["Query"] for r in small} == {15}
+    assert {r["Query"] for r in large} == {90}
+    # and the round trips one after another are the nesting depth, whatever N is: the users'
+    # Scan, then every list's Queries and counts together
+    assert min(r["waves"] for r in small) == min(r["waves"] for r in large) == 2
+
+
+SEARCH_NESTED = """
+query Found($n: Int!) {
+  searchPeople(query: "eng", first: $n) {
+    edges { node {
+      profile { manager { email } }
+      submissions(first: 5) { totalCount }
+    } }
+  }
+}
+"""
+
+
+def test_search_results_nest_like_lists(isolated: tuple[Api, CallLog], admin_token: str) -> None:
+    # given 60 engineers (the members' job title)
+    api, log = isolated
+
+    def measure(n: int) -> dict[str, int]:
+        runs = []
+        for _ in range(3):
+            log.calls.clear()
+            data = api.data(SEARCH_NESTED, {"n": n}, token=admin_token)
+            assert len(data["searchPeople"]["edges"]) == n
+            runs.append({op: log.count(op) for op in ("BatchGetItem", "Query", "GetItem")})
+        assert all(r == runs[0] for r in runs), runs
+        return runs[0]
+
+    # when 5 and then 50 of them are read with their profile, manager and submissions' count
+    small, large = measure(5), measure(50)
+    # then by-key reads cost the same (users, profiles, managers, counters), and the search
+    # is one Query whatever N, plus one Query per person for their submissions
+    assert small["BatchGetItem"] == large["BatchGetItem"] == 4
+    assert small["GetItem"] == large["GetItem"] == 0
+    assert small["Query"] == 1 + 5
+    assert large["Query"] == 1 + 50

@@ -27,6 +27,8 @@ TABLES = TableNames(
     media="t-media",
     audit_log="t-audit-log",
     image_collections="t-image-collections",
+    counters="t-counters",
+    search_index="t-search-index",
 )
 
 
@@ -147,6 +149,8 @@ def test_table_names_know_every_spec() -> None:
         "media": "t-media",
         "audit-log": "t-audit-log",
         "image-collections": "t-image-collections",
+        "counters": "t-counters",
+        "search-index": "t-search-index",
     }
 
 
