@@ -1,10 +1,11 @@
-"""Subscription fan-out: 1,000 graphql-transport-ws subscribers to `submissionStatusChanged`
-(as the admin: every event), events published at a fixed rate by real mutations over HTTP;
-latency from the change (the submission's `updatedAt`, stamped before its DynamoDB write) to
-receipt. First one API process (in-process broker), then two API processes + Redis.
+"""Subscription fan-out: 10,000 graphql-transport-ws subscribers to `submissionStatusChanged`
+(as the admin: every event), events at 5/s (50,000 deliveries a second) published by the
+product's Redis broker as the upload worker publishes, then by real mutations over HTTP;
+latency from the change (the event's `updatedAt`) to receipt. One API process, then two API
+processes + Redis. Also the API processes' RSS per idle subscriber.
 
-    .venv/bin/python bench/subscriptions.py [--subscribers 1000] [--rate 50] [--low-rate 5]
-                                            [--seconds 5]
+    .venv/bin/python bench/subscriptions.py [--subscribers 10000] [--rates 5] [--seconds 5]
+                                            [--end-to-end]
 
 One node process (bench/subscribers.mjs, `ws`) holds every WebSocket (fd limit raised); the
 publisher is a separate process (`--publisher`), so its CPU does not slow the receivers. moto
@@ -54,6 +55,7 @@ from services.submissions import workflow
 from services.submissions.records import Submission, SubmissionStatus
 
 TARGET_P99_MS = 250
+TARGET_RSS_KB = 20
 COMMAND = ".venv/bin/python bench/subscriptions.py"
 NODE = shutil.which("node") or "node"
 SUBSCRIPTION = "subscription { submissionStatusChanged { id status updatedAt } }"
@@ -177,6 +179,15 @@ class Received:
     window_cpu: dict[str, float] = field(default_factory=dict)
     window_s: float = 0.0
     publish_ms: list[float] = field(default_factory=list)
+    # the API processes' resident memory per subscriber, all subscribed and idle
+    rss_kb_per_subscriber: float = float("nan")
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
 
 
 async def _line(client: asyncio.subprocess.Process, seconds: float) -> dict[str, Any]:
@@ -214,6 +225,8 @@ async def run_subscribers(
         "query": SUBSCRIPTION,
         "field": "submissionStatusChanged",
     }
+    apis = [pid for label, pid in watch.items() if label.startswith("API")]
+    rss_before = sum(rss_kb(pid) for pid in apis)
     client = await asyncio.create_subprocess_exec(
         NODE,
         str(BENCH / "subscribers.mjs"),
@@ -235,6 +248,8 @@ async def run_subscribers(
         if warm.exception() is not None:
             out.errors.append("not every subscriber warmed up within 120 s")
         await asyncio.sleep(1)
+        # every subscriber has had an event and waits for the next: idle, as most are
+        out.rss_kb_per_subscriber = (sum(rss_kb(pid) for pid in apis) - rss_before) / n
         pids = {**watch, "subscriber client (node)": client.pid}
         before = {label: cpu_seconds(pid) for label, pid in pids.items()}
         publisher_before = _children_cpu()
@@ -364,7 +379,8 @@ def row(o: Outcome, args: argparse.Namespace) -> str:
         f"{percentile(lat, 99):.0f} | {max(lat, default=float('nan')):.0f} | "
         f"{o.api_cpu_s:.1f} | {o.api_cpu_s * 1e6 / max(got, 1):.0f} | "
         f"{percentile(sent, 50):.0f} / {percentile(sent, 99):.0f} | "
-        f"{len(o.received.errors) + len(o.received.publish_errors)} |"
+        f"{len(o.received.errors) + len(o.received.publish_errors)} | "
+        f"{o.received.rss_kb_per_subscriber:.1f} |"
     )
 
 
@@ -376,10 +392,19 @@ def cpu_row(o: Outcome) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--subscribers", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=50, help="events per second")
-    parser.add_argument("--low-rate", type=float, default=5, help="first run, events/s")
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    parser.add_argument(
+        "--rates",
+        type=lambda text: [float(r) for r in text.split(",")],
+        default=[5.0],
+        help="events per second, one run each (comma-separated)",
+    )
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument(
+        "--end-to-end",
+        action="store_true",
+        help="also events from real mutations (the DynamoDB write in moto included)",
+    )
     parser.add_argument("--publisher", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.publisher:
@@ -387,7 +412,7 @@ def main() -> None:
         asyncio.run(publish(config["source"], float(config["rate"]), float(config["seconds"])))
         return
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     began = time.perf_counter()
     outcomes: list[Outcome] = []
     with moto_process() as endpoint, redis_server() as redis_url:
@@ -399,7 +424,7 @@ def main() -> None:
         redis = {"kind": "redis", "redis_url": redis_url, "owner": owner, "ids": ids}
         # 1. publish -> receipt, events from the product's Redis broker (as the worker sends)
         with api_process(seeded.settings, REDIS_URL=redis_url) as (url, process):
-            for rate in (args.low_rate, args.rate):
+            for rate in args.rates:
                 outcomes.append(
                     run_setup(
                         "1 API process + Redis",
@@ -416,7 +441,7 @@ def main() -> None:
             api_process(seeded.settings, REDIS_URL=redis_url) as (url_b, proc_b),
         ):
             two = {"API a": proc_a.pid, "API b": proc_b.pid}
-            for rate in (args.low_rate, args.rate):
+            for rate in args.rates:
                 outcomes.append(
                     run_setup(
                         "2 API processes + Redis",
@@ -430,7 +455,7 @@ def main() -> None:
                 )
             # 2. end to end: events from real mutations (DynamoDB write on moto included)
             mutations = {"kind": "mutations", "url": url_a, "token": token, "ids": ids}
-            for rate in (args.low_rate, args.rate):
+            for rate in args.rates if args.end_to_end else ():
                 outcomes.append(
                     run_setup(
                         "2 API processes + Redis, events from mutations",
@@ -444,7 +469,7 @@ def main() -> None:
                 )
         with api_process(seeded.settings) as (url, process):
             # `make run`'s set-up: one process, in-process broker
-            for rate in (args.low_rate, args.rate):
+            for rate in args.rates if args.end_to_end else ():
                 outcomes.append(
                     run_setup(
                         "1 API process, in-process broker, events from mutations",
@@ -462,7 +487,7 @@ def main() -> None:
         "",
         f"{args.subscribers} graphql-transport-ws subscribers (one node process, `ws`, offering "
         "permessage-deflate as browsers do) to `submissionStatusChanged { id status updatedAt }` "
-        "as the admin, so every event reaches every subscriber: at 50 events/s that is 50,000 "
+        "as the admin, so every event reaches every subscriber: "
         "messages a second. Latency = receipt time - the event's `updatedAt`. Warm-up first: "
         "every subscriber has received an event before measuring.",
         "",
@@ -479,8 +504,9 @@ def main() -> None:
         "PUBLISH, or the mutation's HTTP round trip (its DynamoDB write included).",
         "",
         "| set-up | subscribers | events | deliveries received | p50 ms | p99 ms | max ms | "
-        "API CPU s | API CPU µs per delivery | publish call p50 / p99 ms | errors |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "API CPU s | API CPU µs per delivery | publish call p50 / p99 ms | errors | "
+        "API RSS kB per idle subscriber |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(row(o, args) for o in outcomes),
         "",
         f"Where the CPU goes during the measured window ({args.seconds:g} s of events, until "
@@ -503,11 +529,20 @@ def main() -> None:
                 f"{p99:.0f} ms; the publishing mutations' own p99 was {sent:.0f} ms."
             )
         else:
-            lines.append(
-                f"- {o.label}, {o.rate:g} events/s: p99 {p99:.0f} ms, target < "
-                f"{TARGET_P99_MS} ms: {verdict(p99, TARGET_P99_MS, at_least=False)}; "
-                f"connecting all took {o.connect_s:.1f} s."
-            )
+            got = len(o.received.latencies_ms)
+            rss = o.received.rss_kb_per_subscriber
+            client_cpu = o.received.window_cpu.get("subscriber client (node)", 0.0)
+            lines += [
+                f"- {o.label}, {args.subscribers} subscribers, {o.rate:g} events/s: p99 "
+                f"{p99:.0f} ms, target < {TARGET_P99_MS} ms: "
+                f"{verdict(p99, TARGET_P99_MS, at_least=False)}; connecting all took "
+                f"{o.connect_s:.1f} s; the client used {client_cpu / o.received.window_s:.2f} "
+                "CPUs.",
+                f"- {o.label}, {o.rate:g} events/s: deliveries {got} of {o.expected}: "
+                f"{'**met**' if got == o.expected else '**missed**'} (every message delivered).",
+                f"- {o.label}: API RSS per idle subscriber **{rss:.1f} kB**, target < "
+                f"{TARGET_RSS_KB} kB: {verdict(rss, TARGET_RSS_KB, at_least=False)}.",
+            ]
         if o.received.errors:
             lines.append(f"  first subscriber error: `{o.received.errors[0]}`")
         if o.received.publish_errors:
