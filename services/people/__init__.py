@@ -4,7 +4,17 @@ declares (an import-linter contract); graph/ and resolvers/ may use its modules.
 
 from services.people.profiles import team_ids, update_profile
 from services.people.records import Profile, User
-from services.people.users import NewProfile, create_user, find_by_email, get_user, get_users
+from services.people.users import (
+    NewProfile,
+    create_user,
+    deactivate_user,
+    find_by_email,
+    get_user,
+    get_users,
+    reactivate_user,
+    revoked_users,
+    sign_out_user,
+)
 from services.people.viewers import viewer_for
 
 __all__ = [
@@ -12,9 +22,13 @@ __all__ = [
     "Profile",
     "User",
     "create_user",
+    "deactivate_user",
     "find_by_email",
     "get_user",
     "get_users",
+    "reactivate_user",
+    "revoked_users",
+    "sign_out_user",
     "team_ids",
     "update_profile",
     "viewer_for",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,18 @@ class AwsCall:
 
 
 CallListener = Callable[[AwsCall], None]
+
+
+@dataclass
+class CallCount:
+    """AWS calls made by one piece of work (a GraphQL operation's actual cost)."""
+
+    calls: int = 0
+
+
+# The count of the operation running in this context; tasks it starts (DataLoader batches)
+# inherit the same counter object.
+CURRENT_COUNT: ContextVar[CallCount | None] = ContextVar("prework_aws_call_count", default=None)
 
 
 class Aws:
@@ -80,6 +93,9 @@ class Aws:
             call = AwsCall(service, model.name, started, time.perf_counter())
             metrics.AWS_CALLS.labels(service, model.name).inc()
             metrics.AWS_CALL_SECONDS.labels(service, model.name).observe(call.ended - started)
+            count = CURRENT_COUNT.get()
+            if count is not None:
+                count.calls += 1
             for listener in self.listeners:
                 listener(call)
 
