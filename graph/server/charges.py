@@ -39,6 +39,7 @@ class QueryCharge(SchemaExtension):
         self.requested: int | None = None
         self.charge: Charge | None = None
         self.count = CallCount()
+        self.subscription = False
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
@@ -46,6 +47,7 @@ class QueryCharge(SchemaExtension):
         settings = runtime.settings
         document = self.execution_context.graphql_document
         assert document is not None
+        self.subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
         self.requested = cost = operation_cost(
             self.execution_context.schema._schema,
             document,
@@ -85,7 +87,7 @@ class QueryCharge(SchemaExtension):
                 CURRENT_COUNT.reset(token)
 
     def get_results(self) -> dict[str, Any]:
-        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+        if self.subscription:
             return {}  # events carry no cost; the subscription paid when it subscribed
         cost: dict[str, Any] = {"requested": self.requested or 0, "actual": self.count.calls}
         if self.charge is not None:

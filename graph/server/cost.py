@@ -117,12 +117,14 @@ def operation_cost(
     *,
     operation_name: str | None = None,
     variables: Mapping[str, Any] | None = None,
-    weights: Weights = Weights(),  # noqa: B008 - frozen
+    weights: Weights = Weights(),
 ) -> int:
     """The points `document`'s operation (the named one, or the only one) costs at most."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [
-        o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)
+        o
+        for o in operations
+        if operation_name is None or (o.name and o.name.value == operation_name)
     ]
     if len(chosen) != 1:
         return 0  # graphql-core refuses the request itself

@@ -123,7 +123,9 @@ class RedisBudget:
     async def charge(self, *, client: str, cost: int) -> Charge:
         try:
             allowed, level = await asyncio.wait_for(
-                self._script(keys=[f"prework:budget:{client}"], args=[self.capacity, self.rate, cost]),
+                self._script(
+                    keys=[f"prework:budget:{client}"], args=[self.capacity, self.rate, cost]
+                ),
                 _REDIS_TIMEOUT,
             )
         except Exception as error:  # Redis down or slow: let the request through

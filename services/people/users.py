@@ -196,9 +196,7 @@ async def update_user(
             raise Forbidden("only an admin may change roles")
         changes["role"] = role
         if user.role is Role.ADMIN and user.is_active and role is not Role.ADMIN:
-            await guard_admin_removal(
-                runtime=runtime, actor_id=actor.user_id, user_id=user.user_id
-            )
+            await guard_admin_removal(runtime=runtime, actor_id=actor.user_id, user_id=user.user_id)
     if not changes:
         raise BadInput("nothing to change")
     check_version(user, expected_version)

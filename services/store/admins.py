@@ -27,9 +27,7 @@ async def guard_admin_removal(*, runtime: StoreRuntime, actor_id: str, user_id: 
     write are not one transaction (DynamoDB has no count condition).
     """
     if user_id == actor_id:
-        raise LockOut(
-            "you cannot remove your own admin access: ask another admin", reason="SELF"
-        )
+        raise LockOut("you cannot remove your own admin access: ask another admin", reason="SELF")
     query = ListRequest(USERS, runtime.tables).on("role", "ADMIN").where("isActive", True)
     fetch = query_fetch(aws=runtime.aws, request=query.request())
     page = await collect_page(fetch=fetch, limit=2, start_key=None)
