@@ -14,8 +14,8 @@ import math
 from collections.abc import AsyncIterator
 from typing import Any
 
-from graphql import OperationType
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from graph.server.cost import Weights, operation_cost
 from services.limits import Charge
