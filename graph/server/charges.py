@@ -14,14 +14,16 @@ import math
 from collections.abc import AsyncIterator
 from typing import Any
 
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
+from graph.errors import coded
 from graph.server.cost import Weights, operation_cost
 from services.limits import Charge
 from services.platform import metrics
 from services.platform.aws import CURRENT_COUNT, CallCount
-from services.platform.errors import Throttled, TooCostly
+from services.platform.errors import ServiceError, Throttled, TooCostly
 
 
 def client_key(context: Any) -> str:
@@ -43,8 +45,25 @@ class QueryCharge(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
-        runtime = context.runtime
-        settings = runtime.settings
+        refusal = await self._refusal(context)
+        if refusal is not None:
+            error = coded(refusal)
+            if self.subscription:
+                raise error  # the stream's one result: the refusal
+            # A result set before execution stands in for it: no resolver runs.
+            self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
+            yield
+            return
+        token = CURRENT_COUNT.set(self.count)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ValueError):
+                CURRENT_COUNT.reset(token)
+
+    async def _refusal(self, context: Any) -> ServiceError | None:
+        """Cost the operation and charge the client; the error that refuses it, if any."""
+        settings = context.runtime.settings
         document = self.execution_context.graphql_document
         assert document is not None
         self.subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
@@ -58,33 +77,29 @@ class QueryCharge(SchemaExtension):
         metrics.QUERY_COST.observe(cost)
         if cost > settings.max_query_cost:
             metrics.REFUSED_BY_COST.labels("QUERY_TOO_COSTLY").inc()
-            raise TooCostly(
+            return TooCostly(
                 f"this operation may cost {cost} points, more than the {settings.max_query_cost}"
                 " allowed: ask for smaller pages (`first`) or fewer nested lists",
                 cost=cost,
                 maximum=settings.max_query_cost,
             )
-        self.charge = charge = await runtime.budget.charge(client=client_key(context), cost=cost)
-        if not charge.allowed:
-            metrics.REFUSED_BY_COST.labels("THROTTLED").inc()
-            wait = math.ceil(charge.retry_after * 1000) / 1000
-            response = getattr(context, "response", None)
-            if response is not None and hasattr(response, "status_code"):
-                response.status_code = 429
-                response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-            raise Throttled(
-                f"over your budget: this operation costs {cost} points and "
-                f"{charge.available} are available; retry in {wait} s",
-                retryAfter=wait,
-                cost=cost,
-                throttleStatus=_status(charge),
-            )
-        token = CURRENT_COUNT.set(self.count)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(ValueError):
-                CURRENT_COUNT.reset(token)
+        charge = await context.runtime.budget.charge(client=client_key(context), cost=cost)
+        self.charge = charge
+        if charge.allowed:
+            return None
+        metrics.REFUSED_BY_COST.labels("THROTTLED").inc()
+        wait = math.ceil(charge.retry_after * 1000) / 1000
+        response = getattr(context, "response", None)
+        if response is not None and hasattr(response, "status_code"):
+            response.status_code = 429
+            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return Throttled(
+            f"over your budget: this operation costs {cost} points and "
+            f"{charge.available} are available; retry in {wait} s",
+            retryAfter=wait,
+            cost=cost,
+            throttleStatus=_status(charge),
+        )
 
     def get_results(self) -> dict[str, Any]:
         if self.subscription:
