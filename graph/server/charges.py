@@ -45,6 +45,9 @@ class QueryCharge(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
+        if getattr(context, "runtime", None) is None:
+            yield  # executed outside the server (tools, tests of the bare schema): no budget
+            return
         refusal = await self._refusal(context)
         if refusal is not None:
             error = coded(refusal)

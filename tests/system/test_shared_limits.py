@@ -37,9 +37,9 @@ def deployment(stack: Stack) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def two_apis(deployment: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    tuple[Api, Api]
-]:
+def two_apis(
+    deployment: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Api, Api]]:
     """API #1 and API #2 on one Redis; operations up to 60 points, budgets of 60 draining
     1 point a second."""
     cwd = tmp_path_factory.mktemp("shared")
@@ -51,9 +51,12 @@ def two_apis(deployment: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
             BUDGET_POINTS="60",
             BUDGET_POINTS_PER_SECOND="1",
         )
-        with processes.api_server(env, cwd) as (api1, _), processes.api_server(env, cwd) as (
-            api2,
-            _,
+        with (
+            processes.api_server(env, cwd) as (api1, _),
+            processes.api_server(env, cwd) as (
+                api2,
+                _,
+            ),
         ):
             yield api1, api2
 
@@ -83,7 +86,9 @@ def _subscribed(api: Api, token: str) -> Any:
         api.url.replace("http://", "ws://") + "/graphql",
         subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
     )
-    ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+    ws.send(
+        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+    )
     assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
     ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
     return ws

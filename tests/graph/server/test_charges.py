@@ -108,7 +108,9 @@ def _cost(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_mutations_are_charged_as_writes(api: Api, user_token: str) -> None:
-    body = api.run('mutation { createSubmission(input: {title: "priced"}) { id } }', token=user_token)
+    body = api.run(
+        'mutation { createSubmission(input: {title: "priced"}) { id } }', token=user_token
+    )
     assert not body.get("errors"), body
     assert _cost(body)["requested"] == 10
     assert 1 <= _cost(body)["actual"] <= 10

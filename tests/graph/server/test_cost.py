@@ -86,7 +86,9 @@ def test_mutations_cost_a_write_each_plus_their_selection() -> None:
 
 def test_the_page_size_defaults_and_is_capped() -> None:
     # no variable given: the operation's default, else the argument's default (20)
-    with_default = "query Q($n: Int! = 7) { users(first: $n) { edges { node { profile { id } } } } }"
+    with_default = (
+        "query Q($n: Int! = 7) { users(first: $n) { edges { node { profile { id } } } } }"
+    )
     assert cost(with_default) == 2 + 7
     assert cost("{ users { edges { node { profile { id } } } } }") == 2 + 20
     # larger than PAGE_SIZE_MAX is refused by the resolver; it never multiplies by more
