@@ -41,7 +41,10 @@ query Nested {{ users(first: {users}) {{ edges {{ node {{ id
 ALIASED = "query Aliased {{ {fields} }}"
 # includeInactive: one Scan each (30 filtered Scans reading on at once overwhelm moto);
 # page sizes differ per alias, else the loaders share one Query per user among them
-ALIAS = "u{i}: users(includeInactive: true, first: {users}) {{ edges {{ node {{ submissions(first: {page}) {{ edges {{ node {{ id }} }} }} }} }} }}"
+ALIAS = (
+    "u{i}: users(includeInactive: true, first: {users}) {{ edges {{ node {{"
+    " submissions(first: {page}) {{ edges {{ node {{ id }} }} }} }} }} }}"
+)
 
 
 def _seed(settings: Settings) -> None:

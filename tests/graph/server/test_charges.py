@@ -19,7 +19,7 @@ FRONTEND = """
 query Home { me { id email profile { firstName manager { email } }
   submissions(first: 10) { edges { node { id title status } } } } }
 """
-# 2 + 100 × (2 + 100 × 2) = 20,202 points: tens of thousands of Queries if it ran
+# 2 + 100 x (2 + 100 x 2) = 20,202 points: tens of thousands of Queries if it ran
 EXPENSIVE = """
 query Everything { users(first: 100) { edges { node {
   submissions(first: 100) { edges { node { media(first: 100) { edges { node { id } } } } } }

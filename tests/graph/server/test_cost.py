@@ -32,7 +32,10 @@ query Home { me { id email profile { firstName manager { email } }
 """
 FRAGMENTS = """
 fragment Mine on User { submissions(first: 5) { edges { node { id } } } }
-query Twice { a: me { ...Mine } b: me { ...Mine ... on User { team(first: 2) { edges { node { user { ...Mine } } } } } } }
+query Twice {
+  a: me { ...Mine }
+  b: me { ...Mine ... on User { team(first: 2) { edges { node { user { ...Mine } } } } } }
+}
 """
 MUTATIONS = """
 mutation Two { a: createSubmission(input: {title: "a"}) { id owner { email } }
@@ -71,12 +74,12 @@ def test_a_frontend_query_is_cheap() -> None:
 
 
 def test_nested_connections_multiply_their_page_sizes() -> None:
-    # users (2) + 10 × [profile (1) + manager (1) + submissions (2) + 5 × media (2)]
+    # users (2) + 10 x [profile (1) + manager (1) + submissions (2) + 5 x media (2)]
     assert cost(NESTED, {"users": 10, "subs": 5}) == 2 + 10 * (1 + 1 + 2 + 5 * 2)
 
 
 def test_fragments_and_aliases_count_every_time_they_appear() -> None:
-    # a: me 1 + Mine 2; b: me 1 + Mine 2 + team 2 + 2 × (user 1 + Mine 2)
+    # a: me 1 + Mine 2; b: me 1 + Mine 2 + team 2 + 2 x (user 1 + Mine 2)
     assert cost(FRAGMENTS) == (1 + 2) + (1 + 2 + 2 + 2 * (1 + 2))
 
 
