@@ -4,11 +4,14 @@ advertised wait has passed; every response reports its cost in `extensions.cost`
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import websockets
 
 from graph.server.app import create_app
 from services.platform.settings import Settings
@@ -114,3 +117,33 @@ def test_mutations_are_charged_as_writes(api: Api, user_token: str) -> None:
     assert not body.get("errors"), body
     assert _cost(body)["requested"] == 10
     assert 1 <= _cost(body)["actual"] <= 10
+
+
+COSTLY_SUBSCRIPTION = """
+subscription Costly { submissionStatusChanged { owner {
+  submissions(first: 50) { edges { node { media(first: 50) { edges { node { id } } } } } }
+} } }
+"""
+
+
+async def test_a_subscription_is_costed_when_it_subscribes(
+    server: tuple[Api, CallLog], user_token: str
+) -> None:
+    # given a socket on the server allowing 10 points an operation
+    api, log = server
+    url = api.url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {user_token}"}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        log.calls.clear()
+        # when a subscription that may cost 104 points subscribes
+        subscribe = {"id": "1", "type": "subscribe", "payload": {"query": COSTLY_SUBSCRIPTION}}
+        await ws.send(json.dumps(subscribe))
+        # then it is refused at once with its cost, and completes
+        refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        errors = refused["payload"]["errors"] if refused["type"] == "next" else refused["payload"]
+        assert errors[0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+        assert errors[0]["extensions"]["cost"] == 1 + 1 + 2 + 50 * 2
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "complete"
+    assert log.calls == []
