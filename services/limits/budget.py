@@ -14,6 +14,7 @@ import logging
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -79,13 +80,16 @@ class Budget(Protocol):
 class LocalBudget:
     """Buckets in this process (one API process, or tests)."""
 
-    def __init__(self, *, capacity: int, rate: float) -> None:
+    def __init__(
+        self, *, capacity: int, rate: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.capacity = capacity
         self.rate = rate
+        self._clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
     async def charge(self, *, client: str, cost: int) -> Charge:
-        now = time.monotonic()
+        now = self._clock()
         level, at = self._buckets.pop(client, (0.0, now))
         level = max(0.0, level - (now - at) * self.rate)
         allowed = level + cost <= self.capacity

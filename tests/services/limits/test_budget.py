@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from services.limits import Budget, LocalBudget, RedisBudget
 from tests.support import processes
@@ -71,3 +73,39 @@ def test_with_redis_down_requests_are_let_through() -> None:
             await budget.aclose()
 
     asyncio.run(scenario())
+
+
+class BucketMachine(RuleBasedStateMachine):
+    """A client charging requests as time passes: the bucket never holds more than its size,
+    a request is refused exactly when it would overflow, and the advertised wait is enough."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+        self.budget = LocalBudget(capacity=100, rate=10, clock=lambda: self.now)
+        self.level = 0.0  # the model
+
+    @rule(seconds=st.floats(0, 20))
+    def wait(self, seconds: float) -> None:
+        self.now += seconds
+        self.level = max(0.0, self.level - seconds * 10)
+
+    @rule(cost=st.integers(0, 100))
+    def charge(self, cost: int) -> None:
+        charge = asyncio.run(self.budget.charge(client="user:m", cost=cost))
+        fits = self.level + cost <= 100 + 1e-9
+        assert charge.allowed == fits
+        if fits:
+            self.level += cost
+        else:
+            # waiting the advertised time makes it fit
+            later = self.level - charge.retry_after * 10
+            assert later + cost <= 100 + 1e-6
+        assert abs(charge.level - self.level) < 1e-6
+
+    @invariant()
+    def never_over_capacity(self) -> None:
+        assert 0 <= self.level <= 100 + 1e-9
+
+
+TestBucketMachine = BucketMachine.TestCase
