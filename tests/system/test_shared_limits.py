@@ -5,9 +5,12 @@ second, their open subscription closed — no DynamoDB read per request."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,28 +40,30 @@ def deployment(stack: Stack) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def two_apis(
-    deployment: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Api, Api]]:
-    """API #1 and API #2 on one Redis; operations up to 60 points, budgets of 60 draining
-    1 point a second."""
-    cwd = tmp_path_factory.mktemp("shared")
+def shared_env(deployment: Settings) -> Iterator[dict[str, str]]:
+    """The processes' environment: one Redis; operations up to 60 points, budgets of 60
+    draining 1 point a second."""
     with processes.redis_server() as redis:
-        env = processes.environment(
+        yield processes.environment(
             deployment,
             REDIS_URL=redis.url,
             MAX_QUERY_COST="60",
             BUDGET_POINTS="60",
             BUDGET_POINTS_PER_SECOND="1",
         )
-        with (
-            processes.api_server(env, cwd) as (api1, _),
-            processes.api_server(env, cwd) as (
-                api2,
-                _,
-            ),
-        ):
-            yield api1, api2
+
+
+@pytest.fixture(scope="module")
+def two_apis(
+    shared_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Api, Api]]:
+    """API #1 and API #2 on that Redis."""
+    cwd = tmp_path_factory.mktemp("shared")
+    with (
+        processes.api_server(shared_env, cwd) as (api1, _),
+        processes.api_server(shared_env, cwd) as (api2, _),
+    ):
+        yield api1, api2
 
 
 def test_two_processes_share_one_budget(
@@ -129,3 +134,32 @@ def test_a_deactivated_users_tokens_are_refused_everywhere_within_a_second(
     assert api1.data(ME, token=fresh)["me"]["isActive"]
     assert api2.data(ME, token=fresh)["me"]["isActive"]
     assert _refused(api2, person.token)
+
+
+def test_the_sign_out_command_reaches_every_process(
+    two_apis: tuple[Api, Api],
+    shared_env: dict[str, str],
+    deployment: Settings,
+    admin_token: str,
+    tmp_path: Path,
+) -> None:
+    # given a user signed in on both processes
+    api1, api2 = two_apis
+    person = make_person(api1, deployment, admin_token)
+    assert not _refused(api1, person.token) and not _refused(api2, person.token)
+    # when an operator signs them out with `prework sign-out` (a process of its own)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("prework")), "sign-out", person.email],
+        env=shared_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    ended = time.monotonic()
+    assert done.returncode == 0, done.stderr
+    # then both API processes refuse their token within a second of the command
+    while not (_refused(api1, person.token) and _refused(api2, person.token)):
+        assert time.monotonic() - ended < 1.0, "a process still accepts the token"
+        time.sleep(0.02)
