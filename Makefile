@@ -44,8 +44,13 @@ typecheck: install
 schema: install
 	$(BIN)/prework export-schema > schema.graphql
 
+## The GraphQL-over-HTTP audit suite (npm graphql-http, two packages) for its system test.
+AUDIT := tests/system/graphql_http
+$(AUDIT)/node_modules/graphql-http/package.json: $(AUDIT)/package.json $(AUDIT)/package-lock.json
+	npm ci --prefix $(AUDIT) --no-audit --no-fund --loglevel=error
+
 ## Lint, types, and the whole suite against a real moto server (two xdist workers).
-test: install redis lint typecheck
+test: install redis lint typecheck $(AUDIT)/node_modules/graphql-http/package.json
 	$(BIN)/pytest -n 2 --dist loadfile -q -m "not load"
 
 ## 100 concurrent clients for a minute against a `prework serve` process (docs/limits.md).

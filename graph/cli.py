@@ -1,4 +1,5 @@
-"""The `prework` command: serve, worker, init, token, export-schema."""
+"""The `prework` command: serve, worker, init, token, the admin commands (create-user,
+deactivate-user, reactivate-user, sign-out), export-schema."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from services.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from services.runtime.wiring import Runtime
 
 
 def _settings() -> Settings:
@@ -162,33 +167,105 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_create_user(args: argparse.Namespace) -> int:
-    from services.auth.identity import Identity, Role
-    from services.people.users import create_user
+def _admin_settings() -> Settings:
+    """Settings for the admin commands: the environment's, completed from the running local
+    stack (`.prework-local.json`, written by `make run`) when they name no AWS endpoint —
+    the way `prework token` finds it."""
+    from services.local.bootstrap import read_state
+
+    settings = _settings()
+    state = read_state() or {}
+    if settings.aws_endpoint_url or settings.env == "production" or not state.get("endpoint"):
+        return settings
+    endpoint = state["endpoint"]
+    if "localhost" in endpoint or endpoint.startswith("http://127."):
+        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+            os.environ.setdefault(name, value)
+    update: dict[str, object] = {
+        "aws_endpoint_url": endpoint,
+        "use_local_stack": False,
+        "run_worker_in_process": False,
+        "aws_region": state.get("region") or settings.aws_region,
+        "cognito_user_pool_id": settings.cognito_user_pool_id or state.get("poolId"),
+        "cognito_client_id": settings.cognito_client_id or state.get("clientId"),
+        "redis_url": settings.redis_url or state.get("redisUrl"),
+    }
+    return settings.model_copy(update=update)
+
+
+def _operator(name: str) -> Any:
+    from services.auth.identity import Identity
+
+    return Identity(user_id="cli", username=name, groups=frozenset({"admin"}))
+
+
+def _admin_command(command: str, run: Callable[[Runtime], Awaitable[str]]) -> int:
+    """Run one admin command on a runtime of its own; coded errors become exit code 1."""
     from services.platform.errors import ServiceError
     from services.runtime.wiring import RuntimeScope
 
-    settings = _settings()
-    operator = Identity(user_id="cli", username=args.operator, groups=frozenset({"admin"}))
+    settings = _admin_settings()
 
-    async def run() -> str:
+    async def main() -> str:
         async with RuntimeScope(settings) as runtime:
-            user, _ = await create_user(
-                runtime=runtime,
-                actor=operator,
-                email=args.email,
-                username=args.username or args.email.split("@", maxsplit=1)[0],
-                role=Role(args.role),
-                password=args.password,
-            )
-        return user.user_id
+            return await run(runtime)
 
     try:
-        print(asyncio.run(run()))
+        print(asyncio.run(main()))
     except ServiceError as error:
-        print(f"prework create-user: {error.message}", file=sys.stderr)
+        print(f"prework {command}: {error.message}", file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from services.auth.identity import Role
+    from services.people import create_user
+
+    async def run(runtime: Runtime) -> str:
+        user, _ = await create_user(
+            runtime=runtime,
+            actor=_operator(args.operator),
+            email=args.email,
+            username=args.username or args.email.split("@", maxsplit=1)[0],
+            role=Role(args.role),
+            password=args.password,
+        )
+        return user.user_id
+
+    return _admin_command("create-user", run)
+
+
+def cmd_user_access(args: argparse.Namespace) -> int:
+    """deactivate-user, reactivate-user, sign-out: by email, published to every API process."""
+    from services.people import (
+        deactivate_user,
+        find_by_email,
+        get_user,
+        reactivate_user,
+        sign_out_user,
+        viewer_for,
+    )
+    from services.platform.errors import NotFound
+
+    async def run(runtime: Runtime) -> str:
+        operator = _operator(args.operator)
+        if args.command == "sign-out":
+            user = await sign_out_user(runtime=runtime, actor=operator, email=args.email)
+            return f"{user.user_id} signed out"
+        found = await find_by_email(runtime=runtime, email=args.email)
+        if found is None:
+            raise NotFound("no user with this email")
+
+        async def load(user_id: str) -> Any:
+            return await get_user(runtime=runtime, user_id=user_id)
+
+        viewer = viewer_for(runtime=runtime, identity=operator, load_user=load)
+        change = deactivate_user if args.command == "deactivate-user" else reactivate_user
+        user = await change(runtime=runtime, viewer=viewer, user_id=found.user_id)
+        return f"{user.user_id} {'active' if user.is_active else 'inactive'}"
+
+    return _admin_command(args.command, run)
 
 
 def cmd_worker(_: argparse.Namespace) -> int:
@@ -238,6 +315,15 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="permanent password (else Cognito sends an invite)")
     create.add_argument("--operator", default="prework.cli", help="recorded as createdBy")
     create.set_defaults(func=cmd_create_user)
+    for name, what in (
+        ("deactivate-user", "deactivate a user: Cognito disabled, their tokens refused at once"),
+        ("reactivate-user", "reactivate a user: they may sign in again (old tokens stay refused)"),
+        ("sign-out", "sign a user out everywhere: their current tokens are refused at once"),
+    ):
+        access = sub.add_parser(name, help=what)
+        access.add_argument("email")
+        access.add_argument("--operator", default="prework.cli", help="recorded as lastUpdatedBy")
+        access.set_defaults(func=cmd_user_access)
     worker = sub.add_parser(
         "worker", help="process uploads from the SQS queue until SIGTERM (thumbnails, status)"
     )

@@ -27,6 +27,7 @@ from graph.live.executions import SharedEventExecutor
 from graph.media.operations import MediaMutation, MediaQuery, MediaSubscription
 from graph.nodes import NodeQuery
 from graph.people.operations import PeopleMutation, PeopleQuery
+from graph.server.charges import QueryCharge
 from graph.server.observability import Observability
 from graph.submissions.operations import (
     SubmissionMutation,
@@ -89,6 +90,8 @@ def extensions(
         # Fresh instances share one bounded LRU per size (module level in Strawberry).
         lambda: SafeParserCache(maxsize=parser_size),
         lambda: ValidationCache(maxsize=validation_size),
+        # After validation, before any resolver: cost, budget, `extensions.cost`.
+        QueryCharge,
     ]
     if not settings.introspection_enabled:
         factories.append(DisableIntrospection)

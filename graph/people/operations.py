@@ -152,11 +152,24 @@ class PeopleMutation:
         )
         return User.of(updated)
 
-    @strawberry.mutation(description="Soft delete: the user is kept with isActive false.")
+    @strawberry.mutation(
+        description="Soft delete: the user is kept with isActive false, and their tokens are "
+        "refused from now on. Not yourself, nor the last active admin (ADMIN_LOCKOUT)."
+    )
     async def deactivate_user(self, info: Info, id: strawberry.ID) -> User:
         ctx = info.context
         return User.of(
             await users.deactivate_user(runtime=ctx.runtime, viewer=ctx.viewer, user_id=id)
+        )
+
+    @strawberry.mutation(
+        description="Undo a deactivation: the user may sign in again; tokens issued before "
+        "the deactivation stay refused."
+    )
+    async def reactivate_user(self, info: Info, id: strawberry.ID) -> User:
+        ctx = info.context
+        return User.of(
+            await users.reactivate_user(runtime=ctx.runtime, viewer=ctx.viewer, user_id=id)
         )
 
     @strawberry.mutation

@@ -25,14 +25,17 @@ from strawberry.types.unset import UNSET
 from graph.context import Context
 from graph.live.groups import FanOut
 from graph.live.protocols import LegacyWSHandler, TransportWSHandler, WebSocketAdapter
+from graph.live.sessions import Sessions
 from graph.schema import build_schema
 from graph.server.admin_endpoint import ROUTE_METHODS, admin_endpoint
 from graph.server.graphiql import ASSET_DIR, ASSET_ROUTE, graphiql_page
 from graph.server.headers import bearer, request_id_of
 from graph.server.limits import BodyLimit
+from graph.server.media_types import GRAPHQL_RESPONSE, negotiate, request_error
 from graph.server.observability import RequestLog, metrics_endpoint
 from graph.server.refusals import http_error
 from services.media.worker import Worker
+from services.people import revoked_users
 from services.platform import exactjson
 from services.platform.errors import ServiceError
 from services.platform.logs import configure_logging
@@ -65,6 +68,8 @@ class GraphQLView(GraphQL[Context, None]):
         self._runtime = runtime_ref
         # equal subscriptions on this process follow one stream
         self.fanout = FanOut(backlog=subscription_backlog, max_tokens=max_query_tokens)
+        # signed-in sockets, closed when their user's tokens are revoked
+        self.sessions = Sessions()
         self._ide_page, self.ide_offline = graphiql_page()
         if not self.ide_offline:
             log.info("GraphiQL loads its scripts from a CDN; `make graphiql` vendors them")
@@ -82,6 +87,23 @@ class GraphQLView(GraphQL[Context, None]):
         # orjson underneath (several times faster than json.dumps on a page of nodes). Text,
         # not bytes: Strawberry sends bytes as binary WebSocket frames, which clients refuse.
         return exactjson.dumps(data).decode()
+
+    async def parse_http_body(self, request: Any) -> Any:
+        data = await super().parse_http_body(request)
+        for one in data if isinstance(data, list) else [data]:
+            if not isinstance(one.operation_name, str | None):
+                raise HTTPException(400, "The GraphQL operation's `operationName` must be a string")
+        return data
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        # process_result chose the media type (Accept): one Content-Type, not two
+        media_type = sub_response.headers.get("content-type")
+        if media_type is not None:
+            del sub_response.headers["content-type"]
+        response = super().create_response(response_data, sub_response)
+        if media_type is not None:
+            response.headers["content-type"] = media_type
+        return response
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         # Strawberry answers a bad request (GET mutation, bad JSON, ...) in plain text.
@@ -103,6 +125,7 @@ class GraphQLView(GraphQL[Context, None]):
             await self._authenticate(context, token)
         if isinstance(response, Response):
             response.headers["X-Request-Id"] = request_id
+            request.state.sub_response = response
         return context
 
     async def _authenticate(self, context: Context, token: str) -> None:
@@ -127,6 +150,17 @@ class GraphQLView(GraphQL[Context, None]):
                 )
             if request_id:
                 extensions.setdefault("requestId", request_id)
+        sub_response = getattr(request.state, "sub_response", None)
+        if (
+            sub_response is not None
+            and negotiate(request.headers.get("accept")) == GRAPHQL_RESPONSE
+        ):
+            # GraphQL over HTTP: a request error (nothing executed) is a 4xx without `data`
+            sub_response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            if request_error(body):
+                body.pop("data", None)
+                if (sub_response.status_code or 200) < 400:
+                    sub_response.status_code = 400
         return body
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
@@ -138,6 +172,7 @@ class GraphQLView(GraphQL[Context, None]):
             if context.identity is None:
                 # A bad token closes the socket (4403) instead of running anonymous.
                 raise ConnectionRejectionError({"message": "invalid token"})
+            self.sessions.add(context.identity.user_id, context.request)
         return None
 
 
@@ -165,29 +200,20 @@ def create_app(
         async with RuntimeScope(settings) as opened:
             holder["runtime"] = opened
             app.state.runtime = opened
+            await _rebuild_revocations(opened)
+            closer = asyncio.create_task(
+                view.sessions.follow(opened.events), name="revoked-sockets"
+            )
             for hook in on_startup or []:
                 result = hook(opened)
                 if hasattr(result, "__await__"):
                     await result
-            if not settings.worker_in_process:
-                yield opened
-                return
-            # `make run`: the upload worker lives in this process, on this event loop.
-            worker = Worker(runtime=opened)
-            app.state.worker = worker
-            task = asyncio.create_task(worker.run(), name="upload-worker")
-            app.state.worker_task = task
             try:
-                yield opened
+                async with _upload_worker(app, opened) as running:
+                    yield running
             finally:
-                worker.stop()
-                # The batch in hand finishes; a stuck one is cancelled and SQS redelivers it.
-                try:
-                    await asyncio.wait_for(task, timeout=settings.worker_visibility_timeout)
-                except TimeoutError:
-                    log.warning("the upload worker did not stop in time; cancelled")
-                except Exception:
-                    log.exception("the upload worker failed")
+                closer.cancel()
+                await asyncio.gather(closer, return_exceptions=True)
 
     view = GraphQLView(
         runtime_ref=runtime,
@@ -240,6 +266,39 @@ def create_app(
     )
     app.state.fanout = view.fanout  # the subscription groups, for tests and debugging
     return app
+
+
+@asynccontextmanager
+async def _upload_worker(app: Starlette, opened: Runtime) -> AsyncIterator[Runtime]:
+    """`make run`: the upload worker lives in the API process, on its event loop."""
+    settings = opened.settings
+    if not settings.worker_in_process:
+        yield opened
+        return
+    worker = Worker(runtime=opened)
+    app.state.worker = worker
+    task = asyncio.create_task(worker.run(), name="upload-worker")
+    app.state.worker_task = task
+    try:
+        yield opened
+    finally:
+        worker.stop()
+        # The batch in hand finishes; a stuck one is cancelled and SQS redelivers it.
+        try:
+            await asyncio.wait_for(task, timeout=settings.worker_visibility_timeout)
+        except TimeoutError:
+            log.warning("the upload worker did not stop in time; cancelled")
+        except Exception:
+            log.exception("the upload worker failed")
+
+
+async def _rebuild_revocations(runtime: Runtime) -> None:
+    """The deny-list at start: users deactivated within REVOCATION_SECONDS (one Scan)."""
+    try:
+        for user_id, at in await revoked_users(runtime=runtime):
+            runtime.verifier.revocations.revoke(user_id, at=at)
+    except Exception as error:  # AWS down at start: serve; events fill the list from now on
+        log.warning("could not rebuild the revocation list: %r", error)
 
 
 def app_from_env() -> Starlette:

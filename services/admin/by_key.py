@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from services.admin.admins_only import require_admin
 from services.admin.aliases import AdminTable, item_key, resolve
 from services.admin.dynamo_errors import dynamo_errors
+from services.admin.lockout import after_update, deleted, guard_users_write, replaced_by
 from services.admin.paths import Placeholders
 from services.admin.updates import (
     UpdateAction,
@@ -100,6 +101,13 @@ async def create_item(*, runtime: Runtime, actor: Identity, table: str, item: ob
     now, who = clock.now_iso(), actor.audit_name
     data.update(created=now, createdBy=who, lastUpdatedBy=who, lastUpdatedDateTime=now)
     wire = wire_item(data)
+    await guard_users_write(
+        runtime=runtime,
+        actor=actor,
+        target=target,
+        key=wire_item({n: data[n] for n in target.key_names}),
+        stays_admin=replaced_by(data),
+    )
     with dynamo_errors(target):
         await runtime.aws.dynamodb.put_item(TableName=target.table, Item=wire)
     return from_wire(wire)
@@ -135,6 +143,9 @@ async def update_item(
     target = resolve(settings=runtime.settings, alias=table)
     key = wire_item(item_key(target, item_id, sort_id))
     actions = parse_update(update, key_names=target.key_names)
+    await guard_users_write(
+        runtime=runtime, actor=actor, target=target, key=key, stays_admin=after_update(actions)
+    )
     stamp = {"lastUpdatedBy": actor.audit_name, "lastUpdatedDateTime": clock.now_iso()}
     results: list[ActionResult] = []
     for action in actions:
@@ -218,6 +229,9 @@ async def delete_item(
     require_admin(actor)
     target = resolve(settings=runtime.settings, alias=table)
     key = item_key(target, item_id, sort_id)
+    await guard_users_write(
+        runtime=runtime, actor=actor, target=target, key=wire_item(key), stays_admin=deleted
+    )
     with dynamo_errors(target):
         response = await runtime.aws.dynamodb.delete_item(
             TableName=target.table, Key=wire_item(key), ReturnValues="ALL_OLD"

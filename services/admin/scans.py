@@ -127,7 +127,8 @@ async def page(
 ) -> ItemPage:
     """`first` matching items after the signed cursor `after` (scope `admin:<alias>`).
 
-    Reads on until the page is full, so a selective filter still yields full pages.
+    Reads on until the page is full, so a selective filter still yields full pages — up to
+    MAX_READS_PER_PAGE calls; past that the page may be short, and its cursor goes on.
     """
     require_admin(actor)
     check_first(first, maximum=runtime.settings.page_size_max)
@@ -145,12 +146,15 @@ async def page(
             response = await runtime.aws.dynamodb.scan(**call)
         return list(response.get("Items", [])), response.get("LastEvaluatedKey")
 
-    found = await collect_page(fetch=fetch, limit=first, start_key=start)
+    found = await collect_page(
+        fetch=fetch, limit=first, start_key=start, max_reads=runtime.settings.max_reads_per_page
+    )
     wanted = {a.split(".")[0].split("[")[0] for a in attributes or []}
     hidden = [k for k in target.key_names if wanted and k not in wanted]
     items = [{k: v for k, v in from_wire(i).items() if k not in hidden} for i in found.items]
     cursor = None
-    if found.items:
-        last = found.items[-1]
+    # the last item, or where the read limit stopped (both in wire form)
+    last = found.resume if found.resume is not None else (found.items[-1] if found.items else None)
+    if last is not None:
         cursor = runtime.cursors.encode(scope=scope, key={k: last[k] for k in target.key_names})
     return ItemPage(items=items, has_next=found.has_next, end_cursor=cursor)

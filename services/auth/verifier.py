@@ -16,6 +16,7 @@ from jose import jwk, jwt
 from jose.exceptions import ExpiredSignatureError, JWTClaimsError, JWTError
 
 from services.auth.identity import Identity
+from services.auth.revocations import Revocations
 from services.platform.errors import Unauthenticated
 from services.platform.settings import Settings
 
@@ -32,7 +33,13 @@ _TOKEN_USES = ("id", "access")
 class TokenVerifier:
     """Turns a bearer token into an `Identity`, or raises `Unauthenticated`."""
 
-    def __init__(self, *, settings: Settings, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        http: httpx.AsyncClient | None = None,
+        revocations: Revocations | None = None,
+    ) -> None:
         self._jwks_url = settings.jwks_url
         self._issuer = settings.issuer
         self._client_id = settings.cognito_client_id
@@ -44,6 +51,10 @@ class TokenVerifier:
         self._forced_at = float("-inf")
         self._failed_at = float("-inf")
         self._lock = asyncio.Lock()
+        # Users whose earlier tokens are refused (deactivated, signed out): checked in memory.
+        self.revocations = revocations or Revocations(
+            size=settings.revocation_list_size, seconds=settings.revocation_seconds
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -80,7 +91,10 @@ class TokenVerifier:
             raise Unauthenticated(f"invalid token claims: {error}") from None
         except JWTError:
             raise Unauthenticated("invalid token signature") from None
-        return self._identity(claims)
+        identity = self._identity(claims)
+        if self.revocations.refuses(identity.user_id, issued_at=claims.get("iat")):
+            raise Unauthenticated("token has been revoked: sign in again")
+        return identity
 
     def _identity(self, claims: dict[str, Any]) -> Identity:
         use = claims.get("token_use")

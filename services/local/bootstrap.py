@@ -37,6 +37,7 @@ def write_state(settings: Settings, path: Path = STATE_FILE) -> None:
         "poolId": settings.cognito_user_pool_id,
         "clientId": settings.cognito_client_id,
         "password": settings.demo_password,
+        "redisUrl": settings.redis_url,
     }
     path.write_text(json.dumps(state, indent=2))
 

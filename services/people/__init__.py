@@ -5,7 +5,17 @@ declares (an import-linter contract); graph/ and resolvers/ may use its modules.
 from services.people.profiles import team_ids, update_profile
 from services.people.records import Profile, User
 from services.people.search import searchable_person
-from services.people.users import NewProfile, create_user, find_by_email, get_user, get_users
+from services.people.users import (
+    NewProfile,
+    create_user,
+    deactivate_user,
+    find_by_email,
+    get_user,
+    get_users,
+    reactivate_user,
+    revoked_users,
+    sign_out_user,
+)
 from services.people.viewers import viewer_for
 
 __all__ = [
@@ -13,10 +23,14 @@ __all__ = [
     "Profile",
     "User",
     "create_user",
+    "deactivate_user",
     "find_by_email",
     "get_user",
     "get_users",
+    "reactivate_user",
+    "revoked_users",
     "searchable_person",
+    "sign_out_user",
     "team_ids",
     "update_profile",
     "viewer_for",

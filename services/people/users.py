@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -17,8 +18,9 @@ from services.people import identities, search
 from services.people.records import Profile, User, users_counter
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
-from services.runtime.wiring import Runtime
-from services.store.dynamo import batch_get, from_item, get_item
+from services.runtime.wiring import Runtime, revoke_tokens
+from services.store.admins import guard_admin_removal
+from services.store.dynamo import batch_get, from_item, get_item, query_fetch
 from services.store.list_request import ListRequest
 from services.store.pagination import Direction, Order, Slice, check_first, read_slice
 from services.store.records import camel
@@ -208,6 +210,8 @@ async def update_user(
         if not actor.is_admin:
             raise Forbidden("only an admin may change roles")
         changes["role"] = role
+        if user.role is Role.ADMIN and user.is_active and role is not Role.ADMIN:
+            await guard_admin_removal(runtime=runtime, actor_id=actor.user_id, user_id=user.user_id)
     if not changes:
         raise BadInput("nothing to change")
     check_version(user, expected_version)
@@ -248,9 +252,13 @@ async def update_user(
 
 
 async def deactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
-    """Soft delete (admins only): `isActive` becomes false; the Cognito user is disabled."""
+    """Soft delete (admins only): `isActive` becomes false, the Cognito user is disabled and
+    their tokens are refused on every API process (`revoke_tokens`). An admin cannot
+    deactivate themselves, nor the last active admin (ADMIN_LOCKOUT)."""
     actor = viewer.require_admin()
     user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
+    if user.user_id == actor.user_id or (user.role is Role.ADMIN and user.is_active):
+        await guard_admin_removal(runtime=runtime, actor_id=actor.user_id, user_id=user.user_id)
     if not user.is_active:
         return user
     updated = await save_changes(
@@ -265,13 +273,74 @@ async def deactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> 
         owner_id=user.user_id,
         action="DEACTIVATE",
     )
-    pool = runtime.settings.cognito_user_pool_id
-    if pool:
-        try:
-            await runtime.aws.cognito.admin_disable_user(UserPoolId=pool, Username=user.email)
-        except ClientError as error:
-            log.error("Cognito user %s not disabled: %s", user.user_id, error)
+    await revoke_tokens(runtime=runtime, user_id=user.user_id)
+    await _cognito(runtime, "admin_disable_user", user)
     return updated
+
+
+async def reactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
+    """Undo a deactivation (admins only): `isActive` true and the Cognito user enabled. Tokens
+    issued before the deactivation stay refused; the user signs in again."""
+    actor = viewer.require_admin()
+    user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
+    if user.is_active:
+        return user
+    updated = await save_changes(
+        runtime=runtime,
+        table=runtime.tables.users,
+        key={"userId": user.user_id},
+        record=user,
+        changes={"is_active": True},
+        actor=actor,
+        entity_type="User",
+        entity_id=user.user_id,
+        owner_id=user.user_id,
+        action="REACTIVATE",
+    )
+    await _cognito(runtime, "admin_enable_user", user)
+    return updated
+
+
+async def sign_out_user(*, runtime: Runtime, actor: Identity, email: str) -> User:
+    """Sign a user out everywhere (admins only): Cognito revokes their refresh tokens, and
+    their ID and access tokens are refused on every API process from now on."""
+    if not actor.is_admin:
+        raise Forbidden("only an admin may sign users out")
+    user = await find_by_email(runtime=runtime, email=email)
+    if user is None:
+        raise NotFound("no user with this email")
+    await revoke_tokens(runtime=runtime, user_id=user.user_id)
+    await _cognito(runtime, "admin_user_global_sign_out", user)
+    return user
+
+
+async def revoked_users(*, runtime: Runtime) -> list[tuple[str, float]]:
+    """Inactive users changed within REVOCATION_SECONDS, with when: what an API process puts
+    on its deny-list at start (one filtered Scan; never per request)."""
+    since = clock.now().timestamp() - runtime.settings.revocation_seconds
+    query = ListRequest(USERS, runtime.tables).where("isActive", False)
+    fetch = query_fetch(aws=runtime.aws, request=query.request())
+    found: list[tuple[str, float]] = []
+    start = None
+    while True:
+        items, start = await fetch(start, 1000)
+        for item in items:
+            changed = datetime.fromisoformat(str(item.get("updatedAt"))).timestamp()
+            if changed >= since:
+                found.append((str(item["userId"]), changed))
+        if start is None:
+            return found
+
+
+async def _cognito(runtime: Runtime, call: str, user: User) -> None:
+    # Best effort after the database commit: the deny-list already refuses the tokens.
+    pool = runtime.settings.cognito_user_pool_id
+    if not pool:
+        return
+    try:
+        await getattr(runtime.aws.cognito, call)(UserPoolId=pool, Username=user.email)
+    except ClientError as error:
+        log.error("Cognito %s for user %s failed: %s", call, user.user_id, error)
 
 
 async def load_user(viewer: Viewer, user_id: str) -> User | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,18 @@ class AwsCall:
 
 
 CallListener = Callable[[AwsCall], None]
+
+
+@dataclass
+class CallCount:
+    """AWS calls made by one piece of work (a GraphQL operation's actual cost)."""
+
+    calls: int = 0
+
+
+# The count of the operation running in this context; tasks it starts (DataLoader batches)
+# inherit the same counter object.
+CURRENT_COUNT: ContextVar[CallCount | None] = ContextVar("prework_aws_call_count", default=None)
 
 
 class Aws:
@@ -101,6 +114,9 @@ class Aws:
         metrics.AWS_CALLS.labels(service, operation).inc()
         metrics.AWS_CALL_SECONDS.labels(service, operation).observe(ended - started)
         call = AwsCall(service, operation, started, ended)
+        count = CURRENT_COUNT.get()
+        if count is not None:
+            count.calls += 1
         for listener in self.listeners:
             listener(call)
 

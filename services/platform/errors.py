@@ -38,3 +38,22 @@ class Unavailable(ServiceError):
     """A backing service (DynamoDB, S3, Redis) did not answer in time; retrying may help."""
 
     code = "SERVICE_UNAVAILABLE"
+
+
+class LockOut(ServiceError):
+    """The change would leave an admin locked out: their own admin access, or the last active
+    admin (`extensions.reason`: SELF or LAST_ADMIN)."""
+
+    code = "ADMIN_LOCKOUT"
+
+
+class TooCostly(ServiceError):
+    """The operation's static cost is over MAX_QUERY_COST (`extensions.cost`, `maximum`)."""
+
+    code = "QUERY_TOO_COSTLY"
+
+
+class Throttled(ServiceError):
+    """The client's budget cannot pay for this operation now (`extensions.retryAfter`)."""
+
+    code = "THROTTLED"

@@ -60,6 +60,24 @@ EVENTS_DROPPED = Counter(
     ["channel"],
 )
 
+QUERY_COST = Histogram(
+    "prework_query_cost",
+    "Static cost of GraphQL operations (points, docs/limits.md)",
+    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500),
+)
+REFUSED_BY_COST = Counter(
+    "prework_refused_total",
+    "Operations refused before execution, by reason (QUERY_TOO_COSTLY, THROTTLED)",
+    ["reason"],
+)
+BUDGET_UNCHECKED = Counter(
+    "prework_budget_unchecked_total",
+    "Requests let through unmetered because Redis did not answer the budget check",
+)
+REVOCATIONS = Counter(
+    "prework_revocations_total", "Token revocations received by this process (users)"
+)
+
 
 def exposition() -> tuple[bytes, str]:
     """The text exposition format and its content type.

@@ -103,6 +103,22 @@ class Settings(BaseSettings):
     validation_cache_size: int = Field(default=256, ge=1)
     introspection: bool | None = None
 
+    # Query cost and per-client budgets (docs/limits.md). A point is about one backend call.
+    max_query_cost: int = Field(default=1000, ge=1)
+    cost_weight_key: int = Field(default=1, ge=0)  # a read by key (BatchGetItem/GetItem)
+    cost_weight_list: int = Field(default=2, ge=1)  # a page of a Query or Scan, per parent
+    cost_weight_mutation: int = Field(default=10, ge=1)  # a write (transaction + audit entry)
+    # DynamoDB reads one page of a list may take (a selective filter reads on past misses);
+    # the page ends early, with a cursor, after this many. At most COST_WEIGHT_LIST.
+    max_reads_per_page: int = Field(default=2, ge=1)
+    # Leaky bucket per viewer (per IP when anonymous): its size and how fast it drains.
+    budget_points: int = Field(default=10000, ge=1)
+    budget_points_per_second: float = Field(default=200.0, gt=0)
+    # Revoked tokens: how many users each process remembers, and for how long (the longest
+    # token lifetime: a revoked token has expired by then anyway).
+    revocation_list_size: int = Field(default=10000, ge=1)
+    revocation_seconds: int = Field(default=86400, ge=1)
+
     # Media pipeline.
     max_image_bytes: int = Field(default=20 * MIB, ge=1)
     max_document_bytes: int = Field(default=50 * MIB, ge=1)
@@ -156,6 +172,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"invalid S3 bucket name: {bucket!r}")
         if self.env == "production" and self.cursor_secret.startswith("dev-only"):
             raise ValueError("CURSOR_SECRET must be set in production")
+        if self.max_reads_per_page > self.cost_weight_list:
+            raise ValueError("MAX_READS_PER_PAGE must be at most COST_WEIGHT_LIST")
+        if self.budget_points < self.max_query_cost:
+            raise ValueError("BUDGET_POINTS must be at least MAX_QUERY_COST")
         return self
 
     # Derived names -----------------------------------------------------------------

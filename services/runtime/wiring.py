@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
+from services.auth.revocations import CHANNEL as REVOCATIONS
 from services.auth.verifier import TokenVerifier
+from services.limits import Budget, budget_for
 from services.live.broker import Broker, broker_for
+from services.platform import metrics
 from services.platform.aws import Aws
 from services.platform.settings import Settings
 from services.store.cursors import Cursors
 from services.store.tables import TableNames
+
+log = logging.getLogger("prework.runtime")
 
 
 @dataclass
@@ -24,6 +33,33 @@ class Runtime:
     events: Broker
     # Pillow work runs here, off the event loop (API's completeUpload and the worker).
     thumbnailer: ThreadPoolExecutor
+    # Query-cost points per client (docs/limits.md).
+    budget: Budget
+
+
+async def revoke_tokens(*, runtime: Runtime, user_id: str) -> float:
+    """Refuse `user_id`'s tokens issued until now, here at once and on every API process
+    through the broker (Redis across processes). Returns the moment of revocation."""
+    at = time.time()
+    runtime.verifier.revocations.revoke(user_id, at=at)
+    await runtime.events.publish(REVOCATIONS, {"userId": user_id, "at": at})
+    return at
+
+
+async def _follow_revocations(runtime: Runtime) -> None:
+    """Keeps this process's deny-list in step with revocations published anywhere."""
+    while True:
+        try:
+            async for event in runtime.events.subscribe(REVOCATIONS):
+                user_id, at = event.get("userId"), event.get("at")
+                if isinstance(user_id, str) and isinstance(at, int | float):
+                    runtime.verifier.revocations.revoke(user_id, at=float(at))
+                    metrics.REVOCATIONS.inc()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the broker failed: listen again shortly
+            log.warning("revocation listener failed: %r; retrying", error)
+            await asyncio.sleep(1)
 
 
 class RuntimeScope:
@@ -42,7 +78,9 @@ class RuntimeScope:
         self._stack.push_async_callback(events.aclose)
         pool = ThreadPoolExecutor(s.thumbnail_threads, thread_name_prefix="thumbnails")
         self._stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-        return Runtime(
+        budget = budget_for(s)
+        self._stack.push_async_callback(budget.aclose)
+        runtime = Runtime(
             settings=s,
             aws=aws,
             tables=TableNames.from_settings(s),
@@ -50,7 +88,17 @@ class RuntimeScope:
             verifier=verifier,
             events=events,
             thumbnailer=pool,
+            budget=budget,
         )
+        listener = asyncio.create_task(_follow_revocations(runtime), name="revocations")
+        self._stack.push_async_callback(_cancel, listener)
+        return runtime
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

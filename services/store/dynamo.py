@@ -172,30 +172,44 @@ async def batch_get_across(
 
 @dataclass(frozen=True)
 class Page:
-    """Up to `limit` items and whether more matching items exist after them."""
+    """Up to `limit` items and whether more matching items exist after them. `resume` is
+    where to go on when the read limit ended the page early (DynamoDB's LastEvaluatedKey)."""
 
     items: list[Item]
     has_next: bool
+    resume: Key | None = None
 
 
 Fetch = Callable[[Key | None, int], Awaitable[tuple[list[Item], Key | None]]]
 
+# After a first short read, read wide: a selective filter then needs few calls, not one per
+# `limit` items examined (DynamoDB applies Limit before the filter; 1 MB per call still holds).
+WIDE_READ = 1000
 
-async def collect_page(*, fetch: Fetch, limit: int, start_key: Key | None) -> Page:
-    """Keep reading until `limit` matching items are found or the source is exhausted.
+
+async def collect_page(
+    *, fetch: Fetch, limit: int, start_key: Key | None, max_reads: int | None = None
+) -> Page:
+    """Keep reading until `limit` matching items are found, the source is exhausted, or
+    `max_reads` calls were made (then the page may be short: `has_next` and `resume`).
 
     DynamoDB applies `Limit` before a FilterExpression, so one call can return a short page
     while matches remain; reading one item past the page tells whether a next page exists.
     """
     items: list[Item] = []
     key = start_key
+    reads = 0
     while True:
-        batch, key = await fetch(key, max(limit + 1 - len(items), 1))
+        wanted = max(limit + 1 - len(items), 1)
+        batch, key = await fetch(key, wanted if reads == 0 else max(wanted, WIDE_READ))
+        reads += 1
         items.extend(batch)
         if len(items) > limit:
             return Page(items=items[:limit], has_next=True)
         if key is None:
             return Page(items=items, has_next=False)
+        if max_reads is not None and reads >= max_reads:
+            return Page(items=items, has_next=True, resume=key)
 
 
 def query_fetch(*, aws: Aws, request: dict[str, Any]) -> Fetch:

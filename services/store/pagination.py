@@ -45,9 +45,13 @@ class Slice(Generic[T]):
     # The counters whose sum is the size of the whole list (services/store/counters.py);
     # None where no counter is kept.
     count_keys: tuple[str, ...] | None = None
+    # where the next page starts when the read limit ended this one early
+    resume_cursor: str | None = None
 
     @property
     def end_cursor(self) -> str | None:
+        if self.resume_cursor is not None:
+            return self.resume_cursor
         return self.edges[-1][1] if self.edges else None
 
 
@@ -77,13 +81,21 @@ async def read_slice(
     if start is not None and set(start) != set(key_names):
         raise BadInput("invalid cursor")
     page: Page = await collect_page(
-        fetch=query_fetch(aws=runtime.aws, request=query.request()), limit=first, start_key=start
+        fetch=query_fetch(aws=runtime.aws, request=query.request()),
+        limit=first,
+        start_key=start,
+        max_reads=runtime.settings.max_reads_per_page,
     )
     edges = [
         (build(item), runtime.cursors.encode(scope=scope, key={k: item[k] for k in key_names}))
         for item in page.items
     ]
-    return Slice(edges=edges, has_next=page.has_next, count_keys=count_keys)
+    resume = None
+    if page.resume is not None:
+        resume = runtime.cursors.encode(
+            scope=scope, key={k: page.resume[k] for k in key_names if k in page.resume}
+        )
+    return Slice(edges=edges, has_next=page.has_next, count_keys=count_keys, resume_cursor=resume)
 
 
 async def partition_page(

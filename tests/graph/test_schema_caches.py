@@ -56,7 +56,9 @@ async def test_a_repeated_operation_is_validated_once(monkeypatch: pytest.Monkey
 def test_http_responses_are_plain_json(api: Api) -> None:
     response = api.post("{ __typename }")
     assert response.headers["content-type"].startswith("application/json")
-    assert json.loads(response.text) == {"data": {"__typename": "Query"}}
+    body = json.loads(response.text)
+    assert body["data"] == {"__typename": "Query"}
+    assert body["extensions"]["cost"]["requested"] == 0  # every response reports its cost
 
 
 async def test_websocket_messages_are_text_frames(api: Api) -> None:

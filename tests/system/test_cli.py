@@ -9,10 +9,13 @@ from pathlib import Path
 
 from jose import jwt
 
+from services.local.bootstrap import STATE_FILE, write_state
 from services.platform.settings import Settings
-from tests.support.clients import boto
+from tests.support.clients import Api, boto
+from tests.support.factories.people import make_person
 
 PREWORK = [sys.executable, "-m", "graph.cli"]
+USER = "query U($id: ID!) { user(id: $id) { isActive } }"
 
 
 def _run(
@@ -153,3 +156,57 @@ def test_create_user_makes_a_first_admin_who_can_sign_in(
     )
     assert again.returncode == 1
     assert "already exists" in again.stderr
+
+
+def _local_stack_only(settings: Settings, cwd: Path) -> dict[str, str]:
+    """What `make run` leaves for the commands: `.prework-local.json` in the working
+    directory, and no AWS endpoint, keys or pool in the environment."""
+    write_state(settings, cwd / STATE_FILE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "COGNITO_"))}
+    return env
+
+
+def test_admin_commands_reach_the_running_local_stack(
+    api: Api, settings: Settings, admin_token: str, tmp_path: Path
+) -> None:
+    # given a running local stack (its state file) and a user, nothing exported by hand
+    env = _local_stack_only(settings, tmp_path)
+    person = make_person(api, settings, admin_token)
+    cognito = boto(settings, "cognito-idp")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*PREWORK, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def enabled() -> bool:
+        user = cognito.admin_get_user(
+            UserPoolId=settings.cognito_user_pool_id, Username=person.email
+        )
+        return bool(user["Enabled"])
+
+    # when the operator creates a user there
+    created = run("create-user", f"local-{person.email}")
+    assert created.returncode == 0, created.stderr
+    # and deactivates the person, then reactivates them
+    deactivated = run("deactivate-user", person.email)
+    assert deactivated.returncode == 0, deactivated.stderr
+    assert deactivated.stdout.strip() == f"{person.id} inactive"
+    assert not enabled()
+    assert api.data(USER, {"id": person.id}, token=admin_token)["user"]["isActive"] is False
+    reactivated = run("reactivate-user", person.email)
+    assert reactivated.stdout.strip() == f"{person.id} active", reactivated.stderr
+    assert enabled()
+    # and signs them out
+    signed_out = run("sign-out", person.email)
+    assert signed_out.stdout.strip() == f"{person.id} signed out", signed_out.stderr
+    # then an unknown email is a clean one-line error
+    unknown = run("deactivate-user", "nobody@cli.example.com")
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith("prework deactivate-user: no user")

@@ -89,7 +89,8 @@ def test_serve_with_two_workers_is_healthy_ready_and_answers(
     assert ready.status_code == 200, ready.text
     assert ready.json()["status"] == "ready"
     assert me.status_code == 200
-    assert me.json() == {"data": {"me": {"email": "user@example.com"}}}
+    assert me.json()["data"] == {"me": {"email": "user@example.com"}}
+    assert me.json()["extensions"]["cost"]["requested"] == 1
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         lines = [json.loads(x) for x in process_log.read_text().splitlines() if x.startswith("{")]

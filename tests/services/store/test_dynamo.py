@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from services.platform.aws import Aws
 from services.platform.errors import Unavailable
 from services.platform.settings import Settings
-from services.store.dynamo import batch_get, collect_page, from_item, query_fetch, to_item
+from services.store.dynamo import (
+    WIDE_READ,
+    batch_get,
+    collect_page,
+    from_item,
+    query_fetch,
+    to_item,
+)
 from tests.support.clients import boto
 from tests.support.processes import FaultProxy, dynamodb, fault_proxy
 
@@ -201,3 +208,41 @@ def test_from_item_equals_boto3s_deserializer_for_either_client(data: dict[str, 
     expected = _reference(item)
     assert from_item(item) == expected
     assert from_item(raw) == expected
+
+
+async def test_a_page_takes_at_most_max_reads_calls_and_resumes_where_it_stopped(
+    settings: Settings, table: str
+) -> None:
+    # given a scan filtered to 5 of 250 items (a selective filter)
+    request = {
+        "TableName": table,
+        "FilterExpression": "#n < :five",
+        "ExpressionAttributeNames": {"#n": "n"},
+        "ExpressionAttributeValues": {":five": {"N": "5"}},
+    }
+    async with Aws(settings) as aws:
+        inner = query_fetch(aws=aws, request=request)
+        calls: list[int] = []
+
+        async def fetch(start: Any, limit: int) -> Any:
+            calls.append(limit)
+            return await inner(start, limit)
+
+        seen: list[int] = []
+        start = None
+        pages = 0
+        while True:
+            # when reading pages of 3 with at most 2 reads each
+            calls.clear()
+            page = await collect_page(fetch=fetch, limit=3, start_key=start, max_reads=2)
+            pages += 1
+            # then no page makes more than 2 calls, the second reading wide
+            assert len(calls) <= 2
+            assert calls[1:] in ([], [WIDE_READ])
+            seen += [i["n"] for i in page.items]
+            if not page.has_next:
+                break
+            start = page.resume or {"id": page.items[-1]["id"]}
+        # and every match arrives exactly once, in a few pages
+        assert sorted(seen) == [0, 1, 2, 3, 4]
+        assert pages <= 3

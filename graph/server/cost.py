@@ -1,0 +1,227 @@
+"""The static cost of an operation, computed from its document before anything runs.
+
+A point is about one backend call. Each field has a weight (`FIELDS`: a read by key, a page
+of a Query or Scan, a write, or free), and the fields under a list run once per item it can
+hold: `first` (or its default) for a connection, a fixed bound for other lists. So weights
+multiply through nesting; fragments and aliases count every time they appear. Unknown
+fields (scalars, types' own attributes) are free. docs/limits.md has the table and examples.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+)
+
+from services.media.collections import MAX_IMAGES
+from services.platform.settings import Settings
+from services.store.dynamo import BATCH_GET_LIMIT
+
+
+class Kind(Enum):
+    FREE = "free"  # no backend call (presigned URLs are signed locally)
+    KEY = "key"  # a read by key, batched per request (BatchGetItem/GetItem)
+    LIST = "list"  # a page of a Query or Scan, one per parent
+    WRITE = "write"  # a mutation: a transaction with its audit entry (and Cognito, S3)
+
+
+# Every field with a resolver (tests/graph/server/test_cost.py keeps this complete).
+FIELDS: dict[str, Kind] = {
+    **dict.fromkeys(
+        (
+            "Query.me",
+            "Query.user",
+            "Query.userByEmail",
+            "Query.profile",
+            "Query.submission",
+            "Query.media",
+            "Query.imageCollection",
+            "Query.adminItem",
+            "User.profile",
+            "Profile.user",
+            "Profile.manager",
+            "Submission.owner",
+            "Submission.reviewer",
+            "Media.owner",
+            "Media.submission",
+            "ImageCollection.images",
+            "ImageCollection.owner",
+            # a subscription re-reads its selection per event; the root is a read by key
+            "Subscription.submissionStatusChanged",
+            "Subscription.mediaStatusChanged",
+        ),
+        Kind.KEY,
+    ),
+    **dict.fromkeys(
+        (
+            "Query.users",
+            "Query.teamMembers",
+            "Query.submissions",
+            "Query.auditLog",
+            "Query.adminList",
+            "Query.adminScan",
+            "User.submissions",
+            "User.team",
+            "User.imageCollections",
+            "Submission.media",
+        ),
+        Kind.LIST,
+    ),
+    **dict.fromkeys(("Query.adminTables", "Media.url", "Media.thumbnailUrl"), Kind.FREE),
+}
+# Lists without `first`: how many items they can hold, and reads by key per parent.
+FIXED_SIZES: dict[str, int] = {"ImageCollection.images": MAX_IMAGES}
+KEY_READS: dict[str, int] = {"ImageCollection.images": math.ceil(MAX_IMAGES / BATCH_GET_LIMIT)}
+
+
+@dataclass(frozen=True)
+class Weights:
+    key: int = 1
+    list: int = 2
+    write: int = 10
+    page_max: int = 100  # PAGE_SIZE_MAX: a larger `first` is refused, so never multiplies more
+
+    @classmethod
+    def of(cls, settings: Settings) -> Weights:
+        return cls(
+            key=settings.cost_weight_key,
+            list=settings.cost_weight_list,
+            write=settings.cost_weight_mutation,
+            page_max=settings.page_size_max,
+        )
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    *,
+    operation_name: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+    weights: Weights = Weights(),
+) -> int:
+    """The points `document`'s operation (the named one, or the only one) costs at most."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name and o.name.value == operation_name)
+    ]
+    if len(chosen) != 1:
+        return 0  # graphql-core refuses the request itself
+    operation = chosen[0]
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    walk = _Walk(schema, document, operation, variables or {}, weights)
+    return walk.selections(root, operation.selection_set, 1, frozenset())
+
+
+class _Walk:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
+        weights: Weights,
+    ) -> None:
+        self.schema = schema
+        self.weights = weights
+        self.mutation = operation.operation.value == "mutation"
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.variables = dict(variables)
+        for definition in operation.variable_definitions or ():
+            name = definition.variable.name.value
+            if name not in self.variables and isinstance(definition.default_value, IntValueNode):
+                self.variables[name] = int(definition.default_value.value)
+
+    def selections(
+        self,
+        parent: GraphQLNamedType,
+        selection_set: SelectionSetNode | None,
+        times: int,
+        spreads: frozenset[str],
+    ) -> int:
+        if selection_set is None or times == 0:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(parent, selection, times, spreads)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selections(target or parent, selection.selection_set, times, spreads)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in spreads:
+                    continue  # unknown or cyclic: validation refuses the document
+                target = self.schema.get_type(fragment.type_condition.name.value)
+                total += self.selections(
+                    target or parent, fragment.selection_set, times, spreads | {name}
+                )
+        return total
+
+    def field(
+        self, parent: GraphQLNamedType, node: FieldNode, times: int, spreads: frozenset[str]
+    ) -> int:
+        name = node.name.value
+        if name.startswith("__") or not isinstance(
+            parent, GraphQLObjectType | GraphQLInterfaceType
+        ):
+            return 0
+        definition = parent.fields.get(name)
+        if definition is None:
+            return 0
+        coordinate = f"{parent.name}.{name}"
+        kind = Kind.WRITE if self.mutation and parent is self.schema.mutation_type else None
+        kind = kind or FIELDS.get(coordinate, Kind.FREE)
+        weight = {
+            Kind.FREE: 0,
+            Kind.KEY: self.weights.key * KEY_READS.get(coordinate, 1),
+            Kind.LIST: self.weights.list,
+            Kind.WRITE: self.weights.write,
+        }[kind]
+        size = self.first(node, definition) if kind is Kind.LIST else 1
+        size = FIXED_SIZES.get(coordinate, size)
+        child = get_named_type(definition.type)
+        return times * weight + self.selections(child, node.selection_set, times * size, spreads)
+
+    def first(self, node: FieldNode, definition: GraphQLField) -> int:
+        """The page size a connection asks for: the argument, its variable, or the default."""
+        value: Any = None
+        for argument in node.arguments or ():
+            if argument.name.value != "first":
+                continue
+            if isinstance(argument.value, IntValueNode):
+                value = int(argument.value.value)
+            elif isinstance(argument.value, VariableNode):
+                value = self.variables.get(argument.value.name.value)
+        if value is None and "first" in definition.args:
+            value = definition.args["first"].default_value
+        if not isinstance(value, int) or isinstance(value, bool):
+            return self.weights.page_max
+        return min(max(value, 0), self.weights.page_max)
