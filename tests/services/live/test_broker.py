@@ -63,7 +63,9 @@ async def test_a_runtime_with_redis_opens_and_closes_promptly(
         # when it is opened, checked and closed at once, again and again
         async def once() -> None:
             async with RuntimeScope(with_redis) as runtime:
-                assert (await readiness(runtime)).ready
+                # (its AWS checks may be slow on a loaded machine: not this test's subject)
+                checks = (await readiness(runtime)).checks
+                assert next(c for c in checks if c.name == "redis").ok
 
         # then every close ends within its bound
         await asyncio.wait_for(once(), 10)
