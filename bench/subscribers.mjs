@@ -85,6 +85,7 @@ function open(url, index) {
     });
     ws.on("close", (code) => {
       if (code !== 1000 && code !== 1005) errors.push(`subscriber ${index}: closed ${code}`);
+      resolve(); // closed before its ack (a refused token): counted, not waited for forever
     });
   });
 }
