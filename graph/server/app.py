@@ -204,6 +204,7 @@ def create_app(
             holder["runtime"] = opened
             app.state.runtime = opened
             await _rebuild_revocations(opened)
+            await opened.verifier.prefetch()
             closer = asyncio.create_task(
                 view.sessions.follow(opened.events), name="revoked-sockets"
             )

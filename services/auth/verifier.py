@@ -60,6 +60,13 @@ class TokenVerifier:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def prefetch(self) -> None:
+        """Fetch the signing keys now (at start-up), not with the first tokens: a burst of
+        new WebSockets would otherwise all wait on one fetch made while the event loop is
+        busiest, and all be refused if it times out. A failure is logged; requests retry."""
+        if self._jwks_url and self._issuer and self._client_id:
+            await self._refresh(force=False)
+
     async def verify(self, token: str) -> Identity:
         """Check signature (RS256), `exp`, `iss`, audience/client and `token_use`."""
         if not self._jwks_url or not self._issuer or not self._client_id:
