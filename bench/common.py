@@ -92,8 +92,11 @@ MOTO_PIDS: dict[str, int] = {}
 def moto_process() -> Iterator[str]:
     """A moto server in its own process (so its CPU is not the API's). Yields the endpoint."""
     port = free_port()
+    # The local stack's moto (services/local/stack.py): DynamoDB requests one at a time, so
+    # concurrent transactions on shared counter items do not lose writes or fail with 500s.
     process = subprocess.Popen(
-        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        [str(BIN / "python"), "-m", "services.local.stack", "--port", str(port)],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Generic, TypeVar
 
 import strawberry
-from strawberry.types.nodes import SelectedField, Selection
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
 
 from graph.context import Info
 from services.store.pagination import Direction, Order, Slice
@@ -16,19 +22,32 @@ N = TypeVar("N")
 R = TypeVar("R")
 
 
-def _selects_total(selections: Iterable[Selection]) -> bool:
-    for selection in selections:
-        if isinstance(selection, SelectedField) and selection.name == "totalCount":
-            return True
-        if not isinstance(selection, SelectedField) and _selects_total(selection.selections):
-            return True  # inside a fragment
+def _selects_total(
+    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
+) -> bool:
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            if selection.name.value == "totalCount":
+                return True
+        elif isinstance(selection, InlineFragmentNode):
+            if _selects_total(selection.selection_set, fragments):
+                return True
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None and _selects_total(fragment.selection_set, fragments):
+                return True
     return False
 
 
 def wants_total(info: Info) -> bool:
     """Whether the connection this field returns has `totalCount` selected: nested lists
-    then read their counters together with their pages (resolvers/loaders.py)."""
-    return any(_selects_total(field.selections) for field in info.selected_fields)
+    then read their counters together with their pages (resolvers/loaders.py).
+
+    Reads graphql-core's field nodes, only the connection's own selections: Strawberry's
+    `info.selected_fields` converts the whole sub-tree on every call, which cost more than the
+    rest of a nested connection field (about 40 µs a call, once per parent)."""
+    raw = info._raw_info
+    return any(_selects_total(node.selection_set, raw.fragments) for node in raw.field_nodes)
 
 
 @strawberry.type(description="Relay page information.")

@@ -27,6 +27,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -69,6 +70,16 @@ FIELDS: dict[str, Kind] = {
             # a subscription re-reads its selection per event; the root is a read by key
             "Subscription.submissionStatusChanged",
             "Subscription.mediaStatusChanged",
+            # Relay refetch: one id, up to 5 tables in one BatchGetItem
+            "Query.node",
+            "Query.nodes",
+            # counters, read together for every list of a response (BatchGetItem)
+            "UserConnection.totalCount",
+            "ProfileConnection.totalCount",
+            "SubmissionConnection.totalCount",
+            "MediaConnection.totalCount",
+            "ImageCollectionConnection.totalCount",
+            "AuditEntryConnection.totalCount",
         ),
         Kind.KEY,
     ),
@@ -83,7 +94,11 @@ FIELDS: dict[str, Kind] = {
             "User.submissions",
             "User.team",
             "User.imageCollections",
+            "User.media",
             "Submission.media",
+            # a page of index entries (Query) and the records they name (BatchGetItem)
+            "Query.searchPeople",
+            "Query.searchSubmissions",
         ),
         Kind.LIST,
     ),
@@ -92,6 +107,10 @@ FIELDS: dict[str, Kind] = {
 # Lists without `first`: how many items they can hold, and reads by key per parent.
 FIXED_SIZES: dict[str, int] = {"ImageCollection.images": MAX_IMAGES}
 KEY_READS: dict[str, int] = {"ImageCollection.images": math.ceil(MAX_IMAGES / BATCH_GET_LIMIT)}
+# Lists as long as a list argument: `nodes(ids:)` holds one object per id, each id looked up
+# in up to NODE_TABLES tables, 100 keys a BatchGetItem.
+ARGUMENT_SIZES: dict[str, str] = {"Query.nodes": "ids"}
+NODE_TABLES = 5
 
 
 @dataclass(frozen=True)
@@ -163,17 +182,22 @@ class _Walk:
         selection_set: SelectionSetNode | None,
         times: int,
         spreads: frozenset[str],
+        per_item: int = 1,
     ) -> int:
+        """`per_item`: inside a connection, how many items its `edges` hold (its other fields,
+        such as `totalCount`, run once per connection)."""
         if selection_set is None or times == 0:
             return 0
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                total += self.field(parent, selection, times, spreads)
+                total += self.field(parent, selection, times, spreads, per_item)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = self.schema.get_type(condition.name.value) if condition else parent
-                total += self.selections(target or parent, selection.selection_set, times, spreads)
+                total += self.selections(
+                    target or parent, selection.selection_set, times, spreads, per_item
+                )
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
@@ -181,14 +205,21 @@ class _Walk:
                     continue  # unknown or cyclic: validation refuses the document
                 target = self.schema.get_type(fragment.type_condition.name.value)
                 total += self.selections(
-                    target or parent, fragment.selection_set, times, spreads | {name}
+                    target or parent, fragment.selection_set, times, spreads | {name}, per_item
                 )
         return total
 
     def field(
-        self, parent: GraphQLNamedType, node: FieldNode, times: int, spreads: frozenset[str]
+        self,
+        parent: GraphQLNamedType,
+        node: FieldNode,
+        times: int,
+        spreads: frozenset[str],
+        per_item: int = 1,
     ) -> int:
         name = node.name.value
+        if name == "edges":
+            times *= per_item
         if name.startswith("__") or not isinstance(
             parent, GraphQLObjectType | GraphQLInterfaceType
         ):
@@ -207,8 +238,30 @@ class _Walk:
         }[kind]
         size = self.first(node, definition) if kind is Kind.LIST else 1
         size = FIXED_SIZES.get(coordinate, size)
+        if coordinate in ARGUMENT_SIZES:
+            size = self.length(node, ARGUMENT_SIZES[coordinate])
+            weight *= max(1, math.ceil(size * NODE_TABLES / BATCH_GET_LIMIT))
         child = get_named_type(definition.type)
+        if size != 1 and isinstance(child, GraphQLObjectType) and "edges" in child.fields:
+            return times * weight + self.selections(
+                child, node.selection_set, times, spreads, per_item=size
+            )
         return times * weight + self.selections(child, node.selection_set, times * size, spreads)
+
+    def length(self, node: FieldNode, argument_name: str) -> int:
+        """How many items a list argument holds (a literal or a variable); the page maximum
+        when unknown, as the resolver refuses longer lists."""
+        for argument in node.arguments or ():
+            if argument.name.value != argument_name:
+                continue
+            value: Any = argument.value
+            if isinstance(value, ListValueNode):
+                return min(len(value.values), self.weights.page_max)
+            if isinstance(value, VariableNode):
+                given = self.variables.get(value.name.value)
+                if isinstance(given, list):
+                    return min(len(given), self.weights.page_max)
+        return self.weights.page_max
 
     def first(self, node: FieldNode, definition: GraphQLField) -> int:
         """The page size a connection asks for: the argument, its variable, or the default."""

@@ -20,6 +20,8 @@ log = logging.getLogger("prework.events")
 
 Event = dict[str, Any]
 _QUEUE_SIZE = 1000
+# How long one pub/sub read waits before looking at `_closing` again (and closes wait).
+_READ_WAIT = 1.0
 _PUBLISH_TIMEOUT = 2.0
 
 
@@ -50,13 +52,21 @@ class LocalBroker:
             queue.put_nowait(event)
 
     async def subscribe(self, channel: str) -> AsyncGenerator[Event, None]:
-        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=_QUEUE_SIZE)
-        self._subscribers.setdefault(channel, set()).add(queue)
+        queue = self.register(channel)
         try:
             while True:
                 yield await queue.get()
         finally:
-            self._subscribers[channel].discard(queue)
+            self.unregister(channel, queue)
+
+    def register(self, channel: str) -> asyncio.Queue[Event]:
+        """A queue that receives `channel`'s events from now on (until `unregister`)."""
+        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=_QUEUE_SIZE)
+        self._subscribers.setdefault(channel, set()).add(queue)
+        return queue
+
+    def unregister(self, channel: str, queue: asyncio.Queue[Event]) -> None:
+        self._subscribers.get(channel, set()).discard(queue)
 
     def subscribers(self, channel: str) -> int:
         """How many subscriptions in this process listen on `channel` (health and tests)."""
@@ -102,6 +112,7 @@ class RedisBroker:
         self._local = LocalBroker()
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._ready: dict[str, asyncio.Event] = {}
+        self._closing = False
 
     async def publish(self, channel: str, event: Event) -> None:
         try:
@@ -116,30 +127,31 @@ class RedisBroker:
         if channel not in self._readers:
             self._ready[channel] = asyncio.Event()
             self._readers[channel] = asyncio.create_task(self._read(channel))
-        stream = self._local.subscribe(channel)
-        # Register the local queue before waiting, so no event between ready and first read is lost.
-        first = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0)
-        await self._ready[channel].wait()
+        # Registered before waiting, so no event between ready and the first read is lost;
+        # no helper task (one left pending when cancelled could hang the shutdown).
+        queue = self._local.register(channel)
         try:
-            yield await first
-            async for event in stream:
-                yield event
+            await self._ready[channel].wait()
+            while True:
+                yield await queue.get()
         finally:
-            first.cancel()
-            await stream.aclose()
+            self._local.unregister(channel, queue)
 
     def subscribers(self, channel: str) -> int:
         return self._local.subscribers(channel)
 
     async def _read(self, channel: str) -> None:
-        while True:
+        # Reads with a bounded wait and checks `_closing` between reads: redis-py can swallow
+        # a task's cancellation inside a blocking read (redis/redis-py#2028, #2551), which
+        # left `aclose` waiting for this task forever.
+        while not self._closing:
             pubsub: Any = self._listener.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(f"prework:{channel}")
                 self._ready[channel].set()
-                async for message in pubsub.listen():
-                    if message.get("type") == "message":
+                while not self._closing:
+                    message = await pubsub.get_message(timeout=_READ_WAIT)
+                    if message is not None and message.get("type") == "message":
                         await self._local.publish(channel, orjson.loads(message["data"]))
             except asyncio.CancelledError:
                 raise
@@ -148,14 +160,19 @@ class RedisBroker:
                 await asyncio.sleep(1)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await asyncio.wait_for(pubsub.aclose(), _READ_WAIT)
 
     async def aclose(self) -> None:
-        for task in self._readers.values():
+        self._closing = True
+        readers = list(self._readers.values())
+        for task in readers:
             task.cancel()
-        await asyncio.gather(*self._readers.values(), return_exceptions=True)
-        await self._redis.aclose()
-        await self._listener.aclose()
+        if readers:
+            # a reader whose cancellation redis-py swallowed still ends within _READ_WAIT
+            await asyncio.wait(readers, timeout=2 * _READ_WAIT)
+        for client in (self._redis, self._listener):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.aclose(), _READ_WAIT)
 
     async def ping(self) -> None:
         """Redis PING on the shared connection pool."""

@@ -79,3 +79,28 @@ class LocalStack:
 
     def settings_for(self, settings: Settings, **extra: object) -> Settings:
         return settings.model_copy(update={"aws_endpoint_url": self.endpoint, **extra})
+
+
+def main() -> None:
+    """`python -m services.local.stack --port N`: the local stack's moto server (DynamoDB
+    serialised as above) in the foreground, as its own process (the benchmarks run it so, to
+    keep moto's CPU apart from the API's). Stops on SIGINT/SIGTERM."""
+    import argparse
+    import signal
+    import threading
+
+    parser = argparse.ArgumentParser(description=(main.__doc__ or "").splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    stack = LocalStack(host=args.host, port=args.port)
+    print(stack.start(), flush=True)
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    stopped.wait()
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -83,6 +83,30 @@ def test_fragments_and_aliases_count_every_time_they_appear() -> None:
     assert cost(FRAGMENTS) == (1 + 2) + (1 + 2 + 2 + 2 * (1 + 2))
 
 
+NODES = """
+query Refetch($ids: [ID!]!) {
+  nodes(ids: $ids) { id ... on User { submissions(first: 5) { totalCount edges { node { id } } } } }
+}
+"""
+
+
+def test_nodes_cost_their_batch_reads_and_multiply_by_the_ids() -> None:
+    # given 3 ids (15 keys: one BatchGetItem) and 40 ids (200 keys: two)
+    # then nodes + each id x [submissions (2) + totalCount (1)]
+    assert cost(NODES, {"ids": ["a", "b", "c"]}) == 1 + 3 * (2 + 1)
+    assert cost(NODES, {"ids": [str(i) for i in range(40)]}) == 2 + 40 * (2 + 1)
+    # a literal list counts the same; an unknown length counts as the most allowed (100)
+    assert cost('{ nodes(ids: ["a", "b"]) { id } }') == 1
+    assert cost(NODES) == 5 + 100 * (2 + 1)
+
+
+def test_search_and_totals_are_weighed() -> None:
+    # a search page is a list; a total is a read by key
+    assert cost('{ searchPeople(query: "jo", first: 5) { totalCount edges { node { id } } } }') == (
+        2 + 1
+    )
+
+
 def test_mutations_cost_a_write_each_plus_their_selection() -> None:
     assert cost(MUTATIONS) == 10 + 1 + 10
 
