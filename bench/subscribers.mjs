@@ -23,6 +23,12 @@ let warm = 0;
 let announcedWarm = false;
 const latencies = [];
 const errors = [];
+const errorKinds = {}; // "closed 1011", "ECONNRESET", ...: how many of each
+const fail = (index, what) => {
+  errors.push(`subscriber ${index}: ${what}`);
+  const kind = what.replace(/\d{3,}/g, "N").slice(0, 80);
+  errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+};
 const sockets = [];
 let outside = 0;
 
@@ -62,7 +68,7 @@ function open(url, index) {
         return;
       }
       if (message.type !== "next" || message.payload.errors) {
-        errors.push(`subscriber ${index}: ${String(raw).slice(0, 200)}`);
+        fail(index, String(raw).slice(0, 200));
         return;
       }
       if (!warmed) {
@@ -80,11 +86,12 @@ function open(url, index) {
       }
     });
     ws.on("error", (error) => {
-      errors.push(`subscriber ${index}: ${error.message}`);
+      fail(index, error.message);
       resolve();
     });
     ws.on("close", (code) => {
-      if (code !== 1000 && code !== 1005) errors.push(`subscriber ${index}: closed ${code}`);
+      if (code !== 1000 && code !== 1005) fail(index, `closed ${code}${measuring ? " while measuring" : ""}`);
+      resolve(); // closed before its ack (a refused token): counted, not waited for forever
     });
   });
 }
@@ -107,7 +114,7 @@ commands.on("line", (line) => {
   } else if (command === "stop") {
     measuring = false;
     for (const ws of sockets) ws.close(1000);
-    const done = { done: true, latencies, outside, warm, errors: errors.slice(0, 20) };
+    const done = { done: true, latencies, outside, warm, errors: errors.slice(0, 20), errorKinds };
     // exit only once the (large) line is flushed: stdout to a pipe is asynchronous
     process.stdout.write(`${JSON.stringify({ ...done, error_count: errors.length })}\n`, () =>
       process.exit(0),

@@ -181,6 +181,8 @@ class Received:
     publish_ms: list[float] = field(default_factory=list)
     # the API processes' resident memory per subscriber, all subscribed and idle
     rss_kb_per_subscriber: float = float("nan")
+    error_kinds: dict[str, int] = field(default_factory=dict)  # subscriber errors by kind
+    warmed: int = 0  # subscribers that received at least one event
 
 
 def rss_kb(pid: int) -> int:
@@ -269,6 +271,8 @@ async def run_subscribers(
         out.errors += [str(e) for e in done["errors"]]
         if done["error_count"] > len(done["errors"]):
             out.errors.append(f"... {done['error_count']} subscriber errors in all")
+        out.error_kinds = {str(k): int(v) for k, v in done.get("errorKinds", {}).items()}
+        out.warmed = int(done.get("warm", 0))
         return out, connect_s
     finally:
         if client.returncode is None:
@@ -545,6 +549,12 @@ def main() -> None:
             ]
         if o.received.errors:
             lines.append(f"  first subscriber error: `{o.received.errors[0]}`")
+        if o.received.error_kinds or o.received.warmed < args.subscribers:
+            kinds = ", ".join(f"`{k}` x{n}" for k, n in o.received.error_kinds.items())
+            lines.append(
+                f"  {o.received.warmed} of {args.subscribers} subscribers received an event; "
+                f"subscriber errors by kind: {kinds or 'none'}"
+            )
         if o.received.publish_errors:
             lines.append(
                 f"  {len(o.received.publish_errors)} publishing calls failed; first: "

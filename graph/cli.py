@@ -37,6 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from graph.server.app import create_app
+    from graph.server.sockets import WS_PROTOCOL
     from services.local.bootstrap import bootstrap_local, write_state
     from services.local.stack import LocalStack
 
@@ -68,6 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 access_log=False,
                 proxy_headers=True,
                 timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+                ws=WS_PROTOCOL,
                 ws_per_message_deflate=settings.ws_per_message_deflate,
             )
         else:
@@ -81,6 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 access_log=False,
                 proxy_headers=True,
                 timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+                ws=WS_PROTOCOL,
                 ws_per_message_deflate=settings.ws_per_message_deflate,
             )
     finally:

@@ -19,19 +19,29 @@ class RequestContext:
     request_id: str
     identity: Identity | None = None
     auth_error: ServiceError | None = None
-    loaders: Loaders = field(init=False)
-    viewer: Viewer = field(init=False)
     connection_params: dict[str, Any] | None = None
-
-    def __post_init__(self) -> None:
-        self.refresh()
+    # Built on first use: an idle WebSocket (most subscribers of a fan-out group, whose stream
+    # runs with the first member's context) never needs its own (~8 kB each; docs/limits.md).
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
+    _viewer: Viewer | None = field(default=None, init=False, repr=False)
 
     def refresh(self) -> None:
         """New loaders and viewer: per request, and per event on a long-lived subscription."""
-        self.loaders = make_loaders(self.runtime)
-        self.viewer = viewer_for(
-            runtime=self.runtime,
-            identity=self.identity,
-            load_user=self.loaders.user.load,
-            rejection=self.auth_error,
-        )
+        self._loaders = self._viewer = None
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = make_loaders(self.runtime)
+        return self._loaders
+
+    @property
+    def viewer(self) -> Viewer:
+        if self._viewer is None:
+            self._viewer = viewer_for(
+                runtime=self.runtime,
+                identity=self.identity,
+                load_user=self.loaders.user.load,
+                rejection=self.auth_error,
+            )
+        return self._viewer

@@ -24,7 +24,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +64,11 @@ def is_subscription(query: str, operation_name: str | None, max_tokens: int) -> 
 
 
 def group_key(operation: Operation[Context, None], context: Context) -> Hashable:
-    # no variables and {} are the same operation
-    variables = orjson.dumps(operation.variables or {}, option=orjson.OPT_SORT_KEYS, default=str)
+    # No variables and {} are the same operation. Text, not orjson's bytes: the key lives as
+    # long as the subscription, and orjson's bytes keep their 4 kB write buffer.
+    variables = orjson.dumps(
+        operation.variables or {}, option=orjson.OPT_SORT_KEYS, default=str
+    ).decode()
     return (operation.query, operation.operation_name, variables, viewer_key(context))
 
 
@@ -74,7 +77,7 @@ class Member:
     handler: TransportWSHandler
     head: str  # '{"id":<id>,"type":"next","payload":'
     ended: asyncio.Future[PreExecutionError | BaseException | None]
-    backlog: deque[str] = field(default_factory=deque)
+    backlog: deque[str] | None = None  # made when a send has to wait (most never do)
     sending: asyncio.Task[None] | None = None
     dropped: bool = False
 
@@ -163,6 +166,8 @@ class Group:
         if member.dropped:
             return
         if member.sending is not None:
+            if member.backlog is None:
+                member.backlog = deque()
             if len(member.backlog) >= self.fanout.backlog:
                 self._drop(member)
             else:
@@ -181,13 +186,13 @@ class Group:
         if task.cancelled() or task.exception() is not None:
             member.dropped = True
             return
-        backlog, member.backlog = member.backlog, deque()
-        for text in backlog:
+        backlog, member.backlog = member.backlog, None
+        for text in backlog or ():
             self.deliver(member, text)
 
     def _drop(self, member: Member) -> None:
         member.dropped = True
-        member.backlog.clear()
+        member.backlog = None
         metrics.SLOW_SUBSCRIBERS.inc()
         log.warning("closing a subscriber that fell %d events behind", self.fanout.backlog)
         close = member.handler.websocket.close(SLOW_CONSUMER, "too slow to keep up with events")

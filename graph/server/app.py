@@ -167,6 +167,9 @@ class GraphQLView(GraphQL[Context, None]):
         params = context.connection_params or {}
         raw = params.get("Authorization") or params.get("authorization")
         token = bearer(raw) if isinstance(raw, str) else None
+        # The context keeps the params as long as the socket is open: not the token (~1 kB).
+        params.pop("Authorization", None)
+        params.pop("authorization", None)
         if token is not None:
             await self._authenticate(context, token)
             if context.identity is None:
@@ -201,6 +204,7 @@ def create_app(
             holder["runtime"] = opened
             app.state.runtime = opened
             await _rebuild_revocations(opened)
+            await opened.verifier.prefetch()
             closer = asyncio.create_task(
                 view.sessions.follow(opened.events), name="revoked-sockets"
             )

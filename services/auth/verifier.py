@@ -28,6 +28,7 @@ _REFETCH_INTERVAL = 10.0
 # behind one fetch after another.
 _RETRY_AFTER_FAILURE = 5.0
 _TOKEN_USES = ("id", "access")
+_KEPT_CLAIMS = ("custom:username", "iat", "exp")
 
 
 class TokenVerifier:
@@ -58,6 +59,13 @@ class TokenVerifier:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    async def prefetch(self) -> None:
+        """Fetch the signing keys now (at start-up), not with the first tokens: a burst of
+        new WebSockets would otherwise all wait on one fetch made while the event loop is
+        busiest, and all be refused if it times out. A failure is logged; requests retry."""
+        if self._jwks_url and self._issuer and self._client_id:
+            await self._refresh(force=False)
 
     async def verify(self, token: str) -> Identity:
         """Check signature (RS256), `exp`, `iss`, audience/client and `token_use`."""
@@ -116,7 +124,9 @@ class TokenVerifier:
             username=str(username),
             email=email if isinstance(email, str) else None,
             groups=frozenset(str(g) for g in groups),
-            claims=claims,
+            # Only the claims an Identity reads: one lives as long as each WebSocket (about
+            # 2 kB for a whole Cognito token's claims, times every idle subscriber).
+            claims={k: claims[k] for k in _KEPT_CLAIMS if k in claims},
         )
 
     async def _key(self, kid: str) -> Any:

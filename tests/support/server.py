@@ -12,6 +12,8 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
+from graph.server.sockets import WS_PROTOCOL
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -27,7 +29,7 @@ class ServerThread:
         self.port = free_port()
         self.server = uvicorn.Server(
             uvicorn.Config(
-                app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio"
+                app, host="127.0.0.1", port=self.port, log_level="warning", ws=WS_PROTOCOL
             )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -176,3 +176,29 @@ async def test_a_slow_jwks_endpoint_with_cached_keys_still_verifies_promptly(
     assert {i.email for i in identities} == {"user@example.com"}
     assert time.monotonic() - started < 2.0
     await verifier.aclose()
+
+
+async def test_prefetch_fetches_the_keys_before_any_token(settings: Settings) -> None:
+    # given a fresh verifier
+    fetches: list[str] = []
+    verifier = _verifier(settings, fetches)
+    # when it prefetches, then verifies a token
+    await verifier.prefetch()
+    assert len(fetches) == 1
+    identity = await verifier.verify(login(settings, "user@example.com", settings.demo_password))
+    # then the token used the prefetched keys: no second fetch
+    assert identity.email == "user@example.com"
+    assert len(fetches) == 1
+    await verifier.aclose()
+
+
+async def test_an_identity_keeps_only_the_claims_it_reads(settings: Settings) -> None:
+    # given a verified Cognito token (a dozen or more claims)
+    verifier = _verifier(settings, [])
+    token = login(settings, "user@example.com", settings.demo_password)
+    # when verified
+    identity = await verifier.verify(token)
+    # then the identity holds what it reads, not the whole claim set (it lives per socket)
+    assert set(identity.claims) <= {"custom:username", "iat", "exp"}
+    assert "iat" in identity.claims
+    await verifier.aclose()
