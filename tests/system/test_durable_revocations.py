@@ -111,3 +111,29 @@ def test_revocations_reach_processes_without_redis_and_survive_restarts(
     with processes.api_server(env, tmp_path) as (api4, _):
         assert _accepted(api4, fresh)
         assert _refused(api4, person.token)
+
+
+def test_each_process_reads_the_list_once_a_second_never_per_request(
+    deployment: Settings, admin_token: str, tmp_path: Path
+) -> None:
+    # given an API process whose AWS calls go through a counting proxy
+    with processes.fault_proxy(str(deployment.aws_endpoint_url)) as proxy:
+        env = processes.environment(deployment, AWS_ENDPOINT_URL=proxy.url)
+        env.pop("REDIS_URL", None)
+        with processes.api_server(env, tmp_path) as (api, _):
+            person = make_person(api, deployment, admin_token)
+            _accepted(api, person.token)
+            reads = processes.dynamodb("GetItem")
+            # when it sits idle for 3 s, then serves 200 requests
+            before = proxy.count(reads)
+            time.sleep(3)
+            idle = proxy.count(reads) - before
+            started, before = time.monotonic(), proxy.count(reads)
+            for _ in range(200):
+                assert _accepted(api, person.token)
+            busy_seconds = time.monotonic() - started
+            busy = proxy.count(reads) - before
+    # then it read the list about once a second either way: no GetItem per request
+    print(f"\nGetItem: {idle} in 3 s idle; {busy} during 200 requests in {busy_seconds:.1f} s")
+    assert 2 <= idle <= 4
+    assert busy <= busy_seconds + 2
