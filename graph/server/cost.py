@@ -27,6 +27,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -69,6 +70,16 @@ FIELDS: dict[str, Kind] = {
             # a subscription re-reads its selection per event; the root is a read by key
             "Subscription.submissionStatusChanged",
             "Subscription.mediaStatusChanged",
+            # one BatchGetItem across the candidate tables, plus the access check's reads
+            "Query.node",
+            "Query.nodes",
+            # a list's size: a few counters, read with one BatchGetItem per wave
+            "UserConnection.totalCount",
+            "ProfileConnection.totalCount",
+            "SubmissionConnection.totalCount",
+            "MediaConnection.totalCount",
+            "ImageCollectionConnection.totalCount",
+            "AuditEntryConnection.totalCount",
         ),
         Kind.KEY,
     ),
@@ -84,6 +95,10 @@ FIELDS: dict[str, Kind] = {
             "User.team",
             "User.imageCollections",
             "Submission.media",
+            "User.media",
+            # one Query of the search index and one BatchGetItem per page
+            "Query.searchPeople",
+            "Query.searchSubmissions",
         ),
         Kind.LIST,
     ),
@@ -91,7 +106,14 @@ FIELDS: dict[str, Kind] = {
 }
 # Lists without `first`: how many items they can hold, and reads by key per parent.
 FIXED_SIZES: dict[str, int] = {"ImageCollection.images": MAX_IMAGES}
-KEY_READS: dict[str, int] = {"ImageCollection.images": math.ceil(MAX_IMAGES / BATCH_GET_LIMIT)}
+KEY_READS: dict[str, int] = {
+    "ImageCollection.images": math.ceil(MAX_IMAGES / BATCH_GET_LIMIT),
+    "Query.node": 2,
+    # up to 100 ids, 20 a BatchGetItem (5 candidate tables each), and their access checks
+    "Query.nodes": 10,
+}
+# Lists sized by how many ids the caller passes (at most 100).
+SIZED_BY: dict[str, tuple[str, int]] = {"Query.nodes": ("ids", 100)}
 
 
 @dataclass(frozen=True)
@@ -207,8 +229,23 @@ class _Walk:
         }[kind]
         size = self.first(node, definition) if kind is Kind.LIST else 1
         size = FIXED_SIZES.get(coordinate, size)
+        if coordinate in SIZED_BY:
+            size = self.listed(node, *SIZED_BY[coordinate])
         child = get_named_type(definition.type)
         return times * weight + self.selections(child, node.selection_set, times * size, spreads)
+
+    def listed(self, node: FieldNode, argument_name: str, most: int) -> int:
+        """How many items a list argument holds (literal or variable); `most` if unknown."""
+        for argument in node.arguments or ():
+            if argument.name.value != argument_name:
+                continue
+            if isinstance(argument.value, ListValueNode):
+                return min(len(argument.value.values), most)
+            if isinstance(argument.value, VariableNode):
+                value = self.variables.get(argument.value.name.value)
+                if isinstance(value, list):
+                    return min(len(value), most)
+        return most
 
     def first(self, node: FieldNode, definition: GraphQLField) -> int:
         """The page size a connection asks for: the argument, its variable, or the default."""

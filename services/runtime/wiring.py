@@ -14,7 +14,7 @@ from services.auth.verifier import TokenVerifier
 from services.limits import Budget, budget_for
 from services.live.broker import Broker, broker_for
 from services.platform import metrics
-from services.platform.aws import Aws
+from services.platform.aws import BACKGROUND, Aws
 from services.platform.settings import Settings
 from services.store.cursors import Cursors
 from services.store.revoked import read_revoked
@@ -57,6 +57,7 @@ async def poll_revocations(runtime: Runtime, *, every: float = 1.0) -> None:
     """Read the stored revocation list once every `every` seconds, until cancelled: a
     revocation reaches this process within that even without Redis (one GetItem a second
     per process, never per request)."""
+    BACKGROUND.set(True)  # this task's own context: its calls are not any request's
     while True:
         await asyncio.sleep(every)
         try:
