@@ -86,6 +86,11 @@ async def _follow_revocations(runtime: Runtime) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as error:  # the broker failed: listen again shortly
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # Cancelled while the broker cleaned up, which raised instead: stop anyway
+                # (retrying would swallow the cancellation and hang the shutdown).
+                raise asyncio.CancelledError from error
             log.warning("revocation listener failed: %r; retrying", error)
             await asyncio.sleep(1)
 
