@@ -1,7 +1,8 @@
 """Open WebSockets by user, so that revoking a user's tokens also ends their subscriptions.
 
-Each API process follows the revocation events on the broker (Redis across processes) and
-closes that user's sockets here with 4403, the code a bad token gets at `connection_init`.
+Whenever this process's deny-list learns of a revocation (from the broker at once, or from
+the stored revocation list it reads each second), that user's sockets here are closed with
+4403, the code a bad token gets at `connection_init`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import logging
 import weakref
 from typing import Any
 
-from services.auth.revocations import CHANNEL
-from services.live.broker import Broker
+from services.auth.revocations import Revocations
 
 log = logging.getLogger("prework.live")
 
@@ -23,6 +23,7 @@ REVOKED = 4403
 class Sessions:
     def __init__(self) -> None:
         self._by_user: dict[str, weakref.WeakSet[Any]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self, user_id: str, websocket: Any) -> None:
         """Remember an authenticated socket (weakly: a closed socket drops out by itself)."""
@@ -39,16 +40,17 @@ class Sessions:
                 await websocket.close(code=REVOKED, reason="token revoked")
         return len(sockets)
 
-    async def follow(self, events: Broker) -> None:
-        """Close the sockets of every user revoked anywhere, until cancelled."""
-        while True:
-            try:
-                async for event in events.subscribe(CHANNEL):
-                    user_id = event.get("userId")
-                    if isinstance(user_id, str) and await self.close_user(user_id):
-                        log.info("closed the subscriptions of revoked user %s", user_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # the broker failed: listen again shortly
-                log.warning("revocation listener failed: %r; retrying", error)
-                await asyncio.sleep(1)
+    def watch(self, revocations: Revocations) -> None:
+        """Close the sockets of every user `revocations` learns of from now on."""
+        revocations.listen(self._closing)
+
+    def _closing(self, user_id: str) -> None:
+        if user_id not in self._by_user:
+            return
+        task = asyncio.get_running_loop().create_task(self._close(user_id))
+        self._tasks.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._tasks.discard)
+
+    async def _close(self, user_id: str) -> None:
+        if await self.close_user(user_id):
+            log.info("closed the subscriptions of revoked user %s", user_id)

@@ -35,14 +35,13 @@ from graph.server.media_types import GRAPHQL_RESPONSE, negotiate, request_error
 from graph.server.observability import RequestLog, metrics_endpoint
 from graph.server.refusals import http_error
 from services.media.worker import Worker
-from services.people import revoked_users
 from services.platform import exactjson
 from services.platform.errors import ServiceError
 from services.platform.logs import configure_logging
 from services.platform.settings import Settings
 from services.platform.tracing import configure_tracing, shutdown_tracing
 from services.runtime.health import readiness
-from services.runtime.wiring import Runtime, RuntimeScope
+from services.runtime.wiring import Runtime, RuntimeScope, load_revocations, poll_revocations
 
 log = logging.getLogger("prework.app")
 
@@ -203,10 +202,12 @@ def create_app(
         async with RuntimeScope(settings) as opened:
             holder["runtime"] = opened
             app.state.runtime = opened
-            await _rebuild_revocations(opened)
+            view.sessions.watch(opened.verifier.revocations)
+            await _load_revocations(opened)
             await opened.verifier.prefetch()
-            closer = asyncio.create_task(
-                view.sessions.follow(opened.events), name="revoked-sockets"
+            poller = asyncio.create_task(
+                poll_revocations(opened, every=settings.revocation_poll_seconds),
+                name="revocations-poll",
             )
             for hook in on_startup or []:
                 result = hook(opened)
@@ -216,8 +217,8 @@ def create_app(
                 async with _upload_worker(app, opened) as running:
                     yield running
             finally:
-                closer.cancel()
-                await asyncio.gather(closer, return_exceptions=True)
+                poller.cancel()
+                await asyncio.gather(poller, return_exceptions=True)
 
     view = GraphQLView(
         runtime_ref=runtime,
@@ -296,12 +297,11 @@ async def _upload_worker(app: Starlette, opened: Runtime) -> AsyncIterator[Runti
             log.exception("the upload worker failed")
 
 
-async def _rebuild_revocations(runtime: Runtime) -> None:
-    """The deny-list at start: users deactivated within REVOCATION_SECONDS (one Scan)."""
+async def _load_revocations(runtime: Runtime) -> None:
+    """The deny-list at start: the stored revocation list (one GetItem, no Scan)."""
     try:
-        for user_id, at in await revoked_users(runtime=runtime):
-            runtime.verifier.revocations.revoke(user_id, at=at)
-    except Exception as error:  # AWS down at start: serve; events fill the list from now on
+        await load_revocations(runtime)
+    except Exception as error:  # AWS down at start: serve; the poll fills the list shortly
         log.warning("could not rebuild the revocation list: %r", error)
 
 

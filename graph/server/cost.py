@@ -106,7 +106,10 @@ FIELDS: dict[str, Kind] = {
 }
 # Lists without `first`: how many items they can hold, and reads by key per parent.
 FIXED_SIZES: dict[str, int] = {"ImageCollection.images": MAX_IMAGES}
-KEY_READS: dict[str, int] = {"ImageCollection.images": math.ceil(MAX_IMAGES / BATCH_GET_LIMIT)}
+KEY_READS: dict[str, int] = {
+    "ImageCollection.images": math.ceil(MAX_IMAGES / BATCH_GET_LIMIT),
+    "Query.node": 2,  # the candidate tables in one BatchGetItem, then the access check's read
+}
 # Lists as long as a list argument: `nodes(ids:)` holds one object per id, each id looked up
 # in up to NODE_TABLES tables, 100 keys a BatchGetItem.
 ARGUMENT_SIZES: dict[str, str] = {"Query.nodes": "ids"}
@@ -240,7 +243,8 @@ class _Walk:
         size = FIXED_SIZES.get(coordinate, size)
         if coordinate in ARGUMENT_SIZES:
             size = self.length(node, ARGUMENT_SIZES[coordinate])
-            weight *= max(1, math.ceil(size * NODE_TABLES / BATCH_GET_LIMIT))
+            # the candidate tables' reads, and one more for the access checks' owner reads
+            weight *= max(1, math.ceil(size * NODE_TABLES / BATCH_GET_LIMIT)) + 1
         child = get_named_type(definition.type)
         if size != 1 and isinstance(child, GraphQLObjectType) and "edges" in child.fields:
             return times * weight + self.selections(

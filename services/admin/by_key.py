@@ -17,7 +17,15 @@ from botocore.exceptions import ClientError
 from services.admin.admins_only import require_admin
 from services.admin.aliases import AdminTable, item_key, resolve
 from services.admin.dynamo_errors import dynamo_errors
-from services.admin.lockout import after_update, deleted, guard_users_write, replaced_by
+from services.admin.lockout import (
+    ItemMissing,
+    after_update,
+    counted_write,
+    counts_users,
+    delete_entry,
+    put_entry,
+    touches_counted,
+)
 from services.admin.paths import Placeholders
 from services.admin.updates import (
     UpdateAction,
@@ -101,13 +109,16 @@ async def create_item(*, runtime: Runtime, actor: Identity, table: str, item: ob
     now, who = clock.now_iso(), actor.audit_name
     data.update(created=now, createdBy=who, lastUpdatedBy=who, lastUpdatedDateTime=now)
     wire = wire_item(data)
-    await guard_users_write(
-        runtime=runtime,
-        actor=actor,
-        target=target,
-        key=wire_item({n: data[n] for n in target.key_names}),
-        stays_admin=replaced_by(data),
-    )
+    if counts_users(runtime, target):
+        await counted_write(
+            runtime=runtime,
+            actor=actor,
+            target=target,
+            key=wire_item({n: data[n] for n in target.key_names}),
+            write=put_entry(target.table, wire),
+            after=lambda _: data,
+        )
+        return from_wire(wire)
     with dynamo_errors(target):
         await runtime.aws.dynamodb.put_item(TableName=target.table, Item=wire)
     return from_wire(wire)
@@ -143,15 +154,17 @@ async def update_item(
     target = resolve(settings=runtime.settings, alias=table)
     key = wire_item(item_key(target, item_id, sort_id))
     actions = parse_update(update, key_names=target.key_names)
-    await guard_users_write(
-        runtime=runtime, actor=actor, target=target, key=key, stays_admin=after_update(actions)
-    )
     stamp = {"lastUpdatedBy": actor.audit_name, "lastUpdatedDateTime": clock.now_iso()}
     results: list[ActionResult] = []
     for action in actions:
         try:
-            written = await _apply(runtime, target, key, action, stamp)
-        except _ItemMissing:
+            if counts_users(runtime, target) and touches_counted(action):
+                written = await _apply_counted(
+                    runtime, actor, target=target, key=key, action=action, stamp=stamp
+                )
+            else:
+                written = await _apply(runtime, target, key, action, stamp)
+        except (_ItemMissing, ItemMissing):
             if not results:
                 raise NotFound(NOT_FOUND) from None
             results.append(ActionResult(action.kind, False, error=NOT_FOUND))
@@ -193,6 +206,44 @@ async def _apply(
     return await _update(runtime, target, key, expression, placeholders)
 
 
+async def _apply_counted(
+    runtime: Runtime,
+    actor: Identity,
+    *,
+    target: AdminTable,
+    key: Wire,
+    action: UpdateAction,
+    stamp: Mapping[str, Any],
+) -> Item:
+    """An action on a users item's role, isActive or profileId: with its counter moves and
+    the last-admin floor in one transaction (`lockout`). Returns the top-level attributes
+    it wrote, as UpdateItem's UPDATED_NEW would."""
+
+    def write(placeholders: Placeholders) -> dict[str, Any]:
+        expression = update_expression(action, placeholders, stamp=stamp)
+        return {"Update": {"TableName": target.table, "Key": key, "UpdateExpression": expression}}
+
+    try:
+        await counted_write(
+            runtime=runtime,
+            actor=actor,
+            target=target,
+            key=key,
+            write=write,
+            after=after_update(action),
+            must_exist=True,
+        )
+    except BadInput as refused:
+        raise _ActionFailed(refused.message) from None
+    with dynamo_errors(target):
+        response = await runtime.aws.dynamodb.get_item(
+            TableName=target.table, Key=key, ConsistentRead=True
+        )
+    item = from_wire(response.get("Item") or {})
+    names = {path[0].name for path, _ in action.entries} | set(stamp)
+    return {name: item[name] for name in names if name in item}
+
+
 async def _update(
     runtime: Runtime,
     target: AdminTable,
@@ -229,9 +280,16 @@ async def delete_item(
     require_admin(actor)
     target = resolve(settings=runtime.settings, alias=table)
     key = item_key(target, item_id, sort_id)
-    await guard_users_write(
-        runtime=runtime, actor=actor, target=target, key=wire_item(key), stays_admin=deleted
-    )
+    if counts_users(runtime, target):
+        before = await counted_write(
+            runtime=runtime,
+            actor=actor,
+            target=target,
+            key=wire_item(key),
+            write=delete_entry(target.table, wire_item(key)),
+            after=lambda _: None,
+        )
+        return bool(before)
     with dynamo_errors(target):
         response = await runtime.aws.dynamodb.delete_item(
             TableName=target.table, Key=wire_item(key), ReturnValues="ALL_OLD"

@@ -1,9 +1,11 @@
 """Revoked tokens: per user, the moment before which their tokens are refused.
 
-Each API process keeps this bounded deny-list in memory, fed by revocation events on the
-broker (deactivation, `prework sign-out`), so refusing a revoked token costs no DynamoDB
-read. A token issued in the same second as the revocation is refused too (`iat` has whole
-seconds); a token issued after it (a reactivated user signing in again) is accepted.
+Each API process keeps this bounded deny-list in memory, so refusing a revoked token costs
+no DynamoDB read. It mirrors the durable revocation list (services/store/revoked.py: read
+at start and once a second) and hears revocation events on the broker at once when Redis
+is there (deactivation, `prework sign-out`). A token issued in the same second as the
+revocation is refused too (`iat` has whole seconds); a token issued after it (a
+reactivated user signing in again) is accepted.
 """
 
 from __future__ import annotations
@@ -25,12 +27,26 @@ class Revocations:
         self._seconds = seconds
         self._clock = clock
         self._revoked: OrderedDict[str, float] = OrderedDict()
+        self._listeners: list[Callable[[str], None]] = []
 
-    def revoke(self, user_id: str, *, at: float) -> None:
-        """Refuse `user_id`'s tokens issued up to `at` (Unix seconds)."""
-        at = max(at, self._revoked.pop(user_id, at))
-        self._revoked[user_id] = at
+    def listen(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(user_id)` whenever a user's revocation is new or moves later (the
+        open WebSockets of that user are closed)."""
+        self._listeners.append(listener)
+
+    def revoke(self, user_id: str, *, at: float) -> bool:
+        """Refuse `user_id`'s tokens issued up to `at` (Unix seconds). True when that is
+        news here (not already known from the broker or an earlier read)."""
+        known = self._revoked.pop(user_id, None)
+        self._revoked[user_id] = at if known is None else max(at, known)
         self._forget_old()
+        if known is not None and at <= known:
+            return False
+        if at < self._clock() - self._seconds:
+            return False  # expired: nothing to refuse or close
+        for listener in self._listeners:
+            listener(user_id)
+        return True
 
     def refuses(self, user_id: str, *, issued_at: object) -> bool:
         """Whether a token of `user_id` issued at `issued_at` (its `iat`) is revoked."""

@@ -4,8 +4,8 @@ Versioned writes keep the counters (services/store/counters.py) from the moment 
 what was stored before is counted here once, by scanning the tables, and a marker item
 says it was done, so `init` stays idempotent and cheap. Run it before the version that
 writes counters takes traffic (`prework init`, then roll out), or again with `--recount`
-after writing items by hand (the seed-003 admin table API writes raw items, which move no
-counters).
+after writing items by hand (the seed-003 admin table API writes raw items: only its writes
+to the users table move their counters, services/admin/lockout.py).
 """
 
 from __future__ import annotations

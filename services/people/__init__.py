@@ -13,7 +13,6 @@ from services.people.users import (
     get_user,
     get_users,
     reactivate_user,
-    revoked_users,
     sign_out_user,
 )
 from services.people.viewers import viewer_for
@@ -28,7 +27,6 @@ __all__ = [
     "get_user",
     "get_users",
     "reactivate_user",
-    "revoked_users",
     "searchable_person",
     "sign_out_user",
     "team_ids",

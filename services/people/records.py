@@ -8,6 +8,7 @@ from typing import Any
 
 from services.auth.identity import Role
 from services.platform.folding import fold
+from services.store.admins import users_counter
 from services.store.records import SORTS_LAST, Record
 
 
@@ -16,11 +17,6 @@ class PersonOrderField(StrEnum):
 
     NAME = "nameOrder"
     CREATED = "createdAt"
-
-
-def users_counter(role: Role, *, active: bool) -> str:
-    """The counter of users with `role`, active or deactivated (`users`' totalCount)."""
-    return f"users:role:{role.value}:{'active' if active else 'inactive'}"
 
 
 def team_counter(manager_id: str) -> str:
@@ -42,7 +38,8 @@ class User(Record):
     @classmethod
     def _coerce(cls, values: dict[str, Any]) -> dict[str, Any]:
         values["role"] = Role(values["role"])
-        values["is_active"] = bool(values["is_active"])
+        # Only a stored true is active (as the admins' lock-out counter counts it).
+        values["is_active"] = values["is_active"] is True
         return values
 
     def counted_in(self) -> tuple[str, ...]:

@@ -7,7 +7,6 @@ import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,15 +14,16 @@ from botocore.exceptions import ClientError
 from services.auth.access import Viewer
 from services.auth.identity import Identity, Role
 from services.people import identities, search
-from services.people.records import Profile, User, users_counter
+from services.people.records import Profile, User
 from services.platform import clock, validation
 from services.platform.errors import BadInput, Forbidden, NotFound
 from services.runtime.wiring import Runtime, revoke_tokens
-from services.store.admins import guard_admin_removal
-from services.store.dynamo import batch_get, from_item, get_item, query_fetch
+from services.store.admins import KEEP_AN_ADMIN, guard_self_removal, users_counter
+from services.store.dynamo import batch_get, from_item, get_item
 from services.store.list_request import ListRequest
 from services.store.pagination import Direction, Order, Slice, check_first, read_slice
 from services.store.records import camel
+from services.store.revoked import revocation_entry
 from services.store.tables import USERS
 from services.store.versioned import check_version, create, save_changes, stamp_new
 
@@ -211,7 +211,7 @@ async def update_user(
             raise Forbidden("only an admin may change roles")
         changes["role"] = role
         if user.role is Role.ADMIN and user.is_active and role is not Role.ADMIN:
-            await guard_admin_removal(runtime=runtime, actor_id=actor.user_id, user_id=user.user_id)
+            guard_self_removal(actor_id=actor.user_id, user_id=user.user_id)
     if not changes:
         raise BadInput("nothing to change")
     check_version(user, expected_version)
@@ -245,6 +245,7 @@ async def update_user(
         entity_id=user.user_id,
         owner_id=user.user_id,
         also=also,
+        floors=KEEP_AN_ADMIN,
     )
     if role is not None and role != user.role:
         await identities.sync_groups(runtime=runtime, user=updated, role=role)
@@ -253,14 +254,16 @@ async def update_user(
 
 async def deactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
     """Soft delete (admins only): `isActive` becomes false, the Cognito user is disabled and
-    their tokens are refused on every API process (`revoke_tokens`). An admin cannot
-    deactivate themselves, nor the last active admin (ADMIN_LOCKOUT)."""
+    their tokens are refused on every API process (the durable revocation list, written in
+    the same transaction, and `revoke_tokens`). An admin cannot deactivate themselves, nor
+    the last active admin (ADMIN_LOCKOUT)."""
     actor = viewer.require_admin()
     user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
-    if user.user_id == actor.user_id or (user.role is Role.ADMIN and user.is_active):
-        await guard_admin_removal(runtime=runtime, actor_id=actor.user_id, user_id=user.user_id)
+    if user.user_id == actor.user_id:
+        guard_self_removal(actor_id=actor.user_id, user_id=user.user_id)
     if not user.is_active:
         return user
+    at = clock.epoch_second()
     updated = await save_changes(
         runtime=runtime,
         table=runtime.tables.users,
@@ -272,15 +275,18 @@ async def deactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> 
         entity_id=user.user_id,
         owner_id=user.user_id,
         action="DEACTIVATE",
+        also=[await revocation_entry(runtime=runtime, user_id=user.user_id, at=at)],
+        floors=KEEP_AN_ADMIN,
     )
-    await revoke_tokens(runtime=runtime, user_id=user.user_id)
+    await revoke_tokens(runtime=runtime, user_id=user.user_id, at=at)
     await _cognito(runtime, "admin_disable_user", user)
     return updated
 
 
 async def reactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> User:
     """Undo a deactivation (admins only): `isActive` true and the Cognito user enabled. Tokens
-    issued before the deactivation stay refused; the user signs in again."""
+    issued before the deactivation stay refused (its revocation entry stays, restarts
+    included); the user signs in again."""
     actor = viewer.require_admin()
     user = await _readable(runtime=runtime, viewer=viewer, user_id=user_id)
     if user.is_active:
@@ -303,33 +309,30 @@ async def reactivate_user(*, runtime: Runtime, viewer: Viewer, user_id: str) -> 
 
 async def sign_out_user(*, runtime: Runtime, actor: Identity, email: str) -> User:
     """Sign a user out everywhere (admins only): Cognito revokes their refresh tokens, and
-    their ID and access tokens are refused on every API process from now on."""
+    their ID and access tokens are refused on every API process from now on. Recorded as a
+    versioned, audited change of the user (SIGN_OUT) with its revocation entry."""
     if not actor.is_admin:
         raise Forbidden("only an admin may sign users out")
     user = await find_by_email(runtime=runtime, email=email)
     if user is None:
         raise NotFound("no user with this email")
-    await revoke_tokens(runtime=runtime, user_id=user.user_id)
+    at = clock.epoch_second()
+    await save_changes(
+        runtime=runtime,
+        table=runtime.tables.users,
+        key={"userId": user.user_id},
+        record=user,
+        changes={},
+        actor=actor,
+        entity_type="User",
+        entity_id=user.user_id,
+        owner_id=user.user_id,
+        action="SIGN_OUT",
+        also=[await revocation_entry(runtime=runtime, user_id=user.user_id, at=at)],
+    )
+    await revoke_tokens(runtime=runtime, user_id=user.user_id, at=at)
     await _cognito(runtime, "admin_user_global_sign_out", user)
     return user
-
-
-async def revoked_users(*, runtime: Runtime) -> list[tuple[str, float]]:
-    """Inactive users changed within REVOCATION_SECONDS, with when: what an API process puts
-    on its deny-list at start (one filtered Scan; never per request)."""
-    since = clock.now().timestamp() - runtime.settings.revocation_seconds
-    query = ListRequest(USERS, runtime.tables).where("isActive", False)
-    fetch = query_fetch(aws=runtime.aws, request=query.request())
-    found: list[tuple[str, float]] = []
-    start = None
-    while True:
-        items, start = await fetch(start, 1000)
-        for item in items:
-            changed = datetime.fromisoformat(str(item.get("updatedAt"))).timestamp()
-            if changed >= since:
-                found.append((str(item["userId"]), changed))
-        if start is None:
-            return found
 
 
 async def _cognito(runtime: Runtime, call: str, user: User) -> None:

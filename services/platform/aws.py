@@ -29,6 +29,8 @@ class AwsCall:
     operation: str
     started: float
     ended: float
+    # Made by housekeeping running beside the work (the revocation poll), not by a request.
+    background: bool = False
 
 
 CallListener = Callable[[AwsCall], None]
@@ -44,6 +46,8 @@ class CallCount:
 # The count of the operation running in this context; tasks it starts (DataLoader batches)
 # inherit the same counter object.
 CURRENT_COUNT: ContextVar[CallCount | None] = ContextVar("prework_aws_call_count", default=None)
+# Set inside a background task (its own context): its calls are marked `background`.
+BACKGROUND: ContextVar[bool] = ContextVar("prework_aws_background", default=False)
 
 
 class Aws:
@@ -113,7 +117,7 @@ class Aws:
     ) -> None:
         metrics.AWS_CALLS.labels(service, operation).inc()
         metrics.AWS_CALL_SECONDS.labels(service, operation).observe(ended - started)
-        call = AwsCall(service, operation, started, ended)
+        call = AwsCall(service, operation, started, ended, BACKGROUND.get())
         count = CURRENT_COUNT.get()
         if count is not None:
             count.calls += 1

@@ -15,3 +15,8 @@ def iso(moment: datetime) -> str:
 
 def now_iso() -> str:
     return iso(now())
+
+
+def epoch_second() -> int:
+    """Now in whole Unix seconds (the resolution of a token's `iat`)."""
+    return int(now().timestamp())

@@ -47,6 +47,13 @@ class LockOut(ServiceError):
     code = "ADMIN_LOCKOUT"
 
 
+class RevocationListFull(ServiceError):
+    """More users revoked within REVOCATION_SECONDS than the durable revocation list holds
+    (REVOCATION_LIST_SIZE); the deactivation or sign-out wrote nothing."""
+
+    code = "REVOCATION_LIST_FULL"
+
+
 class TooCostly(ServiceError):
     """The operation's static cost is over MAX_QUERY_COST (`extensions.cost`, `maximum`)."""
 

@@ -114,10 +114,13 @@ class Settings(BaseSettings):
     # Leaky bucket per viewer (per IP when anonymous): its size and how fast it drains.
     budget_points: int = Field(default=10000, ge=1)
     budget_points_per_second: float = Field(default=200.0, gt=0)
-    # Revoked tokens: how many users each process remembers, and for how long (the longest
-    # token lifetime: a revoked token has expired by then anyway).
-    revocation_list_size: int = Field(default=10000, ge=1)
+    # Revoked tokens: how many users may be revoked within REVOCATION_SECONDS (the durable
+    # list is one DynamoDB item: 8000 entries of 36-character ids stay under its 400 KB),
+    # for how long (the longest token lifetime: a revoked token has expired by then anyway),
+    # and how often each API process reads the stored list (one GetItem each time).
+    revocation_list_size: int = Field(default=5000, ge=1, le=8000)
     revocation_seconds: int = Field(default=86400, ge=1)
+    revocation_poll_seconds: float = Field(default=1.0, gt=0, le=60)
 
     # Media pipeline.
     max_image_bytes: int = Field(default=20 * MIB, ge=1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -15,9 +14,10 @@ from services.auth.verifier import TokenVerifier
 from services.limits import Budget, budget_for
 from services.live.broker import Broker, broker_for
 from services.platform import metrics
-from services.platform.aws import Aws
+from services.platform.aws import BACKGROUND, Aws
 from services.platform.settings import Settings
 from services.store.cursors import Cursors
+from services.store.revoked import read_revoked
 from services.store.tables import TableNames
 
 log = logging.getLogger("prework.runtime")
@@ -37,13 +37,38 @@ class Runtime:
     budget: Budget
 
 
-async def revoke_tokens(*, runtime: Runtime, user_id: str) -> float:
-    """Refuse `user_id`'s tokens issued until now, here at once and on every API process
-    through the broker (Redis across processes). Returns the moment of revocation."""
-    at = time.time()
+async def revoke_tokens(*, runtime: Runtime, user_id: str, at: int) -> None:
+    """After the revocation is stored (services/store/revoked.py): refuse `user_id`'s tokens
+    issued up to `at` here at once, and on every API process through the broker (Redis).
+    Processes the broker does not reach read it from the stored list within a second."""
     runtime.verifier.revocations.revoke(user_id, at=at)
     await runtime.events.publish(REVOCATIONS, {"userId": user_id, "at": at})
-    return at
+
+
+async def load_revocations(runtime: Runtime) -> int:
+    """Put the stored revocation list on this process's deny-list (one GetItem); how many
+    entries are newly refused."""
+    stored = await read_revoked(aws=runtime.aws, table=runtime.tables.counters)
+    revocations = runtime.verifier.revocations
+    return sum(revocations.revoke(user_id, at=at) for user_id, at in stored.items())
+
+
+async def poll_revocations(runtime: Runtime, *, every: float = 1.0) -> None:
+    """Read the stored revocation list once every `every` seconds, until cancelled: a
+    revocation reaches this process within that even without Redis (one GetItem a second
+    per process, never per request)."""
+    BACKGROUND.set(True)  # this task's own context: its calls are not any request's
+    while True:
+        await asyncio.sleep(every)
+        try:
+            fresh = await load_revocations(runtime)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # DynamoDB did not answer: try again next time
+            log.warning("could not read the revocation list: %r", error)
+            continue
+        if fresh:
+            metrics.REVOCATIONS.inc(fresh)
 
 
 async def _follow_revocations(runtime: Runtime) -> None:
@@ -52,12 +77,20 @@ async def _follow_revocations(runtime: Runtime) -> None:
         try:
             async for event in runtime.events.subscribe(REVOCATIONS):
                 user_id, at = event.get("userId"), event.get("at")
-                if isinstance(user_id, str) and isinstance(at, int | float):
-                    runtime.verifier.revocations.revoke(user_id, at=float(at))
+                if (
+                    isinstance(user_id, str)
+                    and isinstance(at, int | float)
+                    and runtime.verifier.revocations.revoke(user_id, at=float(at))
+                ):
                     metrics.REVOCATIONS.inc()
         except asyncio.CancelledError:
             raise
         except Exception as error:  # the broker failed: listen again shortly
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # Cancelled while the broker cleaned up, which raised instead: stop anyway
+                # (retrying would swallow the cancellation and hang the shutdown).
+                raise asyncio.CancelledError from error
             log.warning("revocation listener failed: %r; retrying", error)
             await asyncio.sleep(1)
 

@@ -14,10 +14,12 @@ read with one BatchGetItem (a missing counter is 0).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from services.platform.aws import Aws
+from services.platform.errors import ServiceError
 from services.store.dynamo import batch_get, to_item
 
 COUNT = "n"
@@ -39,20 +41,54 @@ def merge(*moves: dict[str, int]) -> dict[str, int]:
     return {key: n for key, n in total.items() if n}
 
 
-def move_entries(table: str, moves: dict[str, int]) -> list[dict[str, Any]]:
-    """The TransactWriteItems `Update`s that apply `moves` (one per counter)."""
-    return [
-        {
-            "Update": {
-                "TableName": table,
-                "Key": to_item({"counterId": key}),
-                "UpdateExpression": "ADD #n :d",
-                "ExpressionAttributeNames": {"#n": COUNT},
-                "ExpressionAttributeValues": to_item({":d": delta}),
-            }
+@dataclass(frozen=True)
+class Floor:
+    """A count a write may not take a counter below: the write's transaction carries the
+    condition, so concurrent writers cannot pass it together. A missing counter fails the
+    condition too (refusing is the safe side; `prework init` builds missing counters)."""
+
+    minimum: int
+    refusal: Callable[[], ServiceError]
+
+
+def move_entries(
+    table: str, moves: dict[str, int], floors: Mapping[str, Floor] | None = None
+) -> list[dict[str, Any]]:
+    """The TransactWriteItems `Update`s that apply `moves` (one per counter); a move down of
+    a counter in `floors` is conditional on the count staying at or above its minimum."""
+    entries = []
+    for key, delta in sorted(moves.items()):
+        update: dict[str, Any] = {
+            "TableName": table,
+            "Key": to_item({"counterId": key}),
+            "UpdateExpression": "ADD #n :d",
+            "ExpressionAttributeNames": {"#n": COUNT},
+            "ExpressionAttributeValues": to_item({":d": delta}),
         }
-        for key, delta in sorted(moves.items())
-    ]
+        floor = (floors or {}).get(key)
+        if floor is not None and delta < 0:
+            update["ConditionExpression"] = "#n >= :least"
+            update["ExpressionAttributeValues"] = to_item(
+                {":d": delta, ":least": floor.minimum - delta}
+            )
+        entries.append({"Update": update})
+    return entries
+
+
+def refusals(
+    items: Sequence[dict[str, Any]], floors: Mapping[str, Floor] | None
+) -> dict[int, Callable[[], ServiceError]]:
+    """Which of a transaction's `items` are floor conditions, with the error each raises
+    when its condition cancels the transaction (for `dynamo.transact`)."""
+    found = {}
+    for i, item in enumerate(items):
+        update = item.get("Update", {})
+        if "ConditionExpression" not in update or not floors:
+            continue
+        key = update["Key"].get("counterId", {}).get("S")
+        if key in floors and update["ConditionExpression"] == "#n >= :least":
+            found[i] = floors[key].refusal
+    return found
 
 
 async def read_counts(*, aws: Aws, table: str, keys: Sequence[str]) -> dict[str, int]:

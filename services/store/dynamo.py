@@ -232,12 +232,14 @@ async def transact(
     aws: Aws,
     items: list[dict[str, Any]],
     on_condition: ServiceError | None = None,
+    refusals: Mapping[int, Callable[[], ServiceError]] | None = None,
     attempts: int = 5,
     base_delay: float = 0.02,
 ) -> None:
     """Write all of `items` atomically (TransactWriteItems) or nothing.
 
-    A failed condition becomes `on_condition` (default: a CONFLICT error). A transaction
+    A failed condition becomes `on_condition` (default: a CONFLICT error), or, when it is the
+    condition of item i in `refusals`, the error `refusals[i]()` makes. A transaction
     cancelled only because another one held one of its items (TransactionConflict: shared
     counters make that common under load) wrote nothing, so it is tried again with backoff
     and jitter; still conflicting after `attempts`, it is a CONFLICT.
@@ -251,6 +253,9 @@ async def transact(
                 raise
             reasons = error.response.get("CancellationReasons", [])
             codes = [r.get("Code") for r in reasons]
+            for index, refusal in (refusals or {}).items():
+                if index < len(codes) and codes[index] == "ConditionalCheckFailed":
+                    raise refusal() from error
             if "ConditionalCheckFailed" in codes:
                 raise on_condition or Conflict(
                     "the item was changed by someone else; reload it and try again"

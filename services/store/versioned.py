@@ -5,6 +5,7 @@ A stale version writes nothing and raises CONFLICT."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from services.auth.identity import Identity
@@ -87,8 +88,10 @@ async def save_changes(
     owner_id: str | None,
     action: str = "UPDATE",
     also: list[dict[str, Any]] | None = None,
+    floors: Mapping[str, counters.Floor] | None = None,
 ) -> R:
-    """Apply `changes` to `record` with its audit entry (plus `also` items), atomically."""
+    """Apply `changes` to `record` with its audit entry (plus `also` items), atomically; a
+    counter in `floors` moved below its minimum cancels it with the floor's error."""
     changes = {k: v for k, v in changes.items() if getattr(record, k) != v}
     changed = dataclasses.replace(record, **changes)
     moves = counters.deltas(before=record.counted_in(), after=changed.counted_in())
@@ -115,9 +118,9 @@ async def save_changes(
         ),
         audit.put_entry(runtime.tables.audit_log, entry),
         *(also or []),
-        *counters.move_entries(runtime.tables.counters, moves),
+        *counters.move_entries(runtime.tables.counters, moves, floors),
     ]
-    await transact(aws=runtime.aws, items=items)
+    await transact(aws=runtime.aws, items=items, refusals=counters.refusals(items, floors))
     return dataclasses.replace(
         record,
         **changes,
@@ -168,6 +171,7 @@ async def delete(
     entity_type: str,
     entity_id: str,
     owner_id: str | None,
+    floors: Mapping[str, counters.Floor] | None = None,
 ) -> None:
     """Delete `record` (only over its current version) with its audit entry, atomically."""
     entry = audit.entry(
@@ -190,7 +194,7 @@ async def delete(
         item,
         audit.put_entry(runtime.tables.audit_log, entry),
         *counters.move_entries(
-            runtime.tables.counters, counters.deltas(before=record.counted_in())
+            runtime.tables.counters, counters.deltas(before=record.counted_in()), floors
         ),
     ]
-    await transact(aws=runtime.aws, items=items)
+    await transact(aws=runtime.aws, items=items, refusals=counters.refusals(items, floors))

@@ -64,12 +64,14 @@ def error_codes(body: dict[str, Any]) -> list[str]:
 
 @dataclass
 class CallLog:
-    """Counts the AWS calls the server makes (attached as a listener on its clients)."""
+    """Counts the AWS calls the server makes (attached as a listener on its clients), but
+    not its background housekeeping (the revocation poll, once a second)."""
 
     calls: list[AwsCall] = field(default_factory=list)
 
     def __call__(self, call: AwsCall) -> None:
-        self.calls.append(call)
+        if not call.background:
+            self.calls.append(call)
 
     def count(self, operation: str) -> int:
         return sum(1 for c in self.calls if c.operation == operation)

@@ -70,7 +70,14 @@ def test_requests_fail_fast_while_aws_is_down_and_recover_after(
 def proxied(settings: Settings) -> Iterator[tuple[Api, FaultProxy]]:
     """A copy of the app whose AWS endpoint is a fault-injecting proxy in front of moto."""
     with fault_proxy(str(settings.aws_endpoint_url)) as proxy:
-        own = settings.model_copy(update={"aws_endpoint_url": proxy.url, "aws_max_attempts": 3})
+        # The revocation poll (a GetItem a second) would take faults meant for requests.
+        own = settings.model_copy(
+            update={
+                "aws_endpoint_url": proxy.url,
+                "aws_max_attempts": 3,
+                "revocation_poll_seconds": 60,
+            }
+        )
         server = ServerThread(create_app(own)).start()
         try:
             yield Api(server.url), proxy

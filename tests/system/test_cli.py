@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from jose import jwt
 
 from services.local.bootstrap import STATE_FILE, write_state
 from services.platform.settings import Settings
-from tests.support.clients import Api, boto
-from tests.support.factories.people import make_person
+from tests.support.clients import Api, boto, error_codes, login
+from tests.support.factories.people import PASSWORD, make_person
 
 PREWORK = [sys.executable, "-m", "graph.cli"]
 USER = "query U($id: ID!) { user(id: $id) { isActive } }"
+ME = "{ me { id } }"
 
 
 def _run(
@@ -158,6 +160,14 @@ def test_create_user_makes_a_first_admin_who_can_sign_in(
     assert "already exists" in again.stderr
 
 
+def _refused_soon(api: Api, token: str, within: float = 1.5) -> None:
+    """The API refuses `token` within `within` seconds (one poll of the revocation list)."""
+    started = time.monotonic()
+    while error_codes(api.run(ME, token=token)) != ["UNAUTHENTICATED"]:
+        assert time.monotonic() - started < within, "the running API still accepts the token"
+        time.sleep(0.02)
+
+
 def _local_stack_only(settings: Settings, cwd: Path) -> dict[str, str]:
     """What `make run` leaves for the commands: `.prework-local.json` in the working
     directory, and no AWS endpoint, keys or pool in the environment."""
@@ -198,14 +208,21 @@ def test_admin_commands_reach_the_running_local_stack(
     deactivated = run("deactivate-user", person.email)
     assert deactivated.returncode == 0, deactivated.stderr
     assert deactivated.stdout.strip() == f"{person.id} inactive"
+    # then the running API (no Redis: it reads the stored revocations) refuses their token
+    _refused_soon(api, person.token)
     assert not enabled()
     assert api.data(USER, {"id": person.id}, token=admin_token)["user"]["isActive"] is False
     reactivated = run("reactivate-user", person.email)
     assert reactivated.stdout.strip() == f"{person.id} active", reactivated.stderr
     assert enabled()
+    time.sleep(1.05)  # a sign-in in a later second than the revocation
+    fresh = login(settings, person.email, PASSWORD)
+    assert api.data(ME, token=fresh)["me"]["id"] == person.id
     # and signs them out
     signed_out = run("sign-out", person.email)
     assert signed_out.stdout.strip() == f"{person.id} signed out", signed_out.stderr
+    # then the running API refuses the token they signed in with within about a second
+    _refused_soon(api, fresh)
     # then an unknown email is a clean one-line error
     unknown = run("deactivate-user", "nobody@cli.example.com")
     assert unknown.returncode == 1

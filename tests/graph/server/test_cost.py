@@ -91,13 +91,14 @@ query Refetch($ids: [ID!]!) {
 
 
 def test_nodes_cost_their_batch_reads_and_multiply_by_the_ids() -> None:
-    # given 3 ids (15 keys: one BatchGetItem) and 40 ids (200 keys: two)
-    # then nodes + each id x [submissions (2) + totalCount (1)]
-    assert cost(NODES, {"ids": ["a", "b", "c"]}) == 1 + 3 * (2 + 1)
-    assert cost(NODES, {"ids": [str(i) for i in range(40)]}) == 2 + 40 * (2 + 1)
+    # given 3 ids (15 keys: one BatchGetItem) and 40 ids (200 keys: two), each + 1 for the
+    # access checks' reads; then each id x [submissions (2) + totalCount (1)]
+    assert cost(NODES, {"ids": ["a", "b", "c"]}) == (1 + 1) + 3 * (2 + 1)
+    assert cost(NODES, {"ids": [str(i) for i in range(40)]}) == (2 + 1) + 40 * (2 + 1)
     # a literal list counts the same; an unknown length counts as the most allowed (100)
-    assert cost('{ nodes(ids: ["a", "b"]) { id } }') == 1
-    assert cost(NODES) == 5 + 100 * (2 + 1)
+    assert cost('{ nodes(ids: ["a", "b"]) { id } }') == 1 + 1
+    assert cost(NODES) == (5 + 1) + 100 * (2 + 1)
+    assert cost('{ node(id: "a") { id } }') == 2
 
 
 def test_search_and_totals_are_weighed() -> None:

@@ -58,3 +58,19 @@ def test_the_list_never_holds_more_than_its_size(users: list[int], size: int) ->
     # and the most recently revoked user is always remembered
     if users:
         assert revocations.refuses(f"u{users[-1]}", issued_at=clock.now - 1)
+
+
+def test_listeners_hear_only_news() -> None:
+    # given a deny-list with a listener (the process's open WebSockets)
+    heard: list[str] = []
+    revocations = Revocations(size=10, seconds=60, clock=Clock(1000.0))
+    revocations.listen(heard.append)
+    # when a user is revoked, the same revocation read again (the stored list each second),
+    # an older one arrives late, then a later one, and one already expired
+    assert revocations.revoke("u1", at=990.0)
+    assert not revocations.revoke("u1", at=990.0)
+    assert not revocations.revoke("u1", at=980.0)
+    assert revocations.revoke("u1", at=995.0)
+    assert not revocations.revoke("u2", at=900.0)
+    # then the listener heard the new and the later one only
+    assert heard == ["u1", "u1"]
