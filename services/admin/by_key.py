@@ -37,9 +37,10 @@ from services.admin.updates import (
 from services.admin.values import Item, Wire, from_wire, wire_item
 from services.auth.identity import Identity
 from services.platform import clock
-from services.platform.errors import BadInput, NotFound, Unavailable
+from services.platform.errors import BadInput, LockOut, NotFound, Unavailable
 from services.platform.exactjson import exact
 from services.runtime.wiring import Runtime
+from services.store.admins import ACTIVE_ADMINS, counted_user, guard_self_removal
 from services.store.dynamo import client_error_code
 
 NOT_FOUND = "Item not found."
@@ -154,11 +155,16 @@ async def update_item(
     target = resolve(settings=runtime.settings, alias=table)
     key = wire_item(item_key(target, item_id, sort_id))
     actions = parse_update(update, key_names=target.key_names)
+    counted = counts_users(runtime, target) and any(touches_counted(a) for a in actions)
+    if counted:
+        # An admin removing their own access is refused before anything is written (the
+        # last-admin rule is each write's own condition, below).
+        await _refuse_self_removal(runtime, actor, target=target, key=key, actions=actions)
     stamp = {"lastUpdatedBy": actor.audit_name, "lastUpdatedDateTime": clock.now_iso()}
     results: list[ActionResult] = []
     for action in actions:
         try:
-            if counts_users(runtime, target) and touches_counted(action):
+            if counted and touches_counted(action):
                 written = await _apply_counted(
                     runtime, actor, target=target, key=key, action=action, stamp=stamp
                 )
@@ -170,13 +176,35 @@ async def update_item(
             results.append(ActionResult(action.kind, False, error=NOT_FOUND))
         except _ActionFailed as failure:
             results.append(ActionResult(action.kind, False, error=failure.message))
-        except Unavailable as error:
+        except (Unavailable, LockOut) as error:
+            # Once an action is written, later refusals are that action's outcome, so the
+            # answer says what was written (the seed's per-action results).
             if not any(r.success for r in results):
                 raise
             results.append(ActionResult(action.kind, False, error=error.message))
         else:
             results.append(ActionResult(action.kind, True, attributes=written))
     return UpdateOutcome(results)
+
+
+async def _refuse_self_removal(
+    runtime: Runtime,
+    actor: Identity,
+    *,
+    target: AdminTable,
+    key: Wire,
+    actions: list[UpdateAction],
+) -> None:
+    with dynamo_errors(target):
+        response = await runtime.aws.dynamodb.get_item(
+            TableName=target.table, Key=key, ConsistentRead=True
+        )
+    current = from_wire(response.get("Item") or {})
+    final = current
+    for action in actions:
+        final = after_update(action)(final)
+    if counted_user(current) == ACTIVE_ADMINS and counted_user(final) != ACTIVE_ADMINS:
+        guard_self_removal(actor_id=actor.user_id, user_id=str(current.get(target.key)))
 
 
 async def _apply(

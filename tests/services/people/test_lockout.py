@@ -194,3 +194,29 @@ def test_a_missing_admin_counter_refuses_until_init_counts(settings: Settings) -
             assert not done.is_active  # type: ignore[attr-defined]
 
     asyncio.run(scenario())
+
+
+def test_an_admin_table_update_removing_your_own_access_writes_nothing(
+    settings: Settings,
+) -> None:
+    # given two admins
+    own = processes.side_deployment(settings, "lockself", cognito_user_pool_id=None)
+
+    async def scenario() -> None:
+        async with RuntimeScope(own) as runtime:
+            me, _ = await _admin(runtime), await _admin(runtime)
+            # when I send the admin table API an update whose later action removes my access
+            update = {"set": {"jobTitle": "changed"}, "remove": ["role"]}
+            with pytest.raises(LockOut) as refused:
+                await by_key.update_item(
+                    runtime=runtime, actor=_as_admin(me), table="Users", item_id=me, update=update
+                )
+            # then it is refused as SELF before any action is written
+            assert refused.value.details["reason"] == "SELF"
+            item = await runtime.aws.dynamodb.get_item(
+                TableName=runtime.tables.users, Key=to_item({"userId": me}), ConsistentRead=True
+            )
+            assert "jobTitle" not in item["Item"]
+            assert item["Item"]["role"] == {"S": "ADMIN"}
+
+    asyncio.run(scenario())
