@@ -3,11 +3,15 @@ codes of a response, a log of the AWS calls the server makes, boto3 clients and 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import httpx
+from websockets.sync.client import connect
 
 from services.platform.aws import AwsCall
 from services.platform.settings import Settings
@@ -106,3 +110,16 @@ def login(settings: Settings, email: str, password: str, *, access: bool = False
         AuthParameters={"USERNAME": email, "PASSWORD": password},
     )["AuthenticationResult"]
     return str(result["AccessToken" if access else "IdToken"])
+
+
+@contextmanager
+def subscribed(api: Api, token: str, query: str) -> Iterator[Any]:
+    """A graphql-transport-ws socket to `api`, signed in with `token`, subscribed to `query`
+    (acknowledged), as a client opens one."""
+    url = api.url.replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        ws.send(json.dumps(init))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        yield ws

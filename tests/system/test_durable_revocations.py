@@ -6,21 +6,16 @@ token works and the old one stays refused, restarts included."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
 from services.platform.settings import Settings
 from tests.conftest import Stack
 from tests.support import processes
-from tests.support.clients import Api, error_codes, login
+from tests.support.clients import Api, error_codes, login, subscribed
 from tests.support.factories.people import PASSWORD, make_person
 
 STAGE = "revoked"
@@ -53,17 +48,6 @@ def _accepted(api: Api, token: str) -> bool:
     return bool(api.data(ME, token=token)["me"]["isActive"])
 
 
-@contextmanager
-def _subscribed(api: Api, token: str) -> Iterator[Any]:
-    url = api.url.replace("http://", "ws://") + "/graphql"
-    with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-        ws.send(json.dumps(init))
-        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
-        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
-        yield ws
-
-
 def test_revocations_reach_processes_without_redis_and_survive_restarts(
     env: dict[str, str], deployment: Settings, admin_token: str, tmp_path: Path
 ) -> None:
@@ -74,7 +58,7 @@ def test_revocations_reach_processes_without_redis_and_survive_restarts(
         # given a user signed in on two processes that share no broker, subscribed on #2
         person = make_person(api1, deployment, admin_token)
         assert _accepted(api1, person.token) and _accepted(api2, person.token)
-        with _subscribed(api2, person.token) as ws:
+        with subscribed(api2, person.token, SUBSCRIBE) as ws:
             time.sleep(0.3)  # the subscription is registered
             # when an admin deactivates them on API #1
             started = time.monotonic()

@@ -8,18 +8,16 @@ import json
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from graph.server.app import create_app
 from services.platform.settings import Settings
 from tests.conftest import Stack
-from tests.support.clients import Api, boto
+from tests.support.clients import Api, boto, subscribed
 from tests.support.factories import images
 from tests.support.factories.media import side_upload, stored_item, wait_for
 from tests.support.processes import environment, prework, redis_server, side_deployment
@@ -100,17 +98,6 @@ def test_a_worker_killed_mid_upload_is_redelivered_and_finishes_exactly_once(
     assert (item["thumb200Key"], item["thumb400Key"]) == (keys[0], keys[3])
 
 
-@contextmanager
-def _subscribed(api: Api, token: str) -> Iterator[ClientConnection]:
-    url = api.url.replace("http://", "ws://") + "/graphql"
-    with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-        ws.send(json.dumps(init))
-        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
-        ws.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
-        yield ws
-
-
 def _submit(api: Api, token: str) -> str:
     created = api.data(CREATE, token=token)["createSubmission"]["id"]
     assert api.data(SUBMIT, {"id": created}, token=token)["submitSubmission"]["status"] == (
@@ -139,7 +126,7 @@ def test_redis_down_and_back_keeps_mutations_working_and_subscriptions_recover(
         server = ServerThread(app).start()
         api = Api(server.url)
         try:
-            with _subscribed(api, user_token) as ws:
+            with subscribed(api, user_token, SUBSCRIBE) as ws:
                 wait_for(lambda: _event_for(ws, api, user_token), timeout=20, what="first event")
                 # when Redis stops
                 redis.stop()

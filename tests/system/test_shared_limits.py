@@ -4,23 +4,19 @@ second, their open subscription closed — no DynamoDB read per request."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
 from services.platform.settings import Settings
 from tests.conftest import Stack
 from tests.support import processes
-from tests.support.clients import Api, error_codes, login
+from tests.support.clients import Api, error_codes, login, subscribed
 from tests.support.factories.people import PASSWORD, make_person
 
 STAGE = "shared"
@@ -86,17 +82,6 @@ def _refused(api: Api, token: str) -> bool:
     return error_codes(api.run(ME, token=token)) == ["UNAUTHENTICATED"]
 
 
-@contextmanager
-def _subscribed(api: Api, token: str) -> Iterator[Any]:
-    url = api.url.replace("http://", "ws://") + "/graphql"
-    with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-        ws.send(json.dumps(init))
-        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
-        ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
-        yield ws
-
-
 def test_a_deactivated_users_tokens_are_refused_everywhere_within_a_second(
     two_apis: tuple[Api, Api], deployment: Settings, admin_token: str
 ) -> None:
@@ -105,7 +90,7 @@ def test_a_deactivated_users_tokens_are_refused_everywhere_within_a_second(
     person = make_person(api1, deployment, admin_token)
     assert api1.data(ME, token=person.token)["me"]["isActive"]
     assert api2.data(ME, token=person.token)["me"]["isActive"]
-    with _subscribed(api2, person.token) as ws:
+    with subscribed(api2, person.token, SUBSCRIBE) as ws:
         time.sleep(0.3)  # the subscription is registered
         # when an admin deactivates them on API #1
         started = time.monotonic()
