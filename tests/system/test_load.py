@@ -151,7 +151,14 @@ def test_a_minute_of_100_concurrent_clients_loses_and_duplicates_nothing(
 ) -> None:
     # given ten people and a `prework serve` process (its own CPU) on the test moto server
     people = [make_person(api, settings, admin_token) for _ in range(PEOPLE)]
-    with api_server(environment(settings), tmp_path) as (server, _):
+    # moto answers DynamoDB one request at a time (services/local/stack.py), so under this
+    # load a transaction can wait in its queue past botocore's 10 s read timeout; botocore
+    # then sends it again while the first copy still runs. DynamoDB makes the retry a no-op
+    # (botocore reuses the call's ClientRequestToken); moto ignores the token and applies
+    # both, and the second meets its own first's version: a false CONFLICT. A longer read
+    # timeout keeps retries to real failures.
+    env = environment(settings, AWS_READ_TIMEOUT="120")
+    with api_server(env, tmp_path) as (server, _):
         # when 100 clients create, update (with expectedVersion) and read for a minute
         ledger = asyncio.run(_run(server.url, people))
     # then there was real traffic, and not one server error
