@@ -34,21 +34,33 @@ class SerialDynamoDB:
     TransactionConflict instead). S3, SQS and Cognito requests still run in parallel.
     """
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], *, reads_too: bool = True) -> None:
         self._app = app
         self._lock = threading.Lock()
+        self._reads_too = reads_too
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if not target.startswith("DynamoDB_") or (
+            not self._reads_too and target.rsplit(".", 1)[-1] in _READS
+        ):
             return self._app(environ, start_response)
         with self._lock:
             return list(self._app(environ, start_response))
 
 
+# Reads the benchmarks let run in parallel (they write only while seeding).
+_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable"})
+
+
 class _Server(ThreadedMotoServer):
     # moto's own entry point, with the DynamoDB requests serialised (SerialDynamoDB).
+    reads_too = True
+
     def _server_entry(self) -> None:
-        app = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+        app = SerialDynamoDB(
+            DomainDispatcherApplication(create_backend_app), reads_too=self.reads_too
+        )
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )
@@ -59,8 +71,11 @@ class _Server(ThreadedMotoServer):
 class LocalStack:
     """Starts and stops a moto server; `settings_for` points settings at it."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, serial_reads: bool = True
+    ) -> None:
         self._server = _Server(ip_address=host, port=port, verbose=False)
+        self._server.reads_too = serial_reads
         self.endpoint = ""
 
     def start(self) -> str:
@@ -92,8 +107,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(main.__doc__ or "").splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--parallel-reads",
+        action="store_true",
+        help="serialise only DynamoDB writes (benchmarks that read concurrently)",
+    )
     args = parser.parse_args()
-    stack = LocalStack(host=args.host, port=args.port)
+    stack = LocalStack(host=args.host, port=args.port, serial_reads=not args.parallel_reads)
     print(stack.start(), flush=True)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
