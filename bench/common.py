@@ -133,6 +133,10 @@ def base_settings(endpoint: str, prefix: str = "bench") -> Settings:
         table_prefix=prefix,
         demo_password=PASSWORD,
         cursor_secret="bench-cursor-secret",
+        # Seeding sends transactions concurrently and moto applies them one at a time: one
+        # queued past a 10 s read timeout would be sent again and meet its own first copy's
+        # version (a false Conflict); on DynamoDB such a retry is a no-op (the same token).
+        aws_read_timeout=120,
     )
 
 

@@ -14,8 +14,10 @@ import graph.submissions.types as submission_types
 from graph.connections import Connection, wants_total
 from graph.context import Info
 from graph.enums import MediaKind, MediaStatus, Role, SubmissionStatus
+from graph.media.inputs import CollectionOrder, MediaOrder
 from graph.people.inputs import PersonOrder
 from graph.stored import Node, Stored, stored_fields
+from graph.submissions.inputs import SubmissionOrder
 from resolvers import media as media_resolvers
 from resolvers import people as people_resolvers
 from resolvers import submissions as submission_resolvers
@@ -23,17 +25,14 @@ from services.people.records import Profile as ProfileRecord
 from services.people.records import User as UserRecord
 
 if TYPE_CHECKING:
-    from graph.media.inputs import CollectionOrder, MediaOrder
     from graph.media.types import ImageCollection, Media
-    from graph.submissions.inputs import SubmissionOrder
     from graph.submissions.types import Submission
 
 # Types of other capabilities, resolved when the schema is built (they refer to each other).
+# Argument types are imported directly instead: Strawberry resolves a lazy argument type on
+# every call of the field (an import lookup and two stat calls), 20 times per page of users.
 LazyImageCollection = Annotated["ImageCollection", strawberry.lazy("graph.media.types")]
 LazyMedia = Annotated["Media", strawberry.lazy("graph.media.types")]
-LazyMediaOrder = Annotated["MediaOrder", strawberry.lazy("graph.media.inputs")]
-LazyCollectionOrder = Annotated["CollectionOrder", strawberry.lazy("graph.media.inputs")]
-LazySubmissionOrder = Annotated["SubmissionOrder", strawberry.lazy("graph.submissions.inputs")]
 LazySubmission = Annotated["Submission", strawberry.lazy("graph.submissions.types")]
 
 
@@ -76,7 +75,7 @@ class User(Node, Stored):
         status: SubmissionStatus | None = None,
         first: int = 20,
         after: str | None = None,
-        order_by: LazySubmissionOrder | None = None,
+        order_by: SubmissionOrder | None = None,
     ) -> Connection[LazySubmission] | None:
         page = await submission_resolvers.submissions_of(
             info.context,
@@ -118,7 +117,7 @@ class User(Node, Stored):
         status: MediaStatus | None = None,
         first: int = 20,
         after: str | None = None,
-        order_by: LazyMediaOrder | None = None,
+        order_by: MediaOrder | None = None,
     ) -> Connection[LazyMedia]:
         page = await media_resolvers.media_of_user(
             info.context,
@@ -138,7 +137,7 @@ class User(Node, Stored):
         info: Info,
         first: int = 20,
         after: str | None = None,
-        order_by: LazyCollectionOrder | None = None,
+        order_by: CollectionOrder | None = None,
     ) -> Connection[LazyImageCollection]:
         page = await media_resolvers.collections_of(
             info.context,

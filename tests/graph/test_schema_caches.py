@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import websockets
 from graphql import validate
+from strawberry.types.lazy_type import LazyType
 
 from graph.schema import build_schema
 from services.platform.settings import Settings
@@ -68,3 +69,27 @@ async def test_websocket_messages_are_text_frames(api: Api) -> None:
         ack = await ws.recv()
     assert isinstance(ack, str)
     assert json.loads(ack)["type"] == "connection_ack"
+
+
+def _lazy_parts(type_: object) -> list[LazyType[Any, Any]]:
+    if isinstance(type_, LazyType):
+        return [type_]
+    inner = getattr(type_, "of_type", None)
+    return _lazy_parts(inner) if inner is not None else []
+
+
+def test_no_field_argument_has_a_lazy_type() -> None:
+    # given every field of every object type in the schema
+    schema = build_schema(_settings())
+    lazy = []
+    for definition in schema.schema_converter.type_map.values():
+        for field in getattr(definition.definition, "fields", []):
+            # when their arguments' types are looked at
+            for argument in getattr(field, "arguments", []):
+                if _lazy_parts(argument.type):
+                    lazy.append(
+                        f"{definition.definition.name}.{field.name}({argument.python_name})"
+                    )
+    # then none is lazy: Strawberry resolves a lazy argument type on every call of its field
+    # (an import lookup and two stat calls each time), a per-record cost on list fields
+    assert lazy == []
