@@ -253,7 +253,7 @@ def create_app(
             view.persisted.documents = opened.documents
             if settings.trusted_documents:
                 view.persisted.trusted = await trusted_manifest(
-                    aws=opened.aws, source=settings.trusted_documents, schema=view.schema._schema
+                    aws=opened.aws, source=settings.trusted_documents, schema=schema._schema
                 )
             await _load_revocations(opened)
             await opened.verifier.prefetch()
@@ -272,9 +272,10 @@ def create_app(
                 poller.cancel()
                 await asyncio.gather(poller, return_exceptions=True)
 
+    schema = build_schema(settings, tracer_provider=tracer_provider)
     view = GraphQLView(
         runtime_ref=runtime,
-        schema=build_schema(settings, tracer_provider=tracer_provider),
+        schema=schema,
         graphql_ide="graphiql" if settings.env != "production" else None,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,

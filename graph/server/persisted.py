@@ -175,20 +175,20 @@ def manifest_problems(schema: GraphQLSchema, manifest: Manifest) -> list[str]:
     the document's. Empty when every operation can run."""
     problems = []
     for op in manifest.operations:
-        label = op.name or op.id
-        if op.id.removeprefix("sha256:") != op.digest:
-            problems.append(f"{label}: id {op.id} is not the SHA-256 of its body ({op.digest})")
         try:
             document = parse(op.body)
         except GraphQLError as error:
-            problems.append(f"{label}: {error.message}")
+            problems.append(f"{op.name or op.id}: {error.message}")
             continue
-        problems.extend(f"{label}: {error.message}" for error in validate(schema, document))
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        name = operations[0].name.value if len(operations) == 1 and operations[0].name else None
+        label = op.name or name or op.id  # Codegen's manifest names nothing: the body does
+        if op.id.removeprefix("sha256:") != op.digest:
+            problems.append(f"{label}: id {op.id} is not the SHA-256 of its body ({op.digest})")
+        problems.extend(f"{label}: {error.message}" for error in validate(schema, document))
         if len(operations) != 1:
             problems.append(f"{label}: holds {len(operations)} operations, not one")
             continue
-        name = operations[0].name.value if operations[0].name else None
         kind = operations[0].operation.value
         if op.name is not None and op.name != name:
             problems.append(f"{label}: named {op.name!r} in the manifest, {name!r} in its body")
