@@ -112,6 +112,14 @@ def test_apq_over_get_misses_then_registers_then_hits(api: Api, user_token: str)
     assert set(hit.json()["data"]["me"]) == {"id"}
 
 
+def test_a_get_by_hash_is_never_taken_for_a_visit_to_graphiql(api: Api) -> None:
+    # when a GET without `query` but with a hash accepts anything (curl's and httpx's default)
+    answer = get(api, {"extensions": apq(fresh(ME))}, headers={"Accept": "*/*"})
+    # then it is answered as GraphQL, not with the GraphiQL page
+    assert answer.headers["content-type"].startswith("application/json"), answer.text[:80]
+    assert error_codes(answer.json()) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
 def test_not_found_is_a_404_graphql_response_under_the_graphql_media_type(
     api: Api, user_token: str
 ) -> None:

@@ -119,6 +119,24 @@ def test_the_websocket_is_held_to_the_manifest(trusted: Api, user_token: str) ->
     assert listed["payload"]["data"]["me"]["email"] == "user@example.com"
 
 
+def test_the_legacy_websocket_protocol_is_held_to_the_manifest(
+    trusted: Api, user_token: str
+) -> None:
+    # given a socket on the legacy graphql-ws protocol (subscriptions-transport-ws)
+    url = trusted.url.replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-ws"]) as ws:  # type: ignore[list-item]
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {user_token}"}}
+        ws.send(json.dumps(init))
+        assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+        # when an unlisted subscription starts
+        unlisted = "subscription { submissionStatusChanged { id } }"
+        ws.send(json.dumps({"id": "1", "type": "start", "payload": {"query": unlisted}}))
+        refused = json.loads(ws.recv(timeout=10))
+    # then it is refused with the same code
+    assert refused["type"] == "error", refused
+    assert refused["payload"]["extensions"]["code"] == "OPERATION_NOT_TRUSTED"
+
+
 def test_an_apollo_manifest_in_s3_is_honoured(settings: Settings, user_token: str) -> None:
     # given Apollo's persisted-query-manifest.json in S3
     key = "trusted/persisted-query-manifest.json"
