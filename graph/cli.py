@@ -1,5 +1,5 @@
 """The `prework` command: serve, worker, init, token, the admin commands (create-user,
-deactivate-user, reactivate-user, sign-out), export-schema."""
+deactivate-user, reactivate-user, sign-out), export-schema, check-documents."""
 
 from __future__ import annotations
 
@@ -287,6 +287,33 @@ def cmd_export_schema(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_documents(args: argparse.Namespace) -> int:
+    """Every operation of a trusted-documents manifest against the current schema."""
+    from graph.schema import build_schema
+    from graph.server.persisted import manifest_problems
+    from services.persisted import ManifestError, load_manifest
+    from services.platform.aws import Aws
+
+    settings = _settings()
+
+    async def load() -> Any:
+        if not args.manifest.startswith("s3://"):
+            return await load_manifest(source=args.manifest)
+        async with Aws(settings) as aws:
+            return await load_manifest(source=args.manifest, aws=aws)
+
+    try:
+        manifest = asyncio.run(load())
+    except ManifestError as error:
+        print(f"prework: {error}", file=sys.stderr)
+        return 1
+    problems = manifest_problems(build_schema(settings)._schema, manifest)
+    for problem in problems:
+        print(problem)
+    print(f"{len(manifest)} operations, {len(problems)} problem(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="prework", description="Pre-Work GraphQL API")
     sub = root.add_subparsers(dest="command", required=True)
@@ -333,6 +360,12 @@ def parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=cmd_worker)
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(func=cmd_export_schema)
+    check = sub.add_parser(
+        "check-documents",
+        help="check a trusted-documents manifest (Codegen or Apollo) against the schema",
+    )
+    check.add_argument("manifest", help="a path or s3://bucket/key")
+    check.set_defaults(func=cmd_check_documents)
     return root
 
 

@@ -1,6 +1,7 @@
 """The WebSocket protocols (graphql-transport-ws and legacy graphql-ws): subscriptions join
 their fan-out group, and errors sent before an operation runs (the subscription limit,
-invalid documents) get `extensions.code` and the request id, as over HTTP."""
+invalid documents) get `extensions.code` and the request id, as over HTTP; documents named by
+hash or id, and trusted documents, are resolved as over HTTP (graph/server/persisted.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from strawberry.types.execution import PreExecutionError
 
 from graph.context import Context
 from graph.live.groups import FanOut
+from graph.server.persisted import PersistedOperations, PersistedRefusal
 from services.platform import metrics
 
 SUBSCRIPTION_LIMIT = "Subscription limit reached"
@@ -48,6 +50,24 @@ def _with_code(message: Any, request_id: str) -> Any:
     return message
 
 
+async def _resolve(view: object, payload: object) -> str | None:
+    """The document a subscribe/start payload names (its query, by APQ hash or
+    `documentId`, or from the trusted documents); raises PersistedRefusal."""
+    persisted: PersistedOperations | None = getattr(view, "persisted", None)
+    if persisted is None or not isinstance(payload, dict):
+        return None
+    if persisted.trusted is None and "extensions" not in payload and "documentId" not in payload:
+        return None  # the common case: a plain query, nothing to look up
+    query = await persisted.resolve(
+        query=payload.get("query"),
+        extensions=payload.get("extensions"),
+        document_id=payload.get("documentId"),
+    )
+    if query is not None:
+        payload["query"] = query
+    return query
+
+
 class WebSocketAdapter(ASGIWebSocketAdapter):
     """Strawberry's adapter, plus sending text that is already encoded (groups.py)."""
 
@@ -63,6 +83,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def send_message(self, message: Any) -> None:
         await super().send_message(_with_code(message, self.context.request_id))
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if self.connection_acknowledged:
+            try:
+                await _resolve(self.view, message.get("payload"))
+            except PersistedRefusal as refusal:
+                payload = [refusal.formatted(self.context.request_id)]
+                await self.send_message({"id": message["id"], "type": "error", "payload": payload})
+                return
+        await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         """Subscriptions join their group (groups.py); queries and mutations sent over the
@@ -91,6 +121,16 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     async def send_message(self, message: Any) -> None:
         await super().send_message(_with_code(message, self.context.request_id))
+
+    async def handle_start(self, message: Any) -> None:
+        if self.connection_acknowledged:
+            try:
+                await _resolve(self.view, message.get("payload"))
+            except PersistedRefusal as refusal:
+                payload = refusal.formatted(self.context.request_id)
+                await self.send_message({"id": message["id"], "type": "error", "payload": payload})
+                return
+        await super().handle_start(message)
 
     async def handle_async_results(
         self,

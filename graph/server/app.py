@@ -28,11 +28,18 @@ from graph.live.protocols import LegacyWSHandler, TransportWSHandler, WebSocketA
 from graph.live.sessions import Sessions
 from graph.schema import build_schema
 from graph.server.admin_endpoint import ROUTE_METHODS, admin_endpoint
+from graph.server.caching import entity_tag, with_cache_headers
 from graph.server.graphiql import ASSET_DIR, ASSET_ROUTE, graphiql_page
 from graph.server.headers import bearer, request_id_of
 from graph.server.limits import BodyLimit
 from graph.server.media_types import GRAPHQL_RESPONSE, negotiate, request_error
 from graph.server.observability import RequestLog, metrics_endpoint
+from graph.server.persisted import (
+    PersistedOperations,
+    PersistedRefusal,
+    refusal_response,
+    trusted_manifest,
+)
 from graph.server.refusals import http_error
 from services.media.worker import Worker
 from services.platform import exactjson
@@ -61,10 +68,13 @@ class GraphQLView(GraphQL[Context, None]):
         runtime_ref: Callable[[], Runtime],
         subscription_backlog: int,
         max_query_tokens: int,
+        persisted: PersistedOperations | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._runtime = runtime_ref
+        # APQ, documentId and trusted documents (graph/server/persisted.py)
+        self.persisted = persisted or PersistedOperations()
         # equal subscriptions on this process follow one stream
         self.fanout = FanOut(backlog=subscription_backlog, max_tokens=max_query_tokens)
         # signed-in sockets, closed when their user's tokens are revoked
@@ -87,12 +97,39 @@ class GraphQLView(GraphQL[Context, None]):
         # not bytes: Strawberry sends bytes as binary WebSocket frames, which clients refuse.
         return exactjson.dumps(data).decode()
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming its operation by hash or id is a query, not a visit to GraphiQL.
+        params = request.query_params
+        return (
+            "extensions" not in params
+            and "documentId" not in params
+            and super().should_render_graphql_ide(request)
+        )
+
     async def parse_http_body(self, request: Any) -> Any:
         data = await super().parse_http_body(request)
-        for one in data if isinstance(data, list) else [data]:
+        batch = data if isinstance(data, list) else [data]
+        for one in batch:
             if not isinstance(one.operation_name, str | None):
                 raise HTTPException(400, "The GraphQL operation's `operationName` must be a string")
+        ids = await self._document_ids(request, len(batch))
+        for one, document_id in zip(batch, ids, strict=True):
+            one.query = await self.persisted.resolve(
+                query=one.query, extensions=one.extensions, document_id=document_id
+            )
         return data
+
+    async def _document_ids(self, request: Any, count: int) -> list[object]:
+        """Each request's `documentId` (Strawberry drops it): the body is parsed again only
+        when it names one."""
+        if request.method == "GET":
+            return [request.query_params.get("documentId")]
+        body = await request.get_body()
+        if b"documentId" not in body:
+            return [None] * count
+        raw = self.parse_json(body)
+        items = raw if isinstance(raw, list) else [raw]
+        return [item.get("documentId") if isinstance(item, dict) else None for item in items]
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         # process_result chose the media type (Accept): one Content-Type, not two
@@ -107,9 +144,17 @@ class GraphQLView(GraphQL[Context, None]):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         # Strawberry answers a bad request (GET mutation, bad JSON, ...) in plain text.
         try:
-            return await super().run(request, context, root_value)
+            response = await super().run(request, context, root_value)
         except HTTPException as error:
-            return http_error(error.status_code, error.reason)
+            response = http_error(error.status_code, error.reason)
+        except PersistedRefusal as refusal:
+            request_id = getattr(request.state, "request_id", None)
+            response = refusal_response(
+                refusal, accept=request.headers.get("accept"), request_id=request_id
+            )
+        if isinstance(request, Request) and isinstance(response, Response):
+            response = with_cache_headers(request, response, getattr(request.state, "etag", None))
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         runtime = self._runtime()
@@ -160,6 +205,8 @@ class GraphQLView(GraphQL[Context, None]):
                 body.pop("data", None)
                 if (sub_response.status_code or 200) < 400:
                     sub_response.status_code = 400
+        if request.method == "GET" and not body.get("errors"):
+            request.state.etag = entity_tag(body.get("data"))  # graph/server/caching.py
         return body
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
@@ -203,6 +250,11 @@ def create_app(
             holder["runtime"] = opened
             app.state.runtime = opened
             view.sessions.watch(opened.verifier.revocations)
+            view.persisted.documents = opened.documents
+            if settings.trusted_documents:
+                view.persisted.trusted = await trusted_manifest(
+                    aws=opened.aws, source=settings.trusted_documents, schema=schema._schema
+                )
             await _load_revocations(opened)
             await opened.verifier.prefetch()
             poller = asyncio.create_task(
@@ -220,14 +272,18 @@ def create_app(
                 poller.cancel()
                 await asyncio.gather(poller, return_exceptions=True)
 
+    schema = build_schema(settings, tracer_provider=tracer_provider)
     view = GraphQLView(
         runtime_ref=runtime,
-        schema=build_schema(settings, tracer_provider=tracer_provider),
+        schema=schema,
         graphql_ide="graphiql" if settings.env != "production" else None,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         subscription_backlog=settings.subscription_backlog,
         max_query_tokens=settings.max_query_tokens,
+        persisted=PersistedOperations(
+            enabled=settings.persisted_queries, max_bytes=settings.persisted_query_max_bytes
+        ),
     )
 
     async def healthz(_: Request) -> Response:

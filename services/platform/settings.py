@@ -139,6 +139,17 @@ class Settings(BaseSettings):
     # Fan-out of subscription events across processes.
     redis_url: str | None = None
 
+    # Persisted operations (docs/frontend.md). Automatic persisted queries: documents by their
+    # SHA-256, in Redis with REDIS_URL (kept this long after their last registration), else in
+    # this process (at most this many, least recently used dropped); documents over this size
+    # are not stored. TRUSTED_DOCUMENTS (a path or s3://bucket/key of a Codegen or Apollo
+    # manifest): only its operations run, registration is off. Typically production only.
+    persisted_queries: bool = True
+    persisted_queries_cache_size: int = Field(default=1000, ge=1)
+    persisted_queries_ttl_seconds: int = Field(default=7 * 86400, ge=60)
+    persisted_query_max_bytes: int = Field(default=64 * 1024, ge=256)
+    trusted_documents: str | None = None
+
     # Observability.
     otel_exporter_otlp_endpoint: str | None = None
 
@@ -159,6 +170,15 @@ class Settings(BaseSettings):
         for alias in value:
             if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", alias):
                 raise ValueError(f"invalid admin table alias {alias!r}: use 1-64 of [A-Za-z0-9_-]")
+        return value
+
+    @field_validator("trusted_documents")
+    @classmethod
+    def _manifest_source(cls, value: str | None) -> str | None:
+        if value is not None:
+            bucket, _, key = value.removeprefix("s3://").partition("/")
+            if not value.strip() or (value.startswith("s3://") and not (bucket and key)):
+                raise ValueError("must be a file path or s3://bucket/key")
         return value
 
     @field_validator("table_prefix", "stage")

@@ -13,6 +13,7 @@ from services.auth.revocations import CHANNEL as REVOCATIONS
 from services.auth.verifier import TokenVerifier
 from services.limits import Budget, budget_for
 from services.live.broker import Broker, broker_for
+from services.persisted import Documents, documents_for
 from services.platform import metrics
 from services.platform.aws import BACKGROUND, Aws
 from services.platform.settings import Settings
@@ -35,6 +36,8 @@ class Runtime:
     thumbnailer: ThreadPoolExecutor
     # Query-cost points per client (docs/limits.md).
     budget: Budget
+    # Automatic persisted queries by hash (services/persisted).
+    documents: Documents
 
 
 async def revoke_tokens(*, runtime: Runtime, user_id: str, at: int) -> None:
@@ -113,6 +116,8 @@ class RuntimeScope:
         self._stack.callback(pool.shutdown, wait=True, cancel_futures=True)
         budget = budget_for(s)
         self._stack.push_async_callback(budget.aclose)
+        documents = documents_for(s)
+        self._stack.push_async_callback(documents.aclose)
         runtime = Runtime(
             settings=s,
             aws=aws,
@@ -122,6 +127,7 @@ class RuntimeScope:
             events=events,
             thumbnailer=pool,
             budget=budget,
+            documents=documents,
         )
         listener = asyncio.create_task(_follow_revocations(runtime), name="revocations")
         self._stack.push_async_callback(_cancel, listener)
