@@ -16,7 +16,7 @@ from e2e.conftest import ARTIFACTS, PREWORK, Service, clean_env, run_node
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
-TEMPORARY_PASSWORD = "Temporary-Pass-2026!"
+TEMPORARY_PASSWORD = "Temporary-Pass-2026!"  # noqa: S105 - a throwaway local-stack user
 
 
 def _require_chromium() -> None:
@@ -42,7 +42,7 @@ def _new_person(service: Service) -> str:
         endpoint_url=state["endpoint"],
         region_name=state["region"],
         aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto accepts any
     )
     cognito.admin_set_user_password(
         UserPoolId=state["poolId"], Username=email, Password=TEMPORARY_PASSWORD, Permanent=False
