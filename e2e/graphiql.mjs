@@ -122,6 +122,7 @@ async function signIn(page, logs) {
   check(connect === `connect-src 'self' ${new URL(COGNITO).origin}`, `CSP connect-src is ${connect}`);
   const example = await editorText(page, ".graphiql-query-editor");
   check(example.includes("query Me {") && !example.includes("Welcome to GraphiQL"), `default tab: ${example}`);
+  await page.screenshot({ path: join(ARTIFACTS, "graphiql-start.png") });
   console.log(`PASS default-tab ${JSON.stringify(example.split("\n").find((l) => l.startsWith("query")))}`);
 
   // A demo person, one click

@@ -69,7 +69,12 @@ def test_graphiql_signs_in_refreshes_and_signs_out(service: Service) -> None:
     _require_chromium()
     email = _new_person(service)
     endpoint = json.loads((service.workdir / ".prework-local.json").read_text())["endpoint"]
-    shots = ["graphiql-signin.png", "graphiql-signed-out.png", "graphiql-subscription.png"]
+    shots = [
+        "graphiql-start.png",
+        "graphiql-signin.png",
+        "graphiql-signed-out.png",
+        "graphiql-subscription.png",
+    ]
     for name in shots:
         (ARTIFACTS / name).unlink(missing_ok=True)
     # when the sign-in panel is driven (e2e/graphiql.mjs: demo person, refresh, sign-out, wrong

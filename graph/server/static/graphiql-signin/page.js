@@ -61,11 +61,16 @@ let lastFailure = "";
 
 /** REFRESH_TOKEN_AUTH; one at a time. A refused refresh (revoked, expired) signs out here. */
 function refresh() {
+  const current = sessions.current;
+  if (!current) return Promise.resolve(null);
+  // signed out (or in as someone else) meanwhile: the answer is for a session that is gone
+  const stillCurrent = () => sessions.current?.refreshToken === current.refreshToken;
   refreshing ??= auth
-    .refresh(sessions.current)
+    .refresh(current)
     .then(
-      (next) => (sessions.set(next), next),
+      (next) => (stillCurrent() ? (sessions.set(next), next) : null),
       (error) => {
+        if (!stillCurrent()) return null;
         lastFailure = `Signed out: the session could not be refreshed (${error.message})`;
         sessions.set(null);
         return null;
@@ -107,10 +112,10 @@ function SignedIn({ current, onSignOut, busy }) {
     "span",
     { className: "signin-who" },
     "Signed in as ",
-    h("strong", { id: "signin-email-shown" }, current.email),
+    h("strong", null, current.email),
     ` (${role(current.groups)}) · ID token valid until ${until}, renewed automatically · `,
     h("button", { type: "button", onClick: () => navigator.clipboard.writeText(current.idToken) }, "Copy ID token"),
-    h("button", { type: "button", name: "signout", disabled: busy, onClick: onSignOut }, "Sign out"),
+    h("button", { type: "button", disabled: busy, onClick: onSignOut }, "Sign out"),
   );
 }
 
