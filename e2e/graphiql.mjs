@@ -53,7 +53,10 @@ async function setEditor(page, selector, text) {
 }
 
 async function editorText(page, selector) {
-  return page.evaluate((sel) => document.querySelector(`${sel} .CodeMirror`).CodeMirror.getValue(), selector);
+  return page.evaluate(
+    (sel) => document.querySelector(`${sel} .CodeMirror`).CodeMirror.getValue(),
+    selector,
+  );
 }
 
 async function openGraphiQL(page, logs) {
@@ -73,25 +76,42 @@ async function run(page, query, shown) {
   // the example's three operations still counted, opens "which operation?" instead of running.
   await page.waitForTimeout(SETTLE_MS);
   const [request] = await Promise.all([
-    page.waitForRequest((r) => r.url() === `${BASE}/graphql` && r.method() === "POST" && (r.postData() ?? "").includes(JSON.stringify(query))),
+    page.waitForRequest(
+      (r) =>
+        r.url() === `${BASE}/graphql` &&
+        r.method() === "POST" &&
+        (r.postData() ?? "").includes(JSON.stringify(query)),
+    ),
     page.locator(".graphiql-execute-button").click(),
   ]);
   const body = await (await request.response()).json();
-  await page.waitForFunction((text) => document.querySelector(".graphiql-response")?.innerText.includes(text), shown);
+  await page.waitForFunction(
+    (text) => document.querySelector(".graphiql-response")?.innerText.includes(text),
+    shown,
+  );
   return { authorization: request.headers().authorization, body };
 }
 
 /** The page's next call to Cognito whose body contains `marker`. */
 function cognitoCall(page, marker) {
-  return page.waitForResponse((r) => r.url().startsWith(COGNITO) && (r.request().postData() ?? "").includes(marker));
+  return page.waitForResponse(
+    (r) => r.url().startsWith(COGNITO) && (r.request().postData() ?? "").includes(marker),
+  );
 }
 
 /** Cognito directly (not through the page): is a refresh token still accepted? */
 async function refreshAccepted(clientId, refreshToken) {
   const response = await fetch(COGNITO, {
     method: "POST",
-    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth" },
-    body: JSON.stringify({ ClientId: clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: refreshToken } }),
+    headers: {
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+    },
+    body: JSON.stringify({
+      ClientId: clientId,
+      AuthFlow: "REFRESH_TOKEN_AUTH",
+      AuthParameters: { REFRESH_TOKEN: refreshToken },
+    }),
   });
   return response.ok;
 }
@@ -118,12 +138,23 @@ async function signIn(page, logs) {
   await page.clock.install();
   const response = await openGraphiQL(page, logs);
   const csp = response.headers()["content-security-policy"] ?? "";
-  const connect = csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("connect-src"));
-  check(connect === `connect-src 'self' ${new URL(COGNITO).origin}`, `CSP connect-src is ${connect}`);
+  const connect = csp
+    .split(";")
+    .map((d) => d.trim())
+    .find((d) => d.startsWith("connect-src"));
+  check(
+    connect === `connect-src 'self' ${new URL(COGNITO).origin}`,
+    `CSP connect-src is ${connect}`,
+  );
   const example = await editorText(page, ".graphiql-query-editor");
-  check(example.includes("query Me {") && !example.includes("Welcome to GraphiQL"), `default tab: ${example}`);
+  check(
+    example.includes("query Me {") && !example.includes("Welcome to GraphiQL"),
+    `default tab: ${example}`,
+  );
   await page.screenshot({ path: join(ARTIFACTS, "graphiql-start.png") });
-  console.log(`PASS default-tab ${JSON.stringify(example.split("\n").find((l) => l.startsWith("query")))}`);
+  console.log(
+    `PASS default-tab ${JSON.stringify(example.split("\n").find((l) => l.startsWith("query")))}`,
+  );
 
   // A demo person, one click
   const [signedIn] = await Promise.all([
@@ -134,8 +165,14 @@ async function signIn(page, logs) {
   const clientId = JSON.parse(signedIn.request().postData()).ClientId;
   await page.getByText("Signed in as").waitFor();
   let answer = await run(page, "{ me { email } }", "manager@example.com");
-  check(answer.body.data?.me?.email === "manager@example.com", `demo me: ${JSON.stringify(answer.body)}`);
-  check(answer.authorization === `Bearer ${first.IdToken}`, "the demo person's ID token was not sent");
+  check(
+    answer.body.data?.me?.email === "manager@example.com",
+    `demo me: ${JSON.stringify(answer.body)}`,
+  );
+  check(
+    answer.authorization === `Bearer ${first.IdToken}`,
+    "the demo person's ID token was not sent",
+  );
   await page.screenshot({ path: join(ARTIFACTS, "graphiql-signin.png") });
   console.log(`PASS demo ${answer.body.data.me.email}`);
 
@@ -146,7 +183,10 @@ async function signIn(page, logs) {
   check(second.IdToken !== first.IdToken, "the refresh returned the same ID token");
   answer = await run(page, "{ me { email role } }", "MANAGER");
   check(answer.authorization === `Bearer ${second.IdToken}`, "the refreshed ID token was not sent");
-  check(answer.body.data?.me?.email === "manager@example.com", `after refresh: ${JSON.stringify(answer.body)}`);
+  check(
+    answer.body.data?.me?.email === "manager@example.com",
+    `after refresh: ${JSON.stringify(answer.body)}`,
+  );
   console.log("PASS refresh the new ID token is sent");
 
   // Sign-out: no token sent any more, and Cognito refuses the old refresh token
@@ -156,7 +196,10 @@ async function signIn(page, logs) {
   answer = await run(page, "{ me { email } }", '"me": null');
   check(answer.authorization === undefined, "a token was sent after sign-out");
   check(answer.body.data?.me == null, `me after sign-out: ${JSON.stringify(answer.body)}`);
-  check(!(await refreshAccepted(clientId, first.RefreshToken)), "the refresh token still works after sign-out");
+  check(
+    !(await refreshAccepted(clientId, first.RefreshToken)),
+    "the refresh token still works after sign-out",
+  );
   console.log(`PASS signout ${JSON.stringify(said)}`);
 
   // A wrong password, typed
@@ -190,11 +233,18 @@ async function signIn(page, logs) {
       });
     });
   });
-  await setEditor(page, ".graphiql-query-editor", "subscription { submissionStatusChanged { title status } }");
+  await setEditor(
+    page,
+    ".graphiql-query-editor",
+    "subscription { submissionStatusChanged { title status } }",
+  );
   await page.waitForTimeout(SETTLE_MS);
   await page.locator(".graphiql-execute-button").click();
   const frames = await subscribed;
-  check(frames[0].type === "connection_init" && frames[0].payload.Authorization === token, "connection_init lacks the token");
+  check(
+    frames[0].type === "connection_init" && frames[0].payload.Authorization === token,
+    "connection_init lacks the token",
+  );
   const http = async (query, variables) => {
     const r = await fetch(`${BASE}/graphql`, {
       method: "POST",
@@ -203,22 +253,28 @@ async function signIn(page, logs) {
     });
     return (await r.json()).data;
   };
-  const { createSubmission } = await http("mutation($t: String!) { createSubmission(input: { title: $t }) { id } }", { t: title });
-  await http("mutation($id: ID!) { submitSubmission(id: $id) { id } }", { id: createSubmission.id });
-  await page.waitForFunction(
-    (text) => {
-      const shown = document.querySelector(".graphiql-response")?.innerText ?? "";
-      return shown.includes(text) && shown.includes("SUBMITTED");
-    },
-    title,
+  const { createSubmission } = await http(
+    "mutation($t: String!) { createSubmission(input: { title: $t }) { id } }",
+    { t: title },
   );
+  await http("mutation($id: ID!) { submitSubmission(id: $id) { id } }", {
+    id: createSubmission.id,
+  });
+  await page.waitForFunction((text) => {
+    const shown = document.querySelector(".graphiql-response")?.innerText ?? "";
+    return shown.includes(text) && shown.includes("SUBMITTED");
+  }, title);
   await page.screenshot({ path: join(ARTIFACTS, "graphiql-subscription.png") });
   console.log("PASS subscription SUBMITTED");
 }
 
 async function main() {
   if (!BASE || !TOKEN) throw new Error("PREWORK_URL and PREWORK_TOKEN are required");
-  if (MODE === "signin") check(COGNITO && FRESH_EMAIL && TEMPORARY_PASSWORD, "signin needs <endpoint> <email> <password>");
+  if (MODE === "signin")
+    check(
+      COGNITO && FRESH_EMAIL && TEMPORARY_PASSWORD,
+      "signin needs <endpoint> <email> <password>",
+    );
   mkdirSync(ARTIFACTS, { recursive: true });
   const profile = mkdtempSync(join(tmpdir(), "prework-chromium-")); // fresh --user-data-dir
   const context = await chromium.launchPersistentContext(profile, {
@@ -250,10 +306,14 @@ async function main() {
       await headersPane(page);
     }
     if (elsewhere.length) throw new Error(`requests left the machine: ${elsewhere.join(", ")}`);
-    if (violations.length) throw new Error(`Content-Security-Policy violations: ${violations.join("\n")}`);
+    if (violations.length)
+      throw new Error(`Content-Security-Policy violations: ${violations.join("\n")}`);
   } catch (error) {
     const page = context.pages()[0];
-    if (page) await page.screenshot({ path: join(ARTIFACTS, `graphiql-${MODE}-failure.png`) }).catch(() => {});
+    if (page)
+      await page
+        .screenshot({ path: join(ARTIFACTS, `graphiql-${MODE}-failure.png`) })
+        .catch(() => {});
     throw error;
   } finally {
     await context.close();

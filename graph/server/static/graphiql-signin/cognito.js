@@ -21,7 +21,9 @@ const MESSAGES = {
 /** The claims of a JWT (not verified: the API does that; this is for display). */
 export function decodeClaims(jwt) {
   const base64 = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-  return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))));
+  return JSON.parse(
+    new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))),
+  );
 }
 
 /** A signed-in session from an AuthenticationResult (a refresh keeps the refresh token). */
@@ -56,9 +58,12 @@ export function cognito({ endpoint, clientId }) {
     const data = await response.json().catch(() => ({}));
     if (response.ok) return data;
     // AWS names the error "com.amazonaws...#NotAuthorizedException", moto without the prefix
-    const type = String(data.__type ?? `HTTP ${response.status}`).split("#").pop();
+    const type = String(data.__type ?? `HTTP ${response.status}`)
+      .split("#")
+      .pop();
     const message = data.message ?? data.Message ?? "";
-    const friendly = type === "NotAuthorizedException" && !/incorrect/i.test(message) ? null : MESSAGES[type];
+    const friendly =
+      type === "NotAuthorizedException" && !/incorrect/i.test(message) ? null : MESSAGES[type];
     throw new CognitoError(type, friendly ?? `${operation} failed: ${type} ${message}`.trim());
   }
 

@@ -114,7 +114,11 @@ function SignedIn({ current, onSignOut, busy }) {
     "Signed in as ",
     h("strong", null, current.email),
     ` (${role(current.groups)}) · ID token valid until ${until}, renewed automatically · `,
-    h("button", { type: "button", onClick: () => navigator.clipboard.writeText(current.idToken) }, "Copy ID token"),
+    h(
+      "button",
+      { type: "button", onClick: () => navigator.clipboard.writeText(current.idToken) },
+      "Copy ID token",
+    ),
     h("button", { type: "button", disabled: busy, onClick: onSignOut }, "Sign out"),
   );
 }
@@ -129,8 +133,24 @@ function SignInForm({ onSignIn, busy }) {
   return h(
     "form",
     { className: "signin-form", onSubmit: submit },
-    h("input", { type: "email", "aria-label": "Email", placeholder: "email", autoComplete: "username", required: true, value: email, onChange: (e) => setEmail(e.target.value) }),
-    h("input", { type: "password", "aria-label": "Password", placeholder: "password", autoComplete: "current-password", required: true, value: password, onChange: (e) => setPassword(e.target.value) }),
+    h("input", {
+      type: "email",
+      "aria-label": "Email",
+      placeholder: "email",
+      autoComplete: "username",
+      required: true,
+      value: email,
+      onChange: (e) => setEmail(e.target.value),
+    }),
+    h("input", {
+      type: "password",
+      "aria-label": "Password",
+      placeholder: "password",
+      autoComplete: "current-password",
+      required: true,
+      value: password,
+      onChange: (e) => setPassword(e.target.value),
+    }),
     h("button", { type: "submit", disabled: busy }, "Sign in"),
   );
 }
@@ -145,7 +165,14 @@ function NewPasswordForm({ challenge, onSubmit, onCancel, busy }) {
     "form",
     { className: "signin-form", onSubmit: submit },
     `New password for ${challenge.email}: `,
-    h("input", { type: "password", "aria-label": "New password", autoComplete: "new-password", required: true, value: password, onChange: (e) => setPassword(e.target.value) }),
+    h("input", {
+      type: "password",
+      "aria-label": "New password",
+      autoComplete: "new-password",
+      required: true,
+      value: password,
+      onChange: (e) => setPassword(e.target.value),
+    }),
     h("button", { type: "submit", disabled: busy }, "Set password"),
     h("button", { type: "button", onClick: onCancel }, "Cancel"),
   );
@@ -157,7 +184,17 @@ function DemoPeople({ demo, onSignIn, busy }) {
     { className: "signin-demo" },
     "Demo people (local stack): ",
     demo.people.map((person) =>
-      h("button", { key: person.email, type: "button", title: person.email, disabled: busy, onClick: () => onSignIn(person.email, demo.password) }, `${person.name} · ${person.role.toLowerCase()}`),
+      h(
+        "button",
+        {
+          key: person.email,
+          type: "button",
+          title: person.email,
+          disabled: busy,
+          onClick: () => onSignIn(person.email, demo.password),
+        },
+        `${person.name} · ${person.role.toLowerCase()}`,
+      ),
     ),
   );
 }
@@ -179,12 +216,20 @@ function SignInPanel() {
   // The refresh timer: restarted by every new session (sign-in or refresh).
   useEffect(() => {
     if (!current) return undefined;
-    const timer = setTimeout(refresh, Math.max(0, current.expiresAt - REFRESH_BEFORE_MS - Date.now()));
+    const timer = setTimeout(
+      refresh,
+      Math.max(0, current.expiresAt - REFRESH_BEFORE_MS - Date.now()),
+    );
     return () => clearTimeout(timer);
   }, [current]);
 
   if (!auth) {
-    return h("header", { className: "signin" }, "No sign-in: COGNITO_CLIENT_ID is not set. Put a token in the Headers pane: ", h("code", null, '{"Authorization": "Bearer <token>"}'));
+    return h(
+      "header",
+      { className: "signin" },
+      "No sign-in: COGNITO_CLIENT_ID is not set. Put a token in the Headers pane: ",
+      h("code", null, '{"Authorization": "Bearer <token>"}'),
+    );
   }
 
   async function attempt(work) {
@@ -239,7 +284,10 @@ function SignInPanel() {
   }
   return h(
     "header",
-    { className: "signin", title: `Cognito ${config.cognito.endpoint} · app client ${config.cognito.clientId}` },
+    {
+      className: "signin",
+      title: `Cognito ${config.cognito.endpoint} · app client ${config.cognito.clientId}`,
+    },
     body,
     h("span", { className: "signin-message", role: "status" }, message),
   );
