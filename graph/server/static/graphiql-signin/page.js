@@ -13,7 +13,7 @@ const auth = config.cognito && cognito(config.cognito);
 const REFRESH_BEFORE_MS = 5 * 60 * 1000;
 const STORED = "prework.graphiql.session"; // sessionStorage: this tab only, gone when it closes
 
-const EXAMPLE = `# Sign in above (or pick a demo person), then run an operation: ▶ or Ctrl-Enter.
+const EXAMPLE = `# Sign in above (or pick a demo person), then run an operation: ▶ asks which one.
 # Every request carries the signed-in person's ID token (Authorization: Bearer …).
 
 query Me {
