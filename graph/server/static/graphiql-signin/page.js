@@ -13,28 +13,36 @@ const auth = config.cognito && cognito(config.cognito);
 const REFRESH_BEFORE_MS = 5 * 60 * 1000;
 const STORED = "prework.graphiql.session"; // sessionStorage: this tab only, gone when it closes
 
-const EXAMPLE = `# Sign in above (or pick a demo person), then run an operation: ▶ asks which one.
-# Every request carries the signed-in person's ID token (Authorization: Bearer …).
+const EXAMPLE = `# Sign in above, then press ▶ and pick an operation.
+# Requests carry your ID token (Authorization).
 
 query Me {
   me {
     id
     email
     role
-    profile { firstName lastName jobTitle department manager { email } }
+    profile {
+      firstName
+      lastName
+      jobTitle
+      manager { email }
+    }
   }
 }
 
-# Pages of 5; run again with {"after": "<pageInfo.endCursor>"} in Variables for the next.
+# 5 a page. For the next, put in Variables:
+# {"after": "<pageInfo.endCursor>"}
 query Submissions($after: String) {
   submissions(first: 5, after: $after) {
     totalCount
-    edges { node { id title status updatedAt owner { email } } }
+    edges {
+      node { id title status owner { email } }
+    }
     pageInfo { hasNextPage endCursor }
   }
 }
 
-# Events as your submissions (or your team's) change status; stop with ■.
+# Status changes you may see, as they happen; ■ stops.
 subscription StatusChanges {
   submissionStatusChanged { id title status }
 }
