@@ -74,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             )
         else:
             uvicorn.run(
-                create_app(settings),
+                create_app(settings, local_stack=stack is not None),
                 host=settings.host,
                 port=settings.port,
                 log_level=settings.log_level.lower(),
@@ -104,8 +104,8 @@ def _banner(settings: Settings, base: str, *, local: bool) -> str:
             f"  Local AWS stack        {settings.aws_endpoint_url}  (moto)",
             "  Demo people            admin@example.com, manager@example.com, user@example.com",
             f"  Demo password          {settings.demo_password}",
+            "  GraphiQL sign-in       one click on a demo person, above the editor",
             "  Get a token            .venv/bin/prework token user@example.com",
-            '  Then in GraphiQL\'s headers:  {"Authorization": "Bearer <token>"}',
         ]
     return "\n".join(lines) + "\n"
 

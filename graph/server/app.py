@@ -29,7 +29,15 @@ from graph.live.sessions import Sessions
 from graph.schema import build_schema
 from graph.server.admin_endpoint import ROUTE_METHODS, admin_endpoint
 from graph.server.caching import entity_tag, with_cache_headers
-from graph.server.graphiql import ASSET_DIR, ASSET_ROUTE, graphiql_page
+from graph.server.graphiql import (
+    ASSET_DIR,
+    ASSET_ROUTE,
+    SIGNIN_DIR,
+    SIGNIN_ROUTE,
+    GraphiQLPage,
+    graphiql_page,
+    signin_config,
+)
 from graph.server.headers import bearer, request_id_of
 from graph.server.limits import BodyLimit
 from graph.server.media_types import GRAPHQL_RESPONSE, negotiate, request_error
@@ -69,6 +77,7 @@ class GraphQLView(GraphQL[Context, None]):
         subscription_backlog: int,
         max_query_tokens: int,
         persisted: PersistedOperations | None = None,
+        ide_page: GraphiQLPage | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -79,13 +88,16 @@ class GraphQLView(GraphQL[Context, None]):
         self.fanout = FanOut(backlog=subscription_backlog, max_tokens=max_query_tokens)
         # signed-in sockets, closed when their user's tokens are revoked
         self.sessions = Sessions()
-        self._ide_page, self.ide_offline = graphiql_page()
-        if not self.ide_offline:
+        self._ide_page = ide_page
+        if ide_page is not None and not ide_page.offline:
             log.info("GraphiQL loads its scripts from a CDN; `make graphiql` vendors them")
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        # Vendored assets when present (closed networks), else Strawberry's CDN page.
-        return HTMLResponse(self._ide_page)
+        # Our page with the sign-in panel (graph/server/graphiql.py); None only in production,
+        # where Strawberry never asks (graphql_ide is off).
+        if self._ide_page is None:
+            return Response(status_code=404)
+        return HTMLResponse(self._ide_page.html, headers=self._ide_page.headers)
 
     # Exact numbers: JSON scalars (admin items) carry Decimals, and fractions in variables
     # keep their digits (a float subclass, so GraphQL Float arguments work as before).
@@ -226,9 +238,16 @@ class GraphQLView(GraphQL[Context, None]):
 
 
 def create_app(
-    settings: Settings, *, on_startup: list[Callable[[Runtime], Any]] | None = None
+    settings: Settings,
+    *,
+    on_startup: list[Callable[[Runtime], Any]] | None = None,
+    local_stack: bool = False,
 ) -> Starlette:
-    """The ASGI app. Clients open at start-up and close at shutdown (the lifespan)."""
+    """The ASGI app. Clients open at start-up and close at shutdown (the lifespan).
+
+    `local_stack`: served on the embedded local stack (`make run`), so GraphiQL may offer
+    the demo people.
+    """
     holder: dict[str, Runtime] = {}
     tracer_provider = configure_tracing(settings)
 
@@ -273,10 +292,12 @@ def create_app(
                 await asyncio.gather(poller, return_exceptions=True)
 
     schema = build_schema(settings, tracer_provider=tracer_provider)
+    ide = settings.env != "production"
     view = GraphQLView(
         runtime_ref=runtime,
         schema=schema,
-        graphql_ide="graphiql" if settings.env != "production" else None,
+        graphql_ide="graphiql" if ide else None,
+        ide_page=graphiql_page(signin_config(settings, local_stack=local_stack)) if ide else None,
         connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout_seconds),
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         subscription_backlog=settings.subscription_backlog,
@@ -312,8 +333,10 @@ def create_app(
         Route("/metrics", metrics_endpoint),
         Route("/endpoint", admin_endpoint, methods=ROUTE_METHODS),
     ]
-    if view.graphql_ide and ASSET_DIR.is_dir():
-        routes.append(Mount(ASSET_ROUTE, StaticFiles(directory=ASSET_DIR, check_dir=False)))
+    if view.graphql_ide:
+        routes.append(Mount(SIGNIN_ROUTE, StaticFiles(directory=SIGNIN_DIR)))
+        if ASSET_DIR.is_dir():
+            routes.append(Mount(ASSET_ROUTE, StaticFiles(directory=ASSET_DIR, check_dir=False)))
 
     app = Starlette(
         middleware=[

@@ -53,13 +53,16 @@ USER = DemoPerson(
     ),
 )
 
+# In seeding order: the user's manager exists before the user.
+PEOPLE = (ADMIN, MANAGER, USER)
+
 _SEEDER = Identity(user_id=SYSTEM.user_id, username="seed.demo", groups=frozenset({"admin"}))
 
 
 async def seed(*, runtime: Runtime, password: str) -> dict[str, User]:
     """Create the demo people unless they exist; returns them by email."""
     people: dict[str, User] = {}
-    for person in (ADMIN, MANAGER, USER):
+    for person in PEOPLE:
         existing = await find_by_email(runtime=runtime, email=person.email)
         if existing is None:
             manager = people.get(MANAGER.email) if person is USER else None

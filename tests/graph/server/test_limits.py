@@ -11,6 +11,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from graph.server.app import create_app
+from graph.server.graphiql import SIGNIN_ROUTE
 from services.platform.settings import Settings
 from tests.conftest import Stack
 from tests.support.clients import Api, boto, error_codes
@@ -82,9 +83,11 @@ def test_production_turns_off_introspection_and_graphiql(production: Api) -> Non
     # when introspecting or opening GraphiQL in production
     body = production.run(INTROSPECT)
     page = production.http.get(f"{production.url}/graphql", headers={"Accept": "text/html"})
-    # then both are refused
+    script = production.http.get(f"{production.url}{SIGNIN_ROUTE}/page.js")
+    # then both are refused, and the sign-in panel's files are not served
     assert set(error_codes(body)) == {"GRAPHQL_VALIDATION_FAILED"}
     assert page.status_code in (400, 404)
+    assert script.status_code == 404
 
 
 def test_unexpected_errors_are_masked_in_production_and_keep_a_request_id(
