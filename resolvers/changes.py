@@ -13,6 +13,7 @@ viewer's team re-sends everything that person owns (an expansion, paged like the
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -216,33 +217,41 @@ async def _collect(
 
 
 async def _resolve(ctx: RequestContext, named: _Collected) -> tuple[list[Node], list[Tombstone]]:
-    """Each named thing now: whole when readable, else a tombstone where one may be sent."""
+    """Each named thing now: whole when readable, else a tombstone where one may be sent.
+    Loads go out together (the request's DataLoaders batch them): users and things, then
+    profiles, then the access checks' owners."""
     loaders = ctx.loaders
-    candidates: list[tuple[Node | None, Tombstone, bool]] = []
-    people = list(named.people)
-    users = await loaders.user.load_many(people)
+    by_type: dict[str, Any] = {
+        "Submission": loaders.submission,
+        "Media": loaders.media,
+        "ImageCollection": loaders.node,
+    }
+    people, things = list(named.people), list(named.things)
+    users, found = await asyncio.gather(
+        loaders.user.load_many(people),
+        asyncio.gather(*(by_type[kind].load(thing_id) for kind, thing_id in things)),
+    )
     profiles = await loaders.profile.load_many([u.profile_id for u in users if u is not None])
     profile_of = {p.user_id: p for p in profiles if p is not None}
+    candidates: list[tuple[Node | None, Tombstone, bool]] = []
     for user_id, user in zip(people, users, strict=True):
         tombstone = named.people[user_id]
         candidates.append((user, Tombstone(user_id, "User"), tombstone))
         if user is not None:
             profile = profile_of.get(user_id)
             candidates.append((profile, Tombstone(user.profile_id, "Profile"), tombstone))
-    by_type: dict[str, Any] = {
-        "Submission": loaders.submission,
-        "Media": loaders.media,
-        "ImageCollection": loaders.node,
-    }
-    things = list(named.things)
-    found = [await by_type[kind].load(thing_id) for kind, thing_id in things]
     for (kind, thing_id), record in zip(things, found, strict=True):
         candidates.append((record, Tombstone(thing_id, kind), named.things[(kind, thing_id)]))
     candidates += [(record, node_ref(record), True) for record in named.loaded]
+
+    async def check(record: Node | None) -> bool:
+        return record is not None and await readable(ctx, record)
+
+    allowed = await asyncio.gather(*(check(record) for record, _, _ in candidates))
     upserts: dict[str, Node] = {}
     tombstones: dict[str, Tombstone] = {}
-    for record, ref, may_tombstone in candidates:
-        if record is not None and await readable(ctx, record):
+    for (record, ref, may_tombstone), ok in zip(candidates, allowed, strict=True):
+        if ok and record is not None:
             upserts[ref.id] = record
             tombstones.pop(ref.id, None)
         elif may_tombstone and ref.id not in upserts:
