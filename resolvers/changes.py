@@ -107,22 +107,26 @@ class _Collected:
 
 @dataclass
 class _Scope:
-    """What concerns the viewer: who they are, their team and manager, who left the team."""
+    """What concerns the viewer: who they are, their manager, their team now (each owner's
+    user record, read a chunk at a time), who left the team."""
 
     ctx: RequestContext
     identity: Identity
     start: str
     before: str
-    team: set[str]
     manager_id: str | None
     _left: dict[str, list[str]] | None = None
 
     @classmethod
     async def of(cls, ctx: RequestContext, identity: Identity, start: str, before: str) -> _Scope:
-        manages = identity.is_manager and not identity.is_admin
-        team = set(await ctx.viewer.team_ids()) if manages else set()
         own = await ctx.viewer.own_record()
-        return cls(ctx, identity, start, before, team, own.manager_id if own else None)
+        return cls(ctx, identity, start, before, own.manager_id if own else None)
+
+    async def prepare(self, entries: list[AuditEntry]) -> None:
+        """Read the owners of a chunk's entries together (one BatchGetItem): whether each is
+        on the viewer's team is then answered from the request's user loader."""
+        if self.identity.is_manager and not self.identity.is_admin:
+            await self.ctx.loaders.user.load_many(list({e.owner_id for e in entries if e.owner_id}))
 
     async def left_after(self, owner_id: str, order: str) -> bool:
         """Whether `owner_id` left the viewer's team after the entry at `order` (read once)."""
@@ -153,7 +157,7 @@ class _Scope:
             for manager in moved or ():
                 if manager:
                     into.person(manager, tombstone=True)
-        elif owner in self.team or await self.left_after(owner, entry.feed_order):
+        elif await self.ctx.viewer.manages(owner) or await self.left_after(owner, entry.feed_order):
             into.touch(entry, tombstone=True)
         elif owner == self.manager_id and entry.entity_type in ("User", "Profile"):
             into.touch(entry, tombstone=False)
@@ -201,6 +205,7 @@ async def _collect(
         read = await feed.read_feed(
             runtime=ctx.runtime, after=after, before=before, limit=max(1, first - out.size)
         )
+        await scope.prepare(read.entries)
         for entry in read.entries:
             if out.size >= first:
                 break
