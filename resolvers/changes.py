@@ -26,6 +26,7 @@ from services.people.records import Profile, User
 from services.store import feed
 from services.store.audit import AuditEntry
 from services.store.pagination import check_first
+from services.store.records import SORTS_LAST
 from services.submissions.records import Submission
 
 # Feed and expansion Queries one page may take (docs/limits.md: the field's weight).
@@ -113,14 +114,13 @@ class _Scope:
     ctx: RequestContext
     identity: Identity
     start: str
-    before: str
     manager_id: str | None
     _left: dict[str, list[str]] | None = None
 
     @classmethod
-    async def of(cls, ctx: RequestContext, identity: Identity, start: str, before: str) -> _Scope:
+    async def of(cls, ctx: RequestContext, identity: Identity, start: str) -> _Scope:
         own = await ctx.viewer.own_record()
-        return cls(ctx, identity, start, before, own.manager_id if own else None)
+        return cls(ctx, identity, start, own.manager_id if own else None)
 
     async def prepare(self, entries: list[AuditEntry]) -> None:
         """Read the owners of a chunk's entries together (one BatchGetItem): whether each is
@@ -129,7 +129,9 @@ class _Scope:
             await self.ctx.loaders.user.load_many(list({e.owner_id for e in entries if e.owner_id}))
 
     async def left_after(self, owner_id: str, order: str) -> bool:
-        """Whether `owner_id` left the viewer's team after the entry at `order` (read once)."""
+        """Whether `owner_id` left the viewer's team after the entry at `order` (read once).
+        Read up to now, past the horizon: a person whose user record already shows the move
+        may have left in an entry the feed has not reached yet."""
         if not self.identity.is_manager or self.identity.is_admin:
             return False
         if self._left is None:
@@ -137,7 +139,7 @@ class _Scope:
                 runtime=self.ctx.runtime,
                 manager_id=self.identity.user_id,
                 after=self.start,
-                before=self.before,
+                before=SORTS_LAST,
             )
         return any(at > order for at in self._left.get(owner_id, ()))
 
@@ -179,7 +181,7 @@ async def _collect(
     horizon is reached or the page's Queries are spent: what was named, the new position, and
     whether the horizon was reached."""
     identity = ctx.viewer.require()
-    scope = await _Scope.of(ctx, identity, position.after, before)
+    scope = await _Scope.of(ctx, identity, position.after)
     out = _Collected()
     after, expansion = position.after, position.expansion
     queries = 0

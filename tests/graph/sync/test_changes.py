@@ -240,3 +240,34 @@ def test_a_change_committed_late_is_not_missed(settings: Settings, admin_token: 
     assert ids(early, "tombstones") == set()
     assert ids(settled, "tombstones") == {late.entity_id}
     assert ids(after, "tombstones") == set()
+
+
+def test_a_deletion_read_before_the_settled_move_still_reaches_the_manager(
+    settings: Settings, admin_token: str
+) -> None:
+    # given a server whose feed settles for 3 s, and a team member's medium
+    thread = ServerThread(
+        create_app(settings.model_copy(update={"sync_settle_seconds": 3.0}))
+    ).start()
+    try:
+        api = Api(thread.url)
+        team = make_team(api, settings, admin_token)
+        media_id = request_upload(api, team.member.token, size=100).media_id
+        time.sleep(3.1)  # the token of now is 3 s behind: past the set-up's own entries
+        since = start_token(api, team.manager.token)
+        # when the medium is deleted, the member moved away 2 s later, and the manager syncs
+        # when the deletion has settled but the move has not
+        deleted = time.monotonic()
+        api.data(DELETE_MEDIA, {"id": media_id}, token=team.member.token)
+        time.sleep(2.0)
+        api.data(MOVE, {"id": team.member.profile_id, "managerId": None}, token=admin_token)
+        time.sleep(max(0.0, deleted + 3.5 - time.monotonic()))
+        token, early = replay(api, team.manager.token, {}, since)
+        time.sleep(3.1)
+        _, late = replay(api, team.manager.token, {}, token)
+    finally:
+        thread.stop()
+    # then the deletion's tombstone came (the member had left by then), and the move's later
+    assert media_id in ids(early, "tombstones")
+    assert team.member.id not in ids(early, "tombstones")
+    assert {team.member.id, team.member.profile_id} <= ids(late, "tombstones")
