@@ -6,7 +6,8 @@ log in order (FeedIndex: one partition per UTC day, sorted by `<createdAt>#<logI
 every change exactly once. An entry's time is taken just before its transaction commits, so
 an entry can become readable after a later-stamped one: the feed stops SYNC_SETTLE_SECONDS
 short of now (the horizon) and a token never passes the horizon, so a late commit (up to that
-long) is still ahead of every token — nothing missed, nothing read twice.
+long; FeedIndex, a GSI, also trails its table by a moment) is still ahead of every token —
+nothing missed, nothing read twice.
 
 A token is older than SYNC_RETENTION_SECONDS once its position is: it is refused with
 SYNC_TOKEN_EXPIRED (the client reads everything again). The audit log has no TTL; one added
