@@ -34,11 +34,13 @@ from graph.submissions.operations import (
     SubmissionQuery,
     SubmissionSubscription,
 )
+from graph.sync.operations import SyncQuery
 from services.platform.settings import Settings
 
 # Field order in the SDL follows this order.
 Query = merge_types(
-    "Query", (PeopleQuery, SubmissionQuery, AuditQuery, MediaQuery, AdminQuery, NodeQuery)
+    "Query",
+    (PeopleQuery, SubmissionQuery, AuditQuery, MediaQuery, AdminQuery, NodeQuery, SyncQuery),
 )
 Mutation = merge_types(
     "Mutation", (PeopleMutation, SubmissionMutation, MediaMutation, AdminMutation)

@@ -74,7 +74,7 @@ async def fetch_nodes(runtime: Runtime, ids: Sequence[str]) -> dict[str, Node]:
     return result
 
 
-async def _readable(ctx: RequestContext, record: Node) -> bool:
+async def readable(ctx: RequestContext, record: Node) -> bool:
     viewer = ctx.viewer
     match record:
         case User():
@@ -99,7 +99,7 @@ async def node(ctx: RequestContext, node_id: str) -> Node:
     """The object with `node_id`, or NOT_FOUND (unknown, malformed or not readable alike)."""
     ctx.viewer.require()
     found = await ctx.loaders.node.load(node_id)
-    if found is None or not await _readable(ctx, found):
+    if found is None or not await readable(ctx, found):
         raise _not_found(node_id)
     return found
 
@@ -113,6 +113,6 @@ async def nodes(ctx: RequestContext, node_ids: Sequence[str]) -> list[Node | Not
         raise BadInput(f"ask for at most {limit} ids at a time", field="ids")
     found = await ctx.loaders.node.load_many(list(node_ids))
     return [
-        record if record is not None and await _readable(ctx, record) else _not_found(node_id)
+        record if record is not None and await readable(ctx, record) else _not_found(node_id)
         for node_id, record in zip(node_ids, found, strict=True)
     ]

@@ -76,7 +76,12 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]], dict[str, Any]]] = {
     "AuditLogTable": (
         "audit-log",
         [("logId", "HASH")],
-        {"UserIdIndex": "userId", "EntityIdIndex": "entityId"},
+        {
+            "UserIdIndex": "userId",
+            "EntityIdIndex": "entityId",
+            "FeedIndex": ("feedDay", "feedOrder"),
+            "LeftManagerIdFeedIndex": ("leftManagerId", "feedOrder"),
+        },
     ),
     "ImageCollectionsTable": (
         "image-collections",

@@ -34,6 +34,7 @@ from graphql import (
     get_named_type,
 )
 
+from resolvers.changes import QUERIES_PER_PAGE
 from services.media.collections import MAX_IMAGES
 from services.platform.settings import Settings
 from services.store.dynamo import BATCH_GET_LIMIT
@@ -99,6 +100,8 @@ FIELDS: dict[str, Kind] = {
             # a page of index entries (Query) and the records they name (BatchGetItem)
             "Query.searchPeople",
             "Query.searchSubmissions",
+            # offline sync: up to QUERIES_PER_PAGE Queries, then the records they name
+            "Query.changes",
         ),
         Kind.LIST,
     ),
@@ -110,6 +113,8 @@ KEY_READS: dict[str, int] = {
     "ImageCollection.images": math.ceil(MAX_IMAGES / BATCH_GET_LIMIT),
     "Query.node": 2,  # the candidate tables in one BatchGetItem, then the access check's read
 }
+# Lists that read more than one page of a Query or Scan each time.
+LIST_READS: dict[str, int] = {"Query.changes": QUERIES_PER_PAGE}
 # Lists as long as a list argument: `nodes(ids:)` holds one object per id, each id looked up
 # in up to NODE_TABLES tables, 100 keys a BatchGetItem.
 ARGUMENT_SIZES: dict[str, str] = {"Query.nodes": "ids"}
@@ -236,7 +241,7 @@ class _Walk:
         weight = {
             Kind.FREE: 0,
             Kind.KEY: self.weights.key * KEY_READS.get(coordinate, 1),
-            Kind.LIST: self.weights.list,
+            Kind.LIST: self.weights.list * LIST_READS.get(coordinate, 1),
             Kind.WRITE: self.weights.write,
         }[kind]
         size = self.first(node, definition) if kind is Kind.LIST else 1

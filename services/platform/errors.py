@@ -54,6 +54,13 @@ class RevocationListFull(ServiceError):
     code = "REVOCATION_LIST_FULL"
 
 
+class SyncTokenExpired(ServiceError):
+    """A `changes(since:)` token older than SYNC_RETENTION_SECONDS, or issued while the viewer
+    had another role: the client reads everything again and syncs from a new token."""
+
+    code = "SYNC_TOKEN_EXPIRED"
+
+
 class TooCostly(ServiceError):
     """The operation's static cost is over MAX_QUERY_COST (`extensions.cost`, `maximum`)."""
 

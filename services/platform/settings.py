@@ -122,6 +122,13 @@ class Settings(BaseSettings):
     revocation_seconds: int = Field(default=86400, ge=1)
     revocation_poll_seconds: float = Field(default=1.0, gt=0, le=60)
 
+    # Offline sync (`changes(since:)`, services/store/feed.py): how old a sync token may be
+    # (older ones are refused with SYNC_TOKEN_EXPIRED), and how long the feed stays behind
+    # now so a change stamped before its transaction committed is not passed (more than the
+    # slowest write's commit delay plus clock skew between API processes).
+    sync_retention_seconds: int = Field(default=7 * 86400, ge=60)
+    sync_settle_seconds: float = Field(default=5.0, ge=0, le=300)
+
     # Media pipeline.
     max_image_bytes: int = Field(default=20 * MIB, ge=1)
     max_document_bytes: int = Field(default=50 * MIB, ge=1)

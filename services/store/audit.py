@@ -29,6 +29,18 @@ class AuditEntry(Record):
     action: str
     owner_id: str | None = None
     changes: str | None = None  # JSON object: field -> {"from": old, "to": new}
+    # The manager whose team the change took `owner_id` off (a profile's managerId moved
+    # away from them): LeftManagerIdFeedIndex, read by the change feed (feed.py).
+    left_manager_id: str | None = None
+
+    @property
+    def feed_order(self) -> str:
+        """The entry's place in the change feed: time, then id (unique, fixed width time)."""
+        return f"{self.created_at}#{self.log_id}"
+
+    def order_attributes(self) -> dict[str, str]:
+        # FeedIndex: one partition per UTC day of `createdAt`, in feed order.
+        return {"feedDay": self.created_at[:10], "feedOrder": self.feed_order}
 
 
 def _jsonable(value: Any) -> Any:
@@ -55,7 +67,9 @@ def entry(
         if changes
         else None
     )
+    moved = (changes or {}).get("managerId")
     return AuditEntry(
+        left_manager_id=moved[0] if moved and moved[0] and moved[0] != moved[1] else None,
         log_id=str(uuid.uuid4()),
         user_id=actor.user_id,
         entity_id=entity_id,

@@ -84,8 +84,17 @@ MEDIA = TableSpec(
     indexes={"UserIdIndex": "userId", "SubmissionIdIndex": "submissionId"},
     sorted_indexes={"UserIdCreatedAtIndex": ("userId", "createdAt")},
 )
+# FeedIndex: the log in time order, one partition per UTC day (`feedDay`), sorted by
+# `feedOrder` = `<createdAt>#<logId>`; LeftManagerIdFeedIndex: the entries that moved someone
+# off a manager's team (services/store/feed.py reads both for `changes(since:)`).
 AUDIT_LOG = TableSpec(
-    "audit-log", "logId", indexes={"UserIdIndex": "userId", "EntityIdIndex": "entityId"}
+    "audit-log",
+    "logId",
+    indexes={"UserIdIndex": "userId", "EntityIdIndex": "entityId"},
+    sorted_indexes={
+        "FeedIndex": ("feedDay", "feedOrder"),
+        "LeftManagerIdFeedIndex": ("leftManagerId", "feedOrder"),
+    },
 )
 IMAGE_COLLECTIONS = TableSpec(
     "image-collections",
