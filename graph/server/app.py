@@ -228,6 +228,9 @@ def create_app(
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         subscription_backlog=settings.subscription_backlog,
         max_query_tokens=settings.max_query_tokens,
+        # Browsers send Origin on the WebSocket handshake and Strawberry refuses cross-origin
+        # pages not listed (403): the pages allowed to call /graphql over HTTP may subscribe.
+        allowed_origins=settings.cors_allowed_origins,
     )
 
     async def healthz(_: Request) -> Response:
