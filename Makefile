@@ -63,11 +63,13 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
-## End to end against `prework serve` as `make run` starts it: graphql-ws (Node), gql (Python)
-## and GraphiQL in headless Chromium. Screenshots land in e2e/artifacts/.
+## End to end against `prework serve` as `make run` starts it: graphql-ws (Node), gql (Python),
+## GraphiQL, and Apollo Client and urql apps (bundled with esbuild into e2e/browser/dist/) in
+## headless Chromium. Screenshots land in e2e/artifacts/.
 e2e: install chromium
 	$(BIN)/python scripts/vendor-graphiql.py
 	npm ci --prefix e2e --no-audit --no-fund --loglevel=error
+	node e2e/browser/build.mjs
 	$(BIN)/pytest e2e -m e2e -p no:cacheprovider -q
 
 ## Benchmarks, a few minutes on 2 CPUs: writes bench/results/*.md and bench/results.md.

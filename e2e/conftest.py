@@ -107,9 +107,15 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"prework serve not ready in {START_TIMEOUT_SECONDS} s:\n{log.read_text()}")
 
 
-def run_node(script: str, *args: str, service: Service, timeout: float = 120) -> str:
-    """Run `node e2e/<script> args...` against the service; its stdout, or a failure with both
-    streams and the service's log."""
+def run_node(
+    script: str,
+    *args: str,
+    service: Service,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+) -> str:
+    """Run `node e2e/<script> args...` against the service (with `env` added); its stdout, or
+    a failure with both streams and the service's log."""
     node_modules = E2E / "node_modules"
     if not node_modules.is_dir():
         pytest.fail("e2e/node_modules is missing: run `make e2e` (it runs `npm ci --prefix e2e`)")
@@ -118,6 +124,7 @@ def run_node(script: str, *args: str, service: Service, timeout: float = 120) ->
         "PREWORK_URL": service.url,
         "PREWORK_TOKEN": service.token,
         "PREWORK_ARTIFACTS": str(ARTIFACTS),
+        **(env or {}),
     }
     # Its own process group: on a timeout the browser it may have started goes too.
     process = subprocess.Popen(

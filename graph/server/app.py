@@ -305,6 +305,9 @@ def create_app(
         persisted=PersistedOperations(
             enabled=settings.persisted_queries, max_bytes=settings.persisted_query_max_bytes
         ),
+        # Browsers send Origin on the WebSocket handshake and Strawberry refuses cross-origin
+        # pages not listed (403): the pages allowed to call /graphql over HTTP may subscribe.
+        allowed_origins=settings.cors_allowed_origins,
     )
 
     async def healthz(_: Request) -> Response:

@@ -1,3 +1,9 @@
+import json
+
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
 from tests.support.clients import Api
 
 ME = "{ me { id email role profile { jobTitle manager { email } } } }"
@@ -57,3 +63,27 @@ def test_browsers_on_allowed_origins_may_call_graphql(api: Api) -> None:
     assert "access-control-allow-origin" not in refused.headers
     assert answer.headers["access-control-allow-origin"] == allowed
     assert "x-request-id" in answer.headers["access-control-expose-headers"].lower()
+
+
+def _handshake(api: Api, origin: str) -> str:
+    url = api.url.replace("http://", "ws://") + "/graphql"
+    with connect(
+        url,
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        additional_headers={"Origin": origin},
+    ) as ws:
+        ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        return str(json.loads(ws.recv(timeout=10))["type"])
+
+
+def test_browsers_on_allowed_origins_may_open_the_subscription_socket(api: Api) -> None:
+    # given a page on the web frontend's origin and a stranger's page (browsers send Origin on
+    # the WebSocket handshake; graphql-ws in Apollo / urql cannot leave it out)
+    allowed, stranger = "http://localhost:3001", "https://evil.example.com"
+    # when each opens the subscription socket
+    acknowledged = _handshake(api, allowed)
+    with pytest.raises(InvalidStatus) as refused:
+        _handshake(api, stranger)
+    # then the allowed origin's socket works and the stranger's handshake is refused
+    assert acknowledged == "connection_ack"
+    assert refused.value.response.status_code == 403

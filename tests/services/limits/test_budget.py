@@ -75,6 +75,18 @@ def test_with_redis_down_requests_are_let_through() -> None:
     asyncio.run(scenario())
 
 
+def test_a_request_that_fills_the_bucket_exactly_is_allowed_despite_clock_rounding() -> None:
+    # given a bucket that drained to 21 points by a float clock (64.0 + 0.1 - 64.0 is not 0.1)
+    now = 64.0
+    budget = LocalBudget(capacity=100, rate=10, clock=lambda: now)
+    first = asyncio.run(budget.charge(client="user:r", cost=22))
+    now += 0.1
+    # when a request of exactly the room left (79) comes
+    second = asyncio.run(budget.charge(client="user:r", cost=79))
+    # then it is allowed: a 1e-14 point of rounding is not an overflow
+    assert first.allowed and second.allowed
+
+
 class BucketMachine(RuleBasedStateMachine):
     """A client charging requests as time passes: the bucket never holds more than its size,
     a request is refused exactly when it would overflow, and the advertised wait is enough."""
