@@ -15,6 +15,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer } from "node:http";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from "./chromium.mjs";
+import { SMALL_JPEG_BASE64 as PROBE_JPEG } from "./jpeg.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BROWSER = join(HERE, "browser");
@@ -22,24 +24,12 @@ const BASE = required("PREWORK_URL");
 const TOKEN = required("PREWORK_TOKEN");
 const STATE = JSON.parse(readFileSync(required("PREWORK_LOCAL_STATE"), "utf8"));
 const ARTIFACTS = process.env.PREWORK_ARTIFACTS ?? join(HERE, "artifacts");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const EMAIL = "user@example.com";
 // The page's port: http://localhost:3001 is in the default CORS_ALLOWED_ORIGINS.
 const ALLOWED_PORT = 3001;
 const STEP_MS = 20_000;
 const PAGE_SIZE = 3;
 
-// No internet here: without these Chromium keeps trying (and failing) to reach Google services.
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 function required(name) {
   const value = process.env[name];
@@ -321,18 +311,6 @@ async function probeFrom(context, origin) {
 }
 
 const UPLOAD = `mutation Probe($input: RequestUploadInput!) { requestUpload(input: $input) { url fields } }`;
-// An 8x8 JPEG (the same one e2e/clients.mjs posts).
-const PROBE_JPEG =
-  "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsj" +
-  "HBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo" +
-  "KCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAIAAgDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAA" +
-  "AAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAk" +
-  "M2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKT" +
-  "lJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QA" +
-  "HwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdh" +
-  "cRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hp" +
-  "anN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk" +
-  "5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDlKKKK/Qz84P/Z";
 const PROBE_INPUT = {
   filename: "probe.jpg",
   contentType: "image/jpeg",

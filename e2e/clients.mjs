@@ -9,6 +9,7 @@
 
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
+import { SMALL_JPEG_BASE64 } from "./jpeg.mjs";
 
 const BASE = required("PREWORK_URL");
 const TOKEN = required("PREWORK_TOKEN");
@@ -94,20 +95,7 @@ async function subscribe(client, query, variables, until) {
   return { event, active, dispose: () => dispose() };
 }
 
-/** A small real JPEG (8x8, made with Pillow), so the scenario needs no image library. */
-const JPEG = Buffer.from(
-  "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsj" +
-  "HBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgo" +
-  "KCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAIAAgDASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAA" +
-  "AAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAk" +
-  "M2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKT" +
-  "lJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QA" +
-  "HwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdh" +
-  "cRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hp" +
-  "anN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk" +
-  "5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDlKKKK/Qz84P/Z",
-  "base64",
-);
+const JPEG = Buffer.from(SMALL_JPEG_BASE64, "base64");
 
 const SCENARIOS = {
   /** requestUpload -> POST the file to S3 -> mediaStatusChanged until READY, with thumbnails. */

@@ -16,28 +16,17 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from "./chromium.mjs";
 
 const BASE = process.env.PREWORK_URL;
 const TOKEN = process.env.PREWORK_TOKEN;
 const ARTIFACTS = process.env.PREWORK_ARTIFACTS ?? "artifacts";
 const EXPECTED = process.env.PREWORK_EXPECT_EMAIL ?? "user@example.com";
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const [MODE = "headers", COGNITO = "", FRESH_EMAIL, TEMPORARY_PASSWORD] = process.argv.slice(2);
 const NEW_PASSWORD = "Chosen-In-GraphiQL-2026!";
 const STEP_MS = 20_000;
 const SETTLE_MS = 500;
 
-// No internet here: without these Chromium keeps trying (and failing) to reach Google services.
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 function check(condition, message) {
   if (!condition) throw new Error(message);

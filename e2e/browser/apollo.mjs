@@ -18,6 +18,8 @@ import {
   showImage,
   showSignedIn,
   signIn,
+  summarize,
+  until,
 } from "./common.mjs";
 import * as docs from "./documents.mjs";
 
@@ -82,7 +84,7 @@ window.app = {
     });
     await painted.promise;
     log(`query: ${connection().edges.length} of ${connection().totalCount}`);
-    return { ...summary(), emissions };
+    return { ...summarize(connection()), emissions };
   },
 
   async nextPage() {
@@ -91,7 +93,7 @@ window.app = {
     // relayStylePagination merges the page into the list the watched query paints.
     await until(() => connection().edges.length > before);
     log(`fetchMore: ${connection().edges.length} in one list`);
-    return { ...summary(), emissions };
+    return { ...summarize(connection()), emissions };
   },
 
   async rename(id, title) {
@@ -100,7 +102,7 @@ window.app = {
     log(`mutation: renamed to "${data.updateSubmission.title}" (cache, no refetch)`);
     // The watched query re-emits from the cache once the mutation's Submission is written.
     await until(() => emissions > before);
-    return { ...summary(), emissions, returned: data.updateSubmission };
+    return { ...summarize(connection()), emissions, returned: data.updateSubmission };
   },
 
   watchStatus(id) {
@@ -116,7 +118,7 @@ window.app = {
     const event = await statusEvent;
     log(`subscription: ${event.id.slice(0, 8)} is ${event.status}`);
     await until(() => connection().edges.some((e) => e.node.id === event.id && e.node.status === event.status));
-    return { event, ...summary(), emissions };
+    return { event, ...summarize(connection()), emissions };
   },
 
   async startUpload() {
@@ -150,24 +152,6 @@ window.app = {
   },
 };
 let upload;
-
-function summary() {
-  const c = connection();
-  return {
-    ids: c.edges.map((e) => e.node.id),
-    titles: c.edges.map((e) => e.node.title),
-    totalCount: c.totalCount,
-    hasNextPage: c.pageInfo.hasNextPage,
-  };
-}
-
-async function until(condition, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("the page was not updated in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 document.getElementById("client").textContent = "Pre-Work · Apollo Client 4";
 mountSignIn(async (email, password) => {

@@ -84,6 +84,25 @@ export function deferred() {
 const escape = (s) =>
   String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
+/** What the test asserts on: the list a watched query holds, as the cache has it now. */
+export function summarize(connection) {
+  return {
+    ids: connection.edges.map((e) => e.node.id),
+    titles: connection.edges.map((e) => e.node.title),
+    totalCount: connection.totalCount,
+    hasNextPage: connection.pageInfo.hasNextPage,
+  };
+}
+
+/** Wait until the page shows what `condition` looks for (the cache re-rendered it). */
+export async function until(condition, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("the page was not updated in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Paint the submissions list a watched query holds ("3 of 17", title and status each). */
 export function renderList(connection) {
   const list = document.getElementById("submissions");

@@ -17,6 +17,8 @@ import {
   showImage,
   showSignedIn,
   signIn,
+  summarize,
+  until,
 } from "./common.mjs";
 import * as docs from "./documents.mjs";
 
@@ -91,7 +93,7 @@ window.app = {
     firstPage = { first };
     await watch(firstPage);
     log(`query: ${connection().edges.length} of ${connection().totalCount}`);
-    return { ...summary(), emissions };
+    return { ...summarize(connection()), emissions };
   },
 
   async nextPage() {
@@ -101,7 +103,7 @@ window.app = {
     await watch({ ...firstPage, after: connection().pageInfo.endCursor });
     await until(() => connection().edges.length > before);
     log(`next page: ${connection().edges.length} in one list`);
-    return { ...summary(), emissions };
+    return { ...summarize(connection()), emissions };
   },
 
   async rename(id, title) {
@@ -110,7 +112,7 @@ window.app = {
     if (result.error) throw result.error;
     log(`mutation: renamed to "${result.data.updateSubmission.title}" (cache, no refetch)`);
     await until(() => emissions > before);
-    return { ...summary(), emissions, returned: result.data.updateSubmission };
+    return { ...summarize(connection()), emissions, returned: result.data.updateSubmission };
   },
 
   watchStatus(id) {
@@ -123,7 +125,7 @@ window.app = {
     const event = await statusEvent;
     log(`subscription: ${event.id.slice(0, 8)} is ${event.status}`);
     await until(() => connection().edges.some((e) => e.node.id === event.id && e.node.status === event.status));
-    return { event, ...summary(), emissions };
+    return { event, ...summarize(connection()), emissions };
   },
 
   async startUpload() {
@@ -158,24 +160,6 @@ window.app = {
     return { postStatus, status: media.status, image };
   },
 };
-
-function summary() {
-  const c = connection();
-  return {
-    ids: c.edges.map((e) => e.node.id),
-    titles: c.edges.map((e) => e.node.title),
-    totalCount: c.totalCount,
-    hasNextPage: c.pageInfo.hasNextPage,
-  };
-}
-
-async function until(condition, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("the page was not updated in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 document.getElementById("client").textContent = "Pre-Work · urql + Graphcache";
 mountSignIn(async (email, password) => {
