@@ -44,10 +44,7 @@ def with_cache_headers(request: Request, response: Response, etag: str | None) -
         "Vary": VARY,
     }
     if _matches(request.headers.get("if-none-match"), etag):
-        request_id = response.headers.get("x-request-id")
-        if request_id:
-            headers["X-Request-Id"] = request_id
-        return Response(status_code=304, headers=headers)
+        return Response(status_code=304, headers=headers)  # RequestLog adds X-Request-Id
     response.headers.update(headers)
     return response
 

@@ -158,14 +158,12 @@ def refusal_response(
     status = refusal.status
     if media != GRAPHQL_RESPONSE and refusal.code in _MESSAGES:
         status = 200
-    headers = {"Cache-Control": "no-store"}
-    if request_id:
-        headers["X-Request-Id"] = request_id
+    # No caching or request-id headers here: the view's `with_cache_headers` makes every
+    # refusal `no-store`, and RequestLog puts X-Request-Id on every response.
     return Response(
         orjson.dumps({"errors": [refusal.formatted(request_id)]}),
         status_code=status,
         media_type=f"{media}; charset=utf-8",
-        headers=headers,
     )
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.platform import metrics
+from services.platform.redis_client import REDIS_TIMEOUT, fail_fast_redis
 from services.platform.settings import Settings
 
 log = logging.getLogger("prework.limits")
@@ -29,7 +30,6 @@ _LOCAL_CLIENTS = 100_000
 # The drain is computed from float clock readings (64.1 - 64.0 != 0.1): a request overflowing
 # by less than this is a rounding error, not an overflow, and is allowed.
 _ROUNDING = 1e-9
-_REDIS_TIMEOUT = 1.0
 
 _CHARGE = """
 local capacity = tonumber(ARGV[1])
@@ -113,18 +113,9 @@ class RedisBudget:
     they must not take the API down with Redis."""
 
     def __init__(self, url: str, *, capacity: int, rate: float) -> None:
-        import redis.asyncio as redis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
         self.capacity = capacity
         self.rate = rate
-        self._redis: Any = redis.from_url(
-            url,
-            socket_connect_timeout=_REDIS_TIMEOUT,
-            socket_timeout=_REDIS_TIMEOUT,
-            retry=Retry(NoBackoff(), 0),
-        )
+        self._redis: Any = fail_fast_redis(url)
         self._script: Any = self._redis.register_script(_CHARGE)
 
     async def charge(self, *, client: str, cost: int) -> Charge:
@@ -133,7 +124,7 @@ class RedisBudget:
                 self._script(
                     keys=[f"prework:budget:{client}"], args=[self.capacity, self.rate, cost]
                 ),
-                _REDIS_TIMEOUT,
+                REDIS_TIMEOUT,
             )
         except Exception as error:  # Redis down or slow: let the request through
             metrics.BUDGET_UNCHECKED.inc()

@@ -15,11 +15,11 @@ import logging
 from collections import OrderedDict
 from typing import Any, Protocol
 
+from services.platform.redis_client import REDIS_TIMEOUT, fail_fast_redis
 from services.platform.settings import Settings
 
 log = logging.getLogger("prework.persisted")
 
-_REDIS_TIMEOUT = 1.0
 _KEY = "prework:apq:"
 
 
@@ -67,21 +67,12 @@ class RedisDocuments:
     was last registered."""
 
     def __init__(self, url: str, *, ttl: int) -> None:
-        import redis.asyncio as redis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
         self.ttl = ttl
-        self._redis: Any = redis.from_url(
-            url,
-            socket_connect_timeout=_REDIS_TIMEOUT,
-            socket_timeout=_REDIS_TIMEOUT,
-            retry=Retry(NoBackoff(), 0),
-        )
+        self._redis: Any = fail_fast_redis(url)
 
     async def get(self, digest: str) -> str | None:
         try:
-            found = await asyncio.wait_for(self._redis.get(_KEY + digest), _REDIS_TIMEOUT)
+            found = await asyncio.wait_for(self._redis.get(_KEY + digest), REDIS_TIMEOUT)
         except Exception as error:  # Redis down or slow: a miss, the client registers again
             log.warning("persisted query lookup in redis failed: %r", error)
             return None
@@ -90,7 +81,7 @@ class RedisDocuments:
     async def put(self, digest: str, document: str) -> None:
         try:
             await asyncio.wait_for(
-                self._redis.set(_KEY + digest, document.encode(), ex=self.ttl), _REDIS_TIMEOUT
+                self._redis.set(_KEY + digest, document.encode(), ex=self.ttl), REDIS_TIMEOUT
             )
         except Exception as error:  # the request still runs; the next one registers again
             log.warning("persisted query registration in redis failed: %r", error)
