@@ -19,8 +19,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from resolvers.context import RequestContext
-from resolvers.nodes import Node, readable
+from resolvers.nodes import Node, readable, record_of
 from services.auth.identity import Identity
+from services.media import collections
 from services.media.records import ImageCollection, Media
 from services.people.records import Profile, User
 from services.store import feed
@@ -67,7 +68,7 @@ def node_ref(record: Node) -> Tombstone:
         case Media():
             return Tombstone(record.media_id, "Media")
         case ImageCollection():
-            return Tombstone(f"{record.user_id}:{record.collection_id}", "ImageCollection")
+            return Tombstone(collections.public_id(record), "ImageCollection")
         case AuditEntry():
             return Tombstone(record.log_id, "AuditEntry")
 
@@ -166,14 +167,6 @@ class _Scope:
         return None
 
 
-def _record(source: int, item: dict[str, Any]) -> Node | None:
-    kind = OWNED_RECORDS[source]
-    if kind is User and "profileId" not in item:
-        return None  # a bare item the admin API wrote: not a user
-    record: Node = kind.from_item(item)
-    return record
-
-
 async def _collect(
     ctx: RequestContext, position: feed.SyncPosition, before: str, first: int
 ) -> tuple[_Collected, feed.SyncPosition, bool]:
@@ -196,7 +189,8 @@ async def _collect(
                 after=expansion.after,
                 limit=max(1, first - out.size),
             )
-            out.loaded += [r for r in (_record(expansion.source, i) for i in chunk.items) if r]
+            kind = OWNED_RECORDS[expansion.source]
+            out.loaded += [r for r in (record_of(kind, i) for i in chunk.items) if r]
             if chunk.after is not None:
                 expansion = replace(expansion, after=chunk.after)
             elif expansion.source + 1 < len(feed.OWNED):

@@ -50,7 +50,8 @@ def _candidates(runtime: Runtime, node_id: str) -> list[tuple[str, Key, type[Rec
     ]
 
 
-def _record(kind: type[Record], item: Item) -> Node | None:
+def record_of(kind: type[Record], item: Item) -> Node | None:
+    """The record of an item read from `kind`'s table (None: not one of them)."""
     if kind is User and "profileId" not in item:
         return None  # a bare item the admin API wrote: not a user (as `user(id:)`)
     record: Any = kind.from_item(item)
@@ -67,7 +68,7 @@ async def fetch_nodes(runtime: Runtime, ids: Sequence[str]) -> dict[str, Node]:
     for node_id, candidates in wanted.items():
         for table, key, kind in candidates:
             item = found.get(table_key(table, key))
-            record = _record(kind, item) if item is not None else None
+            record = record_of(kind, item) if item is not None else None
             if record is not None:
                 result[node_id] = record
                 break
