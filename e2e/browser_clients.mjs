@@ -9,14 +9,13 @@
 //
 // Prints one line `RESULT <json>` for the pytest side (e2e/test_browser_clients.py).
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer } from "node:http";
-import { chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS as ARGS } from "./chromium.mjs";
+import { launchChromium } from "./chromium.mjs";
 import { SMALL_JPEG_BASE64 as PROBE_JPEG } from "./jpeg.mjs";
+import { graphqlHttp, openSubscriptions as openSubscriptionCount, required } from "./service.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BROWSER = join(HERE, "browser");
@@ -31,12 +30,6 @@ const STEP_MS = 20_000;
 const PAGE_SIZE = 3;
 
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
-
 function check(condition, message) {
   if (!condition) throw new Error(message);
 }
@@ -46,24 +39,10 @@ async function sleep(ms) {
 }
 
 /** A query or mutation from "another device" (Node's fetch, the demo user's token). */
-async function http(query, variables = {}) {
-  const response = await fetch(`${BASE}/graphql`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(STEP_MS),
-  });
-  const body = await response.json();
-  if (!response.ok || body.errors) throw new Error(`HTTP ${response.status}: ${JSON.stringify(body)}`);
-  return body.data;
-}
+const http = (query, variables) =>
+  graphqlHttp({ base: BASE, token: TOKEN, ms: STEP_MS }, query, variables);
 
-/** Open subscriptions on the server (the prework_subscriptions_open gauge). */
-async function openSubscriptions() {
-  const text = await (await fetch(`${BASE}/metrics`, { signal: AbortSignal.timeout(STEP_MS) })).text();
-  const line = text.split("\n").find((l) => l.startsWith("prework_subscriptions_open"));
-  return line ? Number(line.split(" ").pop()) : 0;
-}
+const openSubscriptions = () => openSubscriptionCount({ base: BASE, ms: STEP_MS });
 
 /** Run `start()` (which subscribes), then wait until the server counts one more open
  *  subscription and a moment more for it to reach the event broker: only then is an event
@@ -147,20 +126,12 @@ async function rendered(page) {
 }
 
 async function launch() {
-  const profile = mkdtempSync(join(tmpdir(), "prework-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1100, height: 720 },
-    timeout: STEP_MS,
-  });
+  const browser = await launchChromium({ viewport: { width: 1100, height: 720 }, timeout: STEP_MS });
   return {
-    context,
+    context: browser.context,
     close: async () => {
-      await context.close();
+      await browser.close();
       for (const server of servers.splice(0)) server.close();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

@@ -10,16 +10,11 @@
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { SMALL_JPEG_BASE64 } from "./jpeg.mjs";
+import { graphqlHttp, openSubscriptions as openSubscriptionCount, required } from "./service.mjs";
 
 const BASE = required("PREWORK_URL");
 const TOKEN = required("PREWORK_TOKEN");
 const STEP_MS = 15_000;
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
 
 function withTimeout(promise, ms, what) {
   let timer;
@@ -30,19 +25,8 @@ function withTimeout(promise, ms, what) {
 }
 
 /** A query or mutation over HTTP with Node's fetch; the `data`, or a thrown error. */
-async function http(query, variables = {}) {
-  const response = await fetch(`${BASE}/graphql`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(STEP_MS),
-  });
-  const body = await response.json();
-  if (!response.ok || body.errors) {
-    throw new Error(`HTTP ${response.status}: ${JSON.stringify(body.errors ?? body)}`);
-  }
-  return body.data;
-}
+const http = (query, variables) =>
+  graphqlHttp({ base: BASE, token: TOKEN, ms: STEP_MS }, query, variables);
 
 /** A graphql-transport-ws client with the Cognito token in connection_init's payload. */
 function wsClient() {
@@ -54,12 +38,7 @@ function wsClient() {
   });
 }
 
-/** Open subscriptions on the server (the prework_subscriptions_open gauge). */
-async function openSubscriptions() {
-  const text = await (await fetch(`${BASE}/metrics`, { signal: AbortSignal.timeout(STEP_MS) })).text();
-  const line = text.split("\n").find((l) => l.startsWith("prework_subscriptions_open"));
-  return line ? Number(line.split(" ").pop()) : 0;
-}
+const openSubscriptions = () => openSubscriptionCount({ base: BASE, ms: STEP_MS });
 
 /**
  * Subscribe and resolve with the first event for which `until(data)` holds.

@@ -12,11 +12,9 @@
 //
 //   PREWORK_URL=... PREWORK_TOKEN=... PREWORK_ARTIFACTS=e2e/artifacts node e2e/graphiql.mjs ...
 
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS as ARGS } from "./chromium.mjs";
+import { launchChromium } from "./chromium.mjs";
 
 const BASE = process.env.PREWORK_URL;
 const TOKEN = process.env.PREWORK_TOKEN;
@@ -265,11 +263,7 @@ async function main() {
       "signin needs <endpoint> <email> <password>",
     );
   mkdirSync(ARTIFACTS, { recursive: true });
-  const profile = mkdtempSync(join(tmpdir(), "prework-chromium-")); // fresh --user-data-dir
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
+  const { context, close } = await launchChromium({
     viewport: { width: 1280, height: 800 },
     timeout: STEP_MS,
   });
@@ -305,8 +299,7 @@ async function main() {
         .catch(() => {});
     throw error;
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 
