@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from services.platform.aws import Aws
@@ -188,18 +188,21 @@ def _reference(item: dict[str, Any]) -> dict[str, Any]:
 def _base64_binaries(value: Any) -> Any:
     """An attribute value as DynamoDB's JSON carries it: binaries base64-encoded (the read
     client's raw answers) rather than decoded (aiobotocore's)."""
-    if isinstance(value, dict):
-        if set(value) == {"B"}:
-            return {"B": base64.b64encode(value["B"]).decode()}
-        if set(value) == {"BS"}:
-            return {"BS": [base64.b64encode(b).decode() for b in value["BS"]]}
-        return {k: _base64_binaries(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_base64_binaries(v) for v in value]
+    # Walked by type tag: a map may hold a key named "B" (hypothesis found {"M": {"B": ...}}).
+    ((tag, inner),) = value.items()
+    if tag == "B":
+        return {"B": base64.b64encode(inner).decode()}
+    if tag == "BS":
+        return {"BS": [base64.b64encode(b).decode() for b in inner]}
+    if tag == "M":
+        return {"M": {k: _base64_binaries(v) for k, v in inner.items()}}
+    if tag == "L":
+        return {"L": [_base64_binaries(v) for v in inner]}
     return value
 
 
 @given(st.dictionaries(st.text(min_size=1, max_size=6), _values, max_size=6))
+@example(data={"0": {"B": None}})  # a map with a key named like a type tag
 def test_from_item_equals_boto3s_deserializer_for_either_client(data: dict[str, Any]) -> None:
     # given an item in attribute-value form, as aiobotocore and as aiodynamo hand it over
     item = to_item(data)
