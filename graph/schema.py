@@ -17,12 +17,14 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graph.admin.operations import AdminMutation, AdminQuery
 from graph.audit.operations import AuditQuery
 from graph.errors import ErrorCodes, expected
+from graph.execution import FieldNames
 from graph.live.executions import SharedEventExecutor
 from graph.media.operations import MediaMutation, MediaQuery, MediaSubscription
 from graph.nodes import NodeQuery
@@ -124,6 +126,7 @@ def build_schema(settings: Settings, *, tracer_provider: Any = None) -> strawber
         subscription=Subscription,
         extensions=extensions(settings, tracer_provider=tracer_provider),
         execution_context_class=SharedEventExecutor,
+        config=StrawberryConfig(name_converter=FieldNames()),
     )
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 from graphql import ExecutionResult, OperationType
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.errors import with_code
+from graph.execution import Executor
 from resolvers.memo import IdentityMemo
 from services.platform import metrics
 
@@ -29,8 +29,9 @@ def viewer_key(context: object) -> Hashable:
     return (identity.user_id, tuple(sorted(identity.groups))) if identity else None
 
 
-class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, with per-event results shared between equal subscriptions."""
+class SharedEventExecutor(Executor):
+    """The schema's executor (graph/execution.py), with per-event results shared between
+    equal subscriptions."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         operation = self.operation

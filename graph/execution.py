@@ -1,0 +1,358 @@
+"""How an operation executes: Strawberry's graphql-core executor, minus the work that a page of
+N items repeats N times with the same answer (issue 16, bench/notes.md).
+
+- A leaf field without a resolver (`email`, `status`) reads the attribute and coerces it
+  without building a resolve info or going through Strawberry's resolver chain. Anything
+  unusual (null, a value the scalar refuses, an exception) takes graphql-core's own path,
+  which reports it as before.
+- A field with a plain Strawberry resolver (no field extensions, no exception handlers) is
+  called directly, its arguments coerced and converted to Python values once per selection,
+  not once per item: the `submissions(first: 5, orderBy: …)` of 20 users is one selection.
+  Each call gets its own dict and its own copy of a flat input object (`orderBy`), so no call
+  sees another's changes; a mutable value (a JSON argument) is converted afresh per call.
+  Strawberry's own wrapper converted them and built two coroutines more on every call.
+- Strawberry camel-cases every argument and input field name on every call of a field; the
+  names are memoised (`FieldNames`).
+
+graphql-core is pinned in pyproject.toml: `execute_field` below is its own, plus the cache.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import weakref
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import AwaitableOrValue, Path, Undefined
+from strawberry.schema.name_converter import NameConverter
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.base import has_object_definition
+from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
+from strawberry.types.unset import UnsetType
+
+# Strawberry keeps the field a GraphQL field was made from under this extensions key.
+_DEFINITION = "strawberry-definition"
+# Names come from the schema's own fields and arguments; the bound only guards the memo.
+_MAX_NAMES = 10_000
+
+
+class FieldNames(NameConverter):
+    """Strawberry's name converter with camel-casing memoised (a pure function of the name)."""
+
+    def __init__(self) -> None:
+        super().__init__(auto_camel_case=True)
+        self._converted: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        converted = self._converted.get(name)
+        if converted is None:
+            converted = super().apply_naming_config(name)
+            if len(self._converted) < _MAX_NAMES:
+                self._converted[name] = converted
+        return converted
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """How to read a leaf field that has no resolver of its own."""
+
+    attribute: str
+    type: GraphQLLeafType
+
+
+def _leaf_of(field: GraphQLField) -> _Leaf | None:
+    definition = (field.extensions or {}).get(_DEFINITION)
+    resolve = field.resolve
+    # Strawberry's resolver for a plain attribute ignores its info (`_get_basic_result`).
+    if not (
+        isinstance(definition, StrawberryField)
+        and definition.is_basic_field
+        and not definition.extensions
+        and resolve is not None
+        and getattr(resolve, "_is_default", False)
+        and not field.args
+    ):
+        return None
+    named = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    if not is_leaf_type(named):
+        return None
+    return _Leaf(attribute=definition.python_name, type=named)
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """How to call a field's own resolver the way Strawberry's wrapper would."""
+
+    field: StrawberryField
+    resolver: StrawberryResolver[Any]
+    wants_self: bool
+    parent: str | None
+    root: str | None
+    info: str | None
+
+
+def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> _Call | None:
+    definition = (field.extensions or {}).get(_DEFINITION)
+    resolve = field.resolve
+    # Only Strawberry's own wrappers (`_resolver`, `_async_resolver`) are bypassed: they do
+    # nothing else when the field has no extensions (permissions are extensions too) and no
+    # exception handler applies to it.
+    if not (
+        isinstance(definition, StrawberryField)
+        and definition.base_resolver is not None
+        and not definition.extensions
+        and not definition.is_subscription
+        and resolve is not None
+        and getattr(resolve, "__name__", "") in ("_resolver", "_async_resolver")
+        and not converter._get_field_exception_handlers(definition)
+    ):
+        return None
+    resolver = definition.base_resolver
+    parent, root, info = resolver.parent_parameter, resolver.root_parameter, resolver.info_parameter
+    return _Call(
+        field=definition,
+        resolver=resolver,
+        wants_self=resolver.self_parameter is not None,
+        parent=parent.name if parent else None,
+        root=root.name if root else None,
+        info=info.name if info else None,
+    )
+
+
+# Values a call may share with the other calls of the same field node: immutable ones.
+_SHARED = (str, int, float, bool, type(None), enum.Enum, datetime.datetime, UnsetType)
+
+
+def _input_copies(converted: dict[str, Any]) -> tuple[str, ...] | None:
+    """The arguments to copy per call (flat input objects of immutable values), or None when
+    some value could be changed by a call and so must be converted afresh for each."""
+    copies = []
+    for name, value in converted.items():
+        if isinstance(value, _SHARED):
+            continue
+        if (
+            has_object_definition(value)
+            and hasattr(value, "__dict__")
+            and not hasattr(type(value), "__slots__")
+            and all(isinstance(v, _SHARED) for v in vars(value).values())
+        ):
+            copies.append(name)
+            continue
+        return None
+    return tuple(copies)
+
+
+def _own(shared: dict[str, Any], copies: tuple[str, ...]) -> dict[str, Any]:
+    """A call's own arguments: a new dict, and a new object for each flat input."""
+    kwargs = dict(shared)
+    for name in copies:
+        value = kwargs[name]
+        clone = object.__new__(type(value))
+        clone.__dict__.update(value.__dict__)  # copy.copy, without its reduce protocol
+        kwargs[name] = clone
+    return kwargs
+
+
+@dataclass(frozen=True, slots=True)
+class _Plans:
+    """Per schema (tests build many), per field, keyed by the field's identity."""
+
+    leaves: dict[int, _Leaf | None]
+    calls: dict[int, _Call | None]
+
+
+_plans: weakref.WeakKeyDictionary[GraphQLSchema, _Plans] = weakref.WeakKeyDictionary()
+
+
+class Executor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor with per-operation argument values and a direct path for leaves."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per selection (field, node, fragment variables): its converted arguments and the
+        # inputs to copy per call, or None when some value is mutable and is converted per call.
+        self._converted: dict[
+            tuple[int, int, int], tuple[dict[str, Any], tuple[str, ...]] | None
+        ] = {}
+        plans = _plans.get(self.schema)
+        if plans is None:
+            plans = _plans[self.schema] = _Plans(leaves={}, calls={})
+        self._plans = plans
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        self._converter: GraphQLCoreConverter | None = (
+            strawberry_schema.schema_converter if strawberry_schema is not None else None
+        )
+        # Strawberry always passes a manager; it wraps resolvers only if an extension (tracing)
+        # resolves fields, and then every field takes graphql-core's path.
+        manager = self.middleware_manager
+        self._wrapped = manager is not None and bool(manager.middlewares)
+
+    def _leaf(self, field: GraphQLField) -> _Leaf | None:
+        leaves = self._plans.leaves
+        key = id(field)  # fields live as long as their schema, which keys the outer map
+        if key not in leaves:
+            leaves[key] = _leaf_of(field)
+        return leaves[key]
+
+    def _call(self, field: GraphQLField) -> _Call | None:
+        calls = self._plans.calls
+        key = id(field)
+        if key not in calls:
+            calls[key] = _call_of(field, self._converter) if self._converter else None
+        return calls[key]
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        first_field_node = field_details_list[0].node
+        field_def = self.schema.get_field(parent_type, first_field_node.name.value)
+        if not field_def:
+            return Undefined
+
+        if not self._wrapped:
+            leaf = self._leaf(field_def)
+            if leaf is not None:
+                value = getattr(source, leaf.attribute, None)
+                if value is not None and not isinstance(value, Exception):
+                    try:
+                        return self.complete_leaf_value(leaf.type, value)
+                    except Exception:  # noqa: S110 - graphql-core's path reports it
+                        pass
+
+        return self._execute_field(
+            field_def,
+            parent_type=parent_type,
+            source=source,
+            field_details_list=field_details_list,
+            path=path,
+            position_context=position_context,
+        )
+
+    def _resolve(
+        self, call: _Call, source: Any, info: Any, field_def: GraphQLField, field_details: Any
+    ) -> Any:
+        """The resolver called as Strawberry's wrapper calls it (`get_arguments`), with the
+        selection's converted arguments shared when no call could change them."""
+        assert self._converter is not None
+        strawberry_info = self._converter.config.info_class(_raw_info=info, _field=call.field)
+        key = (id(field_def), id(field_details.node), id(field_details.fragment_variable_values))
+        cached = self._converted.get(key)
+        if cached is not None:
+            kwargs = _own(*cached)
+        else:
+            kwargs = convert_arguments(
+                self._arguments_of(field_def, field_details),
+                call.field.arguments,
+                scalar_registry=self._converter.scalar_registry,
+                config=self._converter.config,
+                info=strawberry_info,
+            )
+            if key not in self._converted:  # first call of this selection: may it be shared?
+                copies = _input_copies(kwargs)
+                self._converted[key] = (kwargs, copies) if copies is not None else None
+                if copies is not None:
+                    kwargs = _own(kwargs, copies)
+        if call.parent:
+            kwargs[call.parent] = source
+        if call.root:
+            kwargs[call.root] = source
+        if call.info:
+            kwargs[call.info] = strawberry_info
+        if call.wants_self:
+            return call.resolver(source, **kwargs)
+        return call.resolver(**kwargs)
+
+    def _arguments_of(self, field_def: GraphQLField, field_details: Any) -> dict[str, Any]:
+        """The field's argument values, coerced afresh (as graphql-core does for each call)."""
+        node = field_details.node
+        if not (field_def.args or node.arguments):
+            return {}
+        return get_argument_values(
+            field_def,
+            node,
+            self.variable_values,
+            field_details.fragment_variable_values,
+            self.hide_suggestions,
+        )
+
+    def _execute_field(
+        self,
+        field_def: GraphQLField,
+        *,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        """graphql-core's `execute_field` (3.3.2), its resolver called by `_resolve` when
+        Strawberry's wrapper would add nothing."""
+        return_type = field_def.type
+        resolve_fn = field_def.resolve or self.field_resolver
+
+        if self._wrapped:
+            assert self.middleware_manager is not None
+            resolve_fn = self.middleware_manager.get_field_resolver(resolve_fn)
+
+        info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+
+        try:
+            call = None if self._wrapped else self._call(field_def)
+            if call is not None:
+                result = self._resolve(call, source, info, field_def, field_details_list[0])
+            else:
+                args = self._arguments_of(field_def, field_details_list[0])
+                result = resolve_fn(source, info, **args)
+
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, result, position_context
+                )
+
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+            if self.is_awaitable(completed):
+                return self._await_completed(completed, return_type, field_details_list, path)
+
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+        return completed
+
+    async def _await_completed(
+        self,
+        completed: Awaitable[Any],
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
