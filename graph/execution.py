@@ -11,6 +11,7 @@ N items repeats N times with the same answer (issue 16, bench/notes.md).
   Each call gets its own dict and its own copy of a flat input object (`orderBy`), so no call
   sees another's changes; a mutable value (a JSON argument) is converted afresh per call.
   Strawberry's own wrapper converted them and built two coroutines more on every call.
+- An awaited field result is awaited directly when the operation has no abort signal.
 - Strawberry camel-cases every argument and input field name on every call of a field; the
   names are memoised (`FieldNames`).
 
@@ -32,6 +33,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     is_leaf_type,
 )
@@ -47,6 +49,7 @@ from strawberry.types.base import has_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 from strawberry.types.unset import UnsetType
+from typing_extensions import override
 
 # Strawberry keeps the field a GraphQL field was made from under this extensions key.
 _DEFINITION = "strawberry-definition"
@@ -219,6 +222,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             calls[key] = _call_of(field, self._converter) if self._converter else None
         return calls[key]
 
+    @override
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -342,6 +346,34 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
 
+        return completed
+
+    @override
+    async def complete_awaitable_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's (3.3.2), awaiting the resolver's result itself when the operation
+        has no abort signal (ours never do): its `with_abort_signal` then only adds a
+        coroutine per async field."""
+        if self.abort_signal is not None:
+            return await super().complete_awaitable_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        try:
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, await result, position_context
+            )
+            if self.is_awaitable(completed):
+                completed = await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            completed = None
         return completed
 
     async def _await_completed(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import cache
-from typing import Any, Self
+from typing import Any, Self, cast
 
 # The sort value of a record with nothing to sort by: after every text (UTF-8 byte order).
 SORTS_LAST = "\U0010ffff"
@@ -16,6 +16,13 @@ def camel(name: str) -> str:
     """`last_updated_by` -> `lastUpdatedBy`: item attribute names follow the seeds."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+@cache
+def _attributes(record_class: type) -> tuple[tuple[str, str], ...]:
+    """(field, item attribute) of a record class: `fields()` builds a new tuple per call, and
+    every record read ran it (tens per request)."""
+    return tuple((f.name, camel(f.name)) for f in fields(record_class))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +37,8 @@ class Record:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Self:
-        values = {f.name: item.get(camel(f.name)) for f in fields(cls)}
+        names = _attributes(cast(type, cls))
+        values = {name: item.get(attribute) for name, attribute in names}
         return cls(**cls._coerce(values))
 
     @classmethod
