@@ -14,7 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-ORDER = ("requests", "overhead", "thumbnails", "encoders", "subscriptions", "upload", "load")
+ORDER = (
+    "requests",
+    "overhead",
+    "executor",
+    "thumbnails",
+    "encoders",
+    "subscriptions",
+    "upload",
+    "load",
+)
 VERDICT = re.compile(r"\*\*(met|missed)\*\*")
 
 
