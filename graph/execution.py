@@ -175,18 +175,20 @@ def _own(shared: dict[str, Any], copies: tuple[str, ...]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plans:
-    """Per schema (tests build many), per field, keyed by the field's identity."""
+class _Plan:
+    """How a field runs: read directly (a leaf), its resolver called directly, or neither."""
 
-    leaves: dict[int, _Leaf | None]
-    calls: dict[int, _Call | None]
+    leaf: _Leaf | None
+    call: _Call | None
 
 
-_plans: weakref.WeakKeyDictionary[GraphQLSchema, _Plans] = weakref.WeakKeyDictionary()
+# Per schema (tests build many): each field's plan, keyed by the field's identity.
+_plans: weakref.WeakKeyDictionary[GraphQLSchema, dict[int, _Plan]] = weakref.WeakKeyDictionary()
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor with per-operation argument values and a direct path for leaves."""
+    """Strawberry's executor with a selection's arguments converted once, plain resolvers
+    called directly and a direct path for leaves."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -197,7 +199,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         ] = {}
         plans = _plans.get(self.schema)
         if plans is None:
-            plans = _plans[self.schema] = _Plans(leaves={}, calls={})
+            plans = _plans[self.schema] = {}
         self._plans = plans
         strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
         self._converter: GraphQLCoreConverter | None = (
@@ -208,19 +210,13 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         self._wrapped = manager is not None and bool(manager.middlewares)
 
-    def _leaf(self, field: GraphQLField) -> _Leaf | None:
-        leaves = self._plans.leaves
+    def _plan(self, field: GraphQLField) -> _Plan:
         key = id(field)  # fields live as long as their schema, which keys the outer map
-        if key not in leaves:
-            leaves[key] = _leaf_of(field)
-        return leaves[key]
-
-    def _call(self, field: GraphQLField) -> _Call | None:
-        calls = self._plans.calls
-        key = id(field)
-        if key not in calls:
-            calls[key] = _call_of(field, self._converter) if self._converter else None
-        return calls[key]
+        plan = self._plans.get(key)
+        if plan is None:
+            call = _call_of(field, self._converter) if self._converter else None
+            plan = self._plans[key] = _Plan(leaf=_leaf_of(field), call=call)
+        return plan
 
     @override
     def execute_field(
@@ -236,8 +232,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         if not field_def:
             return Undefined
 
+        # With a resolving extension (tracing) every field takes graphql-core's path.
+        call = None
         if not self._wrapped:
-            leaf = self._leaf(field_def)
+            plan = self._plan(field_def)
+            leaf, call = plan.leaf, plan.call
             if leaf is not None:
                 value = getattr(source, leaf.attribute, None)
                 if value is not None and not isinstance(value, Exception):
@@ -248,6 +247,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
         return self._execute_field(
             field_def,
+            call,
             parent_type=parent_type,
             source=source,
             field_details_list=field_details_list,
@@ -305,6 +305,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def _execute_field(
         self,
         field_def: GraphQLField,
+        call: _Call | None,
         *,
         parent_type: GraphQLObjectType,
         source: Any,
@@ -312,8 +313,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> AwaitableOrValue[Any]:
-        """graphql-core's `execute_field` (3.3.2), its resolver called by `_resolve` when
-        Strawberry's wrapper would add nothing."""
+        """graphql-core's `execute_field` (3.3.2), the resolver called by `_resolve` when the
+        field has a `call` plan (Strawberry's wrapper would add nothing)."""
         return_type = field_def.type
         resolve_fn = field_def.resolve or self.field_resolver
 
@@ -324,7 +325,6 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
 
         try:
-            call = None if self._wrapped else self._call(field_def)
             if call is not None:
                 result = self._resolve(call, source, info, field_def, field_details_list[0])
             else:
