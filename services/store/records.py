@@ -56,5 +56,6 @@ class Record:
         return {}
 
     def to_item(self) -> dict[str, Any]:
-        own = {camel(f.name): getattr(self, f.name) for f in fields(self)}
+        names = _attributes(cast(type, type(self)))
+        own = {attribute: getattr(self, name) for name, attribute in names}
         return own | self.order_attributes()
