@@ -10,8 +10,11 @@ context, encodes each result once, and writes `{"id": <member's id>, ..., "paylo
 to every member's socket in one loop. Errors carry the member's own request id, so a result
 with errors is formatted per member (rare).
 
-A member that cannot keep up (its socket's buffer full) gets a Task for that send and a
-bounded backlog; the others are not held up. Past the backlog it is disconnected (1013).
+Each message is written straight to the socket (`send_now`, graph/server/sockets.py) when
+its buffer has room, which is almost always: through the ASGI send chain a send cost about as
+much again as the write itself. A member that cannot keep up (its socket's buffer full) gets
+a Task for that send, through ASGI, and a bounded backlog; the others are not held up. Past
+the backlog it is disconnected (1013).
 
 What a member sees is what its own stream would have shown: the subscribe-time check and
 every per-event check depend only on the document, the variables and the viewer (user and
@@ -35,6 +38,7 @@ from strawberry.utils.aio import aclosing
 
 from graph.live import eager
 from graph.live.executions import viewer_key
+from graph.server.sockets import SendNow
 from services.platform import exactjson, metrics
 
 if TYPE_CHECKING:
@@ -75,9 +79,10 @@ def group_key(operation: Operation[Context, None], context: Context) -> Hashable
 @dataclass(eq=False)
 class Member:
     handler: TransportWSHandler
-    head: str  # '{"id":<id>,"type":"next","payload":'
+    head: bytes  # b'{"id":<id>,"type":"next","payload":'
     ended: asyncio.Future[PreExecutionError | BaseException | None]
-    backlog: deque[str] | None = None  # made when a send has to wait (most never do)
+    send_now: SendNow | None
+    backlog: deque[bytes] | None = None  # made when a send has to wait (most never do)
     sending: asyncio.Task[None] | None = None
     dropped: bool = False
 
@@ -93,8 +98,9 @@ class Group:
         self.task: asyncio.Task[None] | None = None
 
     def join(self, handler: TransportWSHandler, operation: Operation[Context, None]) -> Member:
-        head = '{"id":' + orjson.dumps(operation.id).decode() + ',"type":"next","payload":'
-        member = Member(handler, head, asyncio.get_running_loop().create_future())
+        head = b'{"id":' + orjson.dumps(operation.id) + b',"type":"next","payload":'
+        ended = asyncio.get_running_loop().create_future()
+        member = Member(handler, head, ended, handler.websocket.send_now())
         self.members[id(member)] = member
         return member
 
@@ -147,23 +153,25 @@ class Group:
         metrics.SUBSCRIPTION_EXECUTIONS.labels("shared").inc(len(members) - 1)
         if result.errors:
             for member in members:
-                self.deliver(member, member.head + self._payload(result, member) + "}")
+                self.deliver(member, member.head + self._payload(result, member) + b"}")
             return
-        shared = self._payload(result, None) + "}"
+        shared = self._payload(result, None) + b"}"
         for member in members:
             self.deliver(member, member.head + shared)
 
-    def _payload(self, result: ExecutionResult, member: Member | None) -> str:
+    def _payload(self, result: ExecutionResult, member: Member | None) -> bytes:
         payload: dict[str, Any] = {"data": result.data}
         if result.errors and member is not None:
             own = member.handler.context.request_id
             payload["errors"] = [_with_request_id(dict(e.formatted), own) for e in result.errors]
         if result.extensions:
             payload["extensions"] = result.extensions
-        return exactjson.dumps(payload).decode()  # as GraphQLView.encode_json
+        return exactjson.dumps(payload)  # as GraphQLView.encode_json
 
-    def deliver(self, member: Member, text: str) -> None:
+    def deliver(self, member: Member, data: bytes) -> None:
         if member.dropped:
+            return
+        if member.sending is None and member.send_now is not None and member.send_now(data):
             return
         if member.sending is not None:
             if member.backlog is None:
@@ -171,10 +179,10 @@ class Group:
             if len(member.backlog) >= self.fanout.backlog:
                 self._drop(member)
             else:
-                member.backlog.append(text)
+                member.backlog.append(data)
             return
         try:
-            member.sending = eager.start(member.handler.websocket.send_text(text))
+            member.sending = eager.start(member.handler.websocket.send_text(data.decode()))
         except Exception:  # the socket is gone; its handler ends the member
             member.dropped = True
             return
@@ -187,8 +195,8 @@ class Group:
             member.dropped = True
             return
         backlog, member.backlog = member.backlog, None
-        for text in backlog or ():
-            self.deliver(member, text)
+        for data in backlog or ():
+            self.deliver(member, data)
 
     def _drop(self, member: Member) -> None:
         member.dropped = True

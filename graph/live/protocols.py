@@ -22,6 +22,7 @@ from strawberry.types.execution import PreExecutionError
 from graph.context import Context
 from graph.live.groups import FanOut
 from graph.server.persisted import PersistedOperations, PersistedRefusal
+from graph.server.sockets import SEND_NOW, SendNow
 from services.platform import metrics
 
 SUBSCRIPTION_LIMIT = "Subscription limit reached"
@@ -70,6 +71,12 @@ async def _resolve(view: object, payload: object) -> str | None:
 
 class WebSocketAdapter(ASGIWebSocketAdapter):
     """Strawberry's adapter, plus sending text that is already encoded (groups.py)."""
+
+    def send_now(self) -> SendNow | None:
+        """The server's way to write a frame below the ASGI send chain, if it offers one
+        (graph/server/sockets.py)."""
+        send_now: SendNow | None = (self.ws.scope.get("extensions") or {}).get(SEND_NOW)
+        return send_now
 
     async def send_text(self, text: str) -> None:
         try:
