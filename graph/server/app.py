@@ -15,8 +15,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -330,7 +331,6 @@ def create_app(
     )
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_http),
-        WebSocketRoute("/graphql", view),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
@@ -341,7 +341,8 @@ def create_app(
         if ASSET_DIR.is_dir():
             routes.append(Mount(ASSET_ROUTE, StaticFiles(directory=ASSET_DIR, check_dir=False)))
 
-    app = Starlette(
+    app = Application(
+        sockets=view,
         middleware=[
             Middleware(RequestLog),
             Middleware(
@@ -353,6 +354,27 @@ def create_app(
     )
     app.state.fanout = view.fanout  # the subscription groups, for tests and debugging
     return app
+
+
+class Application(Starlette):
+    """Starlette, with WebSocket connections to /graphql going straight to the GraphQL view.
+
+    The HTTP middleware (request log, body limits, Starlette's error and exception handlers)
+    does nothing for a socket but keep a coroutine frame each for the socket's life, and
+    wrap every send; at 10,000 subscribers a process that is memory and CPU (bench/notes.md).
+    (The request id, which RequestLog sets for HTTP, the view reads from the headers.)
+    """
+
+    def __init__(self, *, sockets: ASGIApp, **options: Any) -> None:
+        super().__init__(**options)
+        self.sockets = sockets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/graphql":
+            scope["app"] = self
+            await self.sockets(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 @asynccontextmanager

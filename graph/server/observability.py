@@ -59,14 +59,11 @@ class RequestLog:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":  # sockets: the view reads it from the headers
             await self.app(scope, receive, send)
             return
         request_id = request_id_of(Headers(scope=scope))
         scope.setdefault("state", {})["request_id"] = request_id
-        if scope["type"] == "websocket":
-            await self.app(scope, receive, send)
-            return
 
         record = RequestRecord(request_id=request_id)
         token = _current.set(record)
