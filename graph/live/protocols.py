@@ -1,10 +1,12 @@
-"""The WebSocket protocols (graphql-transport-ws and legacy graphql-ws): subscriptions join
-their fan-out group, and errors sent before an operation runs (the subscription limit,
-invalid documents) get `extensions.code` and the request id, as over HTTP; documents named by
-hash or id, and trusted documents, are resolved as over HTTP (graph/server/persisted.py)."""
+"""The WebSocket protocols (graphql-transport-ws and legacy graphql-ws). graphql-transport-ws
+subscriptions join their fan-out group (groups.py). On both, errors sent before an operation
+runs (the subscription limit, invalid documents) get `extensions.code` and the request id, as
+over HTTP; documents named by hash or id, and trusted documents, are resolved as over HTTP
+(graph/server/persisted.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from graphql import GraphQLError
@@ -20,7 +22,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.types.execution import PreExecutionError
 
 from graph.context import Context
-from graph.live.groups import FanOut
+from graph.live.groups import Ended, FanOut
 from graph.server.persisted import PersistedOperations, PersistedRefusal
 from graph.server.sockets import SEND_NOW, SendNow
 from services.platform import metrics
@@ -92,6 +94,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().send_message(_with_code(message, self.context.request_id))
 
     async def handle_subscribe(self, message: Any) -> None:
+        """Subscriptions join their fan-out group (groups.py) here, without a Task of their
+        own; queries and mutations sent over the socket, documents that do not parse, and
+        everything Strawberry refuses (before the ack, a repeated id, over the limit) take
+        Strawberry's own path."""
         if self.connection_acknowledged:
             try:
                 await _resolve(self.view, message.get("payload"))
@@ -99,18 +105,48 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 payload = [refusal.formatted(self.context.request_id)]
                 await self.send_message({"id": message["id"], "type": "error", "payload": payload})
                 return
-        await super().handle_subscribe(message)
-
-    async def run_operation(self, operation: Operation[Context, None]) -> None:
-        """Subscriptions join their group (groups.py); queries and mutations sent over the
-        socket, and documents that do not parse, take Strawberry's own path."""
         fanout: FanOut | None = getattr(self.view, "fanout", None)
-        if fanout is None or not fanout.applies(operation):
-            await super().run_operation(operation)
+        if fanout is None or not self._joins_group(fanout, message):
+            await super().handle_subscribe(message)
             return
+        payload = message["payload"]
+        operation = Operation(
+            self,
+            message["id"],
+            payload["query"],
+            payload.get("variables"),
+            payload.get("operationName"),
+        )
+        ended = fanout.join(self, operation)
+        # Strawberry cancels `operation.task` when the client completes the operation or the
+        # socket closes, and awaits it at shutdown: the future does both (it leaves the group).
+        operation.task = ended  # type: ignore[assignment]
+        ended.add_done_callback(lambda _: self._ended(operation, ended))
+        self.operations[operation.id] = operation
         metrics.SUBSCRIPTIONS_OPEN.inc()
+
+    def _joins_group(self, fanout: FanOut, message: Any) -> bool:
+        if not self.connection_acknowledged or message["id"] in self.operations:
+            return False
+        limit = self.max_subscriptions_per_connection
+        if limit is not None and len(self.operations) >= limit:
+            return False
+        payload = message["payload"]
+        return fanout.applies(payload["query"], payload.get("operationName"))
+
+    def _ended(self, operation: Operation[Context, None], ended: Ended) -> None:
+        metrics.SUBSCRIPTIONS_OPEN.dec()
+        if ended.cancelled():  # completed by the client, or the socket closed
+            return
+        # The stream ended: tell the client. A Task, since sending may wait on the socket;
+        # it becomes the operation's task, so a complete or close from now on cancels it.
+        finishing = asyncio.get_running_loop().create_task(self._finish(operation, ended))
+        operation.task = finishing
+        finishing.add_done_callback(self._task_done)
+
+    async def _finish(self, operation: Operation[Context, None], ended: Ended) -> None:
+        outcome = ended.result()
         try:
-            outcome = await fanout.follow(self, operation)
             if isinstance(outcome, PreExecutionError):
                 await self._handle_pre_execution_error(operation, outcome)
             elif outcome is not None:
@@ -121,8 +157,6 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
         except _OperationStreamClosed:
             return
-        finally:
-            metrics.SUBSCRIPTIONS_OPEN.dec()
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):

@@ -128,6 +128,40 @@ async def test_members_leave_independently_and_the_last_one_stops_the_stream(
     await leaving.close()
 
 
+def _server_tasks(stack: Stack) -> list[asyncio.Task[Any]]:
+    """Every task on the API server's loop (read across threads: tests only)."""
+    (run_asgi, *_) = list(stack.server.server.server_state.tasks)
+    return list(asyncio.all_tasks(run_asgi.get_loop()))
+
+
+async def test_members_hold_no_task_and_are_counted_open_until_they_leave(
+    api: Api, stack: Stack, settings: Settings, admin_token: str
+) -> None:
+    # given a socket, and the open subscriptions counted before
+    team = make_team(api, settings, admin_token)
+    draft = make_submission(api, team.member)
+    ws = await _open(stack, team.member.token)
+    before = _counter(stack.server.url, "prework_subscriptions_open")
+    # when it follows one submission under three ids
+    await _watch(stack, draft["id"], [(ws, "a"), (ws, "b"), (ws, "c")])
+    # then one group serves them, with one task for its stream and none per member
+    (group,) = _groups(stack, draft["id"])
+    names = [t.get_coro().__qualname__ for t in _server_tasks(stack)]  # type: ignore[union-attr]
+    assert names.count("Group.run") >= 1
+    assert not [name for name in names if name.endswith(".run_operation")], names
+    assert _counter(stack.server.url, "prework_subscriptions_open") == before + 3
+    # when one is completed by the client, then it leaves the group and is no longer counted
+    await ws.send(json.dumps({"id": "b", "type": "complete"}))
+    await _until(lambda: len(group.members) == 2, "2 members")
+    assert _counter(stack.server.url, "prework_subscriptions_open") == before + 2
+    # when the socket closes, then the others leave too
+    await ws.close()
+    await _until(lambda: not _groups(stack, draft["id"]), "the group to end")
+    await _until(
+        lambda: _counter(stack.server.url, "prework_subscriptions_open") == before, "the count"
+    )
+
+
 # --- a subscriber that stops reading -------------------------------------------------------
 
 
