@@ -124,6 +124,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         ended.add_done_callback(lambda _: self._ended(operation, ended))
         self.operations[operation.id] = operation
         metrics.SUBSCRIPTIONS_OPEN.inc()
+        # Strawberry's read loop holds the last message until the next one, for most
+        # subscribers the life of the socket; the operation keeps what it needs of it.
+        message.clear()
 
     def _joins_group(self, fanout: FanOut, message: Any) -> bool:
         if not self.connection_acknowledged or message["id"] in self.operations:

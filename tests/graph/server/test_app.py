@@ -1,5 +1,6 @@
 """The application (graph/server/app.py): a WebSocket to /graphql goes straight to the GraphQL
-view, past the HTTP middleware, and still carries the request id of its handshake."""
+view, past the HTTP middleware, still carries the request id of its handshake, and keeps no
+headers once connected."""
 
 from __future__ import annotations
 
@@ -37,32 +38,39 @@ def _awaiting(coro: Any) -> Iterator[str]:
         coro = coro.cr_await
 
 
-def _socket_chain(stack: Stack, request_id: str) -> list[str]:
-    """The server's coroutine chain for the socket whose handshake carried `request_id`."""
-    state = stack.server.server.server_state
+def _connection(stack: Stack, ws: ClientConnection) -> WebSocketProtocol:
+    """The server's end of `ws` (read across threads: tests only)."""
+    port = ws.local_address[1]
     (connection,) = [
         c
-        for c in list(state.connections)
-        if isinstance(c, WebSocketProtocol)
-        and (b"x-request-id", request_id.encode()) in c.scope["headers"]
+        for c in list(stack.server.server.server_state.connections)
+        if isinstance(c, WebSocketProtocol) and c.client and c.client[1] == port
     ]
-    for task in list(state.tasks):
+    return connection
+
+
+def _socket_chain(stack: Stack, connection: WebSocketProtocol) -> list[str]:
+    """The server's coroutine chain for `connection`."""
+    for task in list(stack.server.server.server_state.tasks):
         coro = task.get_coro()
         if coro is not None and coro.cr_frame.f_locals.get("self") is connection:  # type: ignore[union-attr]
             return list(_awaiting(coro))
     raise AssertionError("no task runs the socket")
 
 
-async def test_a_socket_skips_the_http_middleware_and_keeps_its_request_id(
+async def test_a_socket_skips_the_http_middleware_keeps_its_request_id_and_drops_headers(
     stack: Stack, admin_token: str
 ) -> None:
     # given a socket opened with a request id
     ws = await _open(stack, f"Bearer {admin_token}", "socket-rid-1")
     try:
         # when it waits for messages
-        chain = _socket_chain(stack, "socket-rid-1")
+        connection = _connection(stack, ws)
+        chain = _socket_chain(stack, connection)
         # then the GraphQL view serves it, with none of the HTTP middleware in between
         assert "GraphQL.__call__" in chain
+        # and the handshake's headers, read once connected, are no longer kept
+        assert connection.scope["headers"] == []
         http_only = {"RequestLog.__call__", "BodyLimit.__call__", "ExceptionMiddleware.__call__"}
         assert not http_only & set(chain), chain
         # when an operation on it fails validation
