@@ -28,6 +28,7 @@ from services.people.records import User
 from services.people.viewers import viewer_for
 from services.platform.errors import ServiceError
 from services.platform.settings import Settings
+from services.runtime import collector
 from services.runtime.wiring import Runtime, RuntimeScope
 from services.store.pagination import Direction, Order, check_first
 from services.submissions.records import SubmissionOrderField
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with RuntimeScope(settings) as runtime:
             holder["runtime"] = runtime
+            collector.settle(threshold=settings.gc_threshold)  # as the product's start-up
             yield
 
     async def handle(request: Request) -> Response:

@@ -50,6 +50,9 @@ def settings(local_stack: LocalStack) -> Settings:
         # Extra servers some tests start (copies of these settings) must not compete for the
         # upload queue: only the session's `stack` runs the worker.
         run_worker_in_process=False,
+        # The suite starts many servers in one process: freezing what each start-up built
+        # would keep every later-stopped server's cycles forever (tested in a subprocess).
+        gc_threshold=0,
     )
     settings: Settings = run_async(bootstrap_local(local_stack.settings_for(base)))
     return settings

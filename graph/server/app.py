@@ -56,6 +56,7 @@ from services.platform.errors import ServiceError
 from services.platform.logs import configure_logging
 from services.platform.settings import Settings
 from services.platform.tracing import configure_tracing, shutdown_tracing
+from services.runtime import collector
 from services.runtime.health import readiness
 from services.runtime.wiring import Runtime, RuntimeScope, load_revocations, poll_revocations
 
@@ -288,6 +289,7 @@ def create_app(
                 result = hook(opened)
                 if hasattr(result, "__await__"):
                     await result
+            collector.settle(threshold=settings.gc_threshold)
             try:
                 async with _upload_worker(app, opened) as running:
                     yield running

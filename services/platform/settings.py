@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     subscription_backlog: int = Field(default=1000, ge=1)
     # SIGTERM: in-flight requests get this long to finish; WebSockets are closed with 1012.
     graceful_shutdown_seconds: int = Field(default=20, ge=1)
+    # After start-up, what the process built is frozen out of the garbage collector's passes,
+    # and its young pass runs after this many new container objects (Python: 700); 0 leaves
+    # the collector as Python sets it (services/runtime/collector.py).
+    gc_threshold: int = Field(default=20_000, ge=0)
     parser_cache_size: int = Field(default=256, ge=1)
     validation_cache_size: int = Field(default=256, ge=1)
     introspection: bool | None = None
