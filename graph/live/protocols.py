@@ -135,7 +135,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if limit is not None and len(self.operations) >= limit:
             return False
         payload = message["payload"]
-        return fanout.applies(payload["query"], payload.get("operationName"))
+        query, name = payload["query"], payload.get("operationName")
+        if not isinstance(query, str) or not isinstance(name, str | None):
+            return False  # Strawberry's path answers a malformed subscribe
+        return fanout.applies(query, name)
 
     def _ended(self, operation: Operation[Context, None], ended: Ended) -> None:
         metrics.SUBSCRIPTIONS_OPEN.dec()

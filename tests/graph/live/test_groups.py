@@ -342,3 +342,38 @@ async def test_a_subscription_over_the_token_limit_is_refused_before_any_group(
         await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
     assert "tokens" in closed.value.rcvd.reason
+
+
+async def _answer(ws: ClientConnection) -> dict[str, Any] | int:
+    """The next message, or the close code if the server closed the socket instead."""
+    try:
+        return dict(json.loads(await asyncio.wait_for(ws.recv(), 5)))
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None
+        return closed.rcvd.code
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [({"query": 42}, "complete"), ({"query": WATCH_ALL, "operationName": ["x"]}, 4400)],
+    ids=["query not text", "operation name not text"],
+)
+async def test_a_malformed_subscribe_is_refused_as_strawberry_refuses_it(
+    stack: Stack, admin_token: str, payload: dict[str, Any], expected: str | int
+) -> None:
+    # given an open socket
+    ws = await _open(stack, admin_token)
+    try:
+        # when a subscribe arrives whose query or operation name is not text
+        await ws.send(json.dumps({"id": "bad", "type": "subscribe", "payload": payload}))
+        # then Strawberry's own path answers it: it completes that id, or closes with 4400
+        answer = await _answer(ws)
+        assert answer == expected or (isinstance(answer, dict) and answer["type"] == expected)
+    finally:
+        await ws.close()
+    # and the server still serves subscriptions
+    other = await _open(stack, admin_token)
+    await _subscribe(other, "good", "{ __typename }")
+    reply = await _answer(other)
+    assert isinstance(reply, dict) and reply["payload"]["data"] == {"__typename": "Query"}
+    await other.close()
