@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -223,18 +223,13 @@ async def run_subscribers(
     apis = [pid for label, pid in watch.items() if label.startswith("API")]
     await prime(urls, token, source)
     rss_before = sum(rss_kb(pid) for pid in apis)
-    client = await _client(urls, token, n)
-    assert client.stdin is not None
-    try:
+    async with _client(urls, token, n) as client:
+        assert client.stdin is not None
         connected = await _line(client, 120)
         connect_s = float(connected["connect_s"])
-        warm = asyncio.create_task(_line(client, 120))
-        # warm-up: publish slowly until every subscriber has received an event
-        while not warm.done():
-            failed, _ = await asyncio.to_thread(publisher_process, source, 5, 1)
-            out.publish_errors += failed
-            await asyncio.wait([warm], timeout=0.5)
-        if warm.exception() is not None:
+        failed, warmed = await _warm_up(client, source, 120)
+        out.publish_errors += failed
+        if not warmed:
             out.errors.append("not every subscriber warmed up within 120 s")
         await asyncio.sleep(1)
         # every subscriber has had an event and waits for the next: idle, as most are
@@ -251,9 +246,7 @@ async def run_subscribers(
         out.window_cpu = {label: cpu_seconds(pid) - before[label] for label, pid in pids.items()}
         out.window_cpu["publisher"] = _children_cpu() - publisher_before
         out.window_s = time.perf_counter() - window_began
-        client.stdin.write(b"stop\n")
-        await client.stdin.drain()
-        done = await _line(client, 60)
+        done = await _stop(client)
         out.latencies_ms = [float(v) for v in done["latencies"]]
         out.errors += [str(e) for e in done["errors"]]
         if done["error_count"] > len(done["errors"]):
@@ -261,14 +254,12 @@ async def run_subscribers(
         out.error_kinds = {str(k): int(v) for k, v in done.get("errorKinds", {}).items()}
         out.warmed = int(done.get("warm", 0))
         return out, connect_s
-    finally:
-        if client.returncode is None:
-            client.kill()
-        await client.wait()
 
 
-async def _client(urls: list[str], token: str, n: int) -> asyncio.subprocess.Process:
-    """bench/subscribers.mjs holding `n` subscribers spread over `urls`."""
+@contextlib.asynccontextmanager
+async def _client(urls: list[str], token: str, n: int) -> AsyncIterator[asyncio.subprocess.Process]:
+    """bench/subscribers.mjs holding `n` subscribers spread over `urls`; killed on the way
+    out if it is still running."""
     config = {
         "urls": [u.replace("http://", "ws://") + "/graphql" for u in urls],
         "token": token,
@@ -276,7 +267,7 @@ async def _client(urls: list[str], token: str, n: int) -> asyncio.subprocess.Pro
         "query": SUBSCRIPTION,
         "field": "submissionStatusChanged",
     }
-    return await asyncio.create_subprocess_exec(
+    client = await asyncio.create_subprocess_exec(
         NODE,
         str(BENCH / "subscribers.mjs"),
         orjson.dumps(config).decode(),
@@ -284,27 +275,44 @@ async def _client(urls: list[str], token: str, n: int) -> asyncio.subprocess.Pro
         stdout=asyncio.subprocess.PIPE,
         limit=64 * 1024 * 1024,  # the final line carries every latency
     )
+    try:
+        yield client
+    finally:
+        if client.returncode is None:
+            client.kill()
+        await client.wait()
+
+
+async def _warm_up(
+    client: asyncio.subprocess.Process, source: dict[str, Any], seconds: float
+) -> tuple[list[str], bool]:
+    """Publish slowly until every subscriber of `client` has received an event (its "warm"
+    line), for at most `seconds`. Returns the failed publishes and whether it warmed up."""
+    warm = asyncio.create_task(_line(client, seconds))
+    failures: list[str] = []
+    while not warm.done():
+        failed, _ = await asyncio.to_thread(publisher_process, source, 5, 1)
+        failures += failed
+        await asyncio.wait([warm], timeout=0.5)
+    return failures, warm.exception() is None
+
+
+async def _stop(client: asyncio.subprocess.Process) -> dict[str, Any]:
+    """Tell `client` to close its sockets; its final report."""
+    assert client.stdin is not None
+    client.stdin.write(b"stop\n")
+    await client.stdin.drain()
+    return await _line(client, 60)
 
 
 async def prime(urls: list[str], token: str, source: dict[str, Any]) -> None:
     """Ten subscribers connect, receive an event and leave before the RSS baseline is read,
     so what the first sockets cost once (lazy imports, parsed documents, caches) is not
     reported as cost per subscriber: 0.5 kB a subscriber at 10,000 when it was (2026-11-30)."""
-    client = await _client(urls, token, 10)
-    assert client.stdin is not None
-    try:
+    async with _client(urls, token, 10) as client:
         await _line(client, 60)
-        warm = asyncio.create_task(_line(client, 60))
-        while not warm.done():
-            await asyncio.to_thread(publisher_process, source, 5, 1)
-            await asyncio.wait([warm], timeout=0.5)
-        client.stdin.write(b"stop\n")
-        await client.stdin.drain()
-        await _line(client, 60)
-    finally:
-        if client.returncode is None:
-            client.kill()
-        await client.wait()
+        await _warm_up(client, source, 60)
+        await _stop(client)
 
 
 def publisher_process(
