@@ -10,7 +10,8 @@ per process (docs/limits.md). Per socket, uvicorn keeps:
   `collections.deque`s of about 0.75 kB each and an inner Event, for a queue that is
   almost always empty and an event almost never waited on. `Inbox` and `Flag` do the same
   for one reader in a few hundred bytes.
-The ASGI scope keeps its own copy of the request headers (the context reads them).
+The ASGI scope keeps its own copy of the request headers: the view reads them to build the
+socket's context and clears them once the socket is acknowledged (graph/server/app.py).
 
 It also offers the application a way to write a text frame without going through the ASGI
 send chain (`SEND_NOW` in the scope's extensions): a subscription event goes to thousands of

@@ -10,25 +10,13 @@ from collections.abc import Iterator
 from types import CoroutineType
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
 from graph.server.sockets import WebSocketProtocol
 from tests.conftest import Stack
+from tests.graph.submissions.test_subscriptions import _open
 
 BAD_DOCUMENT = "subscription { noSuchField }"
-
-
-async def _open(stack: Stack, token: str, request_id: str) -> ClientConnection:
-    url = stack.server.url.replace("http://", "ws://") + "/graphql"
-    ws = await connect(
-        url,
-        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-        additional_headers={"X-Request-Id": request_id},
-    )
-    await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": token}}))
-    ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
-    assert ack["type"] == "connection_ack", ack
-    return ws
 
 
 def _awaiting(coro: Any) -> Iterator[str]:
@@ -62,7 +50,7 @@ async def test_a_socket_skips_the_http_middleware_keeps_its_request_id_and_drops
     stack: Stack, admin_token: str
 ) -> None:
     # given a socket opened with a request id
-    ws = await _open(stack, f"Bearer {admin_token}", "socket-rid-1")
+    ws = await _open(stack, admin_token, headers={"X-Request-Id": "socket-rid-1"})
     try:
         # when it waits for messages
         connection = _connection(stack, ws)

@@ -27,9 +27,16 @@ def _ws_url(stack: Stack) -> str:
 
 
 async def _open(
-    stack: Stack, token: str | None, protocol: str = "graphql-transport-ws"
+    stack: Stack,
+    token: str | None,
+    protocol: str = "graphql-transport-ws",
+    headers: dict[str, str] | None = None,
 ) -> ClientConnection:
-    ws = await connect(_ws_url(stack), subprotocols=[protocol])  # type: ignore[list-item]
+    ws = await connect(
+        _ws_url(stack),
+        subprotocols=[protocol],  # type: ignore[list-item]
+        additional_headers=headers,
+    )
     payload = {"Authorization": f"Bearer {token}"} if token else {}
     await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
     ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
