@@ -213,7 +213,12 @@ def main() -> None:
         seeded = seed(endpoint, people=120)
         emails = asyncio.run(make_writers(seeded.settings))
         writers = [(e, login(seeded.settings, e)) for e in emails]
-        with api_process(seeded.settings) as (url, _):
+        # moto applies DynamoDB writes one at a time (services/local/stack.py) and deep-copies
+        # the tables each transaction touches, so under this load a write can queue past
+        # botocore's 10 s read timeout; the API would then report SERVICE_UNAVAILABLE for a
+        # write moto applies later, and botocore's retry would apply it twice (moto ignores
+        # the ClientRequestToken that makes it a no-op on DynamoDB). As tests/system/test_load.py.
+        with api_process(seeded.settings, AWS_READ_TIMEOUT="120") as (url, _):
             stats, elapsed = asyncio.run(
                 run_load(url, seeded.admin_token, writers, args.clients, args.seconds)
             )
