@@ -43,7 +43,8 @@ def untrack_dynamodb() -> None:
     table it touches as a backup, so every copied table and item stayed alive: under
     `make load` the server held 1,600 tables and 9.8 million objects after 30 s, its RSS grew
     past 1.2 GB, and its collector walked all of it, slower with every write. Only the
-    dashboard reads these lists for DynamoDB; it now lists no DynamoDB models.
+    dashboard reads these lists for DynamoDB; it now lists no DynamoDB models. (moto's
+    `/moto-api/reset` would put plain lists back; nothing here calls it.)
     """
     for model in model_data["dynamodb"].values():
         model.instances_tracked = _Untracked()  # type: ignore[attr-defined]
