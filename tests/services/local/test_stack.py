@@ -85,7 +85,8 @@ def test_transactions_leave_no_copies_of_the_tables_behind(settings: Settings) -
             item = {"id": {"S": "one"}, "n": {"N": str(number)}}
             put = {"Put": {"TableName": name, "Item": item}}
             dynamodb.transact_write_items(TransactItems=[put])
-        # then no backup outlives its transaction
-        assert _live_tables() == before
+        # then no backup outlives its transaction (kept, they would add one table each; a
+        # transaction of the session's server in flight may hold a copy or two for a moment)
+        assert _live_tables() - before < TRANSACTIONS // 4
     finally:
         dynamodb.delete_table(TableName=name)
