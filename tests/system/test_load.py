@@ -157,7 +157,7 @@ def settled(api: Api, admin_token: str) -> Iterator[None]:
     The test moto server is a thread of this process, and each TransactWriteItems deep-copies
     every table it touches: thousands of new objects a call, so with Python's defaults full
     passes over the whole process ran every few calls. Measured: 525-554 requests and a
-    slowest of 28-29 s without it, 701 and 17-19 s with it."""
+    slowest of 28-29 s without it, 642-701 and 17-20 s with it."""
     threshold = gc.get_threshold()
     collector.settle(threshold=20_000)
     yield
