@@ -16,7 +16,7 @@ from graph.server.app import create_app
 from services.platform import exactjson
 from services.platform.settings import Settings, TableAlias
 from services.runtime.wiring import Runtime
-from tests.support.clients import Api, boto, login
+from tests.support.clients import Api, boto, login, scratch_table
 from tests.support.server import ServerThread
 
 _serializer = TypeSerializer()
@@ -106,21 +106,14 @@ def admin_rig(
 ) -> Iterator[AdminRig]:
     """A fresh `Workers` table (key `empId`) and an app that knows it, for one test module."""
     dynamodb = boto(settings, "dynamodb")
-    table = f"ttd-Workers-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "empId", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "empId", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    aliases = {"Workers": TableAlias(table=table, key="empId")}
-    app_settings = settings.model_copy(update={"admin_table_aliases": aliases})
-    server = ServerThread(create_app(app_settings, on_startup=on_startup)).start()
-    try:
-        yield AdminRig(url=server.url, table=table, settings=app_settings, dynamodb=dynamodb)
-    finally:
-        server.stop()
-        dynamodb.delete_table(TableName=table)
+    with scratch_table(dynamodb, prefix="ttd-Workers", key="empId") as table:
+        aliases = {"Workers": TableAlias(table=table, key="empId")}
+        app_settings = settings.model_copy(update={"admin_table_aliases": aliases})
+        server = ServerThread(create_app(app_settings, on_startup=on_startup)).start()
+        try:
+            yield AdminRig(url=server.url, table=table, settings=app_settings, dynamodb=dynamodb)
+        finally:
+            server.stop()
 
 
 def make_admin(settings: Settings, username: str, password: str) -> str:

@@ -4,6 +4,7 @@ codes of a response, a log of the AWS calls the server makes, boto3 clients and 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -101,6 +102,22 @@ def boto(settings: Settings, service: str) -> Any:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+@contextmanager
+def scratch_table(dynamodb: Any, *, prefix: str, key: str) -> Iterator[str]:
+    """A new table (string hash key `key`) in the test moto server, deleted afterwards."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        yield name
+    finally:
+        dynamodb.delete_table(TableName=name)
 
 
 def login(settings: Settings, email: str, password: str, *, access: bool = False) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import gc
 import threading
-import uuid
 
 from moto.dynamodb.models.table import Table
 
 from services.local.stack import Turns
 from services.platform.settings import Settings
-from tests.support.clients import boto
+from tests.support.clients import boto, scratch_table
 from tests.support.factories.media import wait_for
 
 TRANSACTIONS = 20
@@ -71,14 +70,7 @@ def _live_tables() -> int:
 def test_transactions_leave_no_copies_of_the_tables_behind(settings: Settings) -> None:
     # given a table of its own in the session's moto server, with one item
     dynamodb = boto(settings, "dynamodb")
-    name = f"{settings.table_prefix}-stack-test-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    try:
+    with scratch_table(dynamodb, prefix=f"{settings.table_prefix}-stack-test", key="id") as name:
         before = _live_tables()
         # when transactions write to it (moto backs up each table a transaction touches)
         for number in range(TRANSACTIONS):
@@ -88,5 +80,3 @@ def test_transactions_leave_no_copies_of_the_tables_behind(settings: Settings) -
         # then no backup outlives its transaction (kept, they would add one table each; a
         # transaction of the session's server in flight may hold a copy or two for a moment)
         assert _live_tables() - before < TRANSACTIONS // 4
-    finally:
-        dynamodb.delete_table(TableName=name)
