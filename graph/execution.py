@@ -35,9 +35,10 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    OperationType,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, Undefined
@@ -50,6 +51,8 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 from strawberry.types.unset import UnsetType
 from typing_extensions import override
+
+from graph.waves import Waves
 
 # Strawberry keeps the field a GraphQL field was made from under this extensions key.
 _DEFINITION = "strawberry-definition"
@@ -74,34 +77,40 @@ class FieldNames(NameConverter):
 
 
 @dataclass(frozen=True, slots=True)
-class _Leaf:
+class Leaf:
     """How to read a leaf field that has no resolver of its own."""
 
     attribute: str
     type: GraphQLLeafType
 
 
-def _leaf_of(field: GraphQLField) -> _Leaf | None:
+def _attribute_of(field: GraphQLField) -> str | None:
+    """The attribute a field without a resolver of its own reads, if Strawberry's resolver
+    would only read it (`_get_basic_result`, which ignores its info)."""
     definition = (field.extensions or {}).get(_DEFINITION)
     resolve = field.resolve
-    # Strawberry's resolver for a plain attribute ignores its info (`_get_basic_result`).
     if not (
         isinstance(definition, StrawberryField)
         and definition.is_basic_field
         and not definition.extensions
         and resolve is not None
         and getattr(resolve, "_is_default", False)
+        and definition.default_resolver is getattr  # StrawberryConfig's default
         and not field.args
     ):
         return None
+    return definition.python_name
+
+
+def _leaf_of(field: GraphQLField, attribute: str | None) -> Leaf | None:
     named = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-    if not is_leaf_type(named):
+    if attribute is None or not is_leaf_type(named):
         return None
-    return _Leaf(attribute=definition.python_name, type=named)
+    return Leaf(attribute=attribute, type=named)
 
 
 @dataclass(frozen=True, slots=True)
-class _Call:
+class Call:
     """How to call a field's own resolver the way Strawberry's wrapper would."""
 
     field: StrawberryField
@@ -112,7 +121,7 @@ class _Call:
     info: str | None
 
 
-def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> _Call | None:
+def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> Call | None:
     definition = (field.extensions or {}).get(_DEFINITION)
     resolve = field.resolve
     # Only Strawberry's own wrappers (`_resolver`, `_async_resolver`) are bypassed: they do
@@ -130,7 +139,7 @@ def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> _Call | No
         return None
     resolver = definition.base_resolver
     parent, root, info = resolver.parent_parameter, resolver.root_parameter, resolver.info_parameter
-    return _Call(
+    return Call(
         field=definition,
         resolver=resolver,
         wants_self=resolver.self_parameter is not None,
@@ -175,15 +184,23 @@ def _own(shared: dict[str, Any], copies: tuple[str, ...]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
-    """How a field runs: read directly (a leaf), its resolver called directly, or neither."""
+class Plan:
+    """How a field runs: an attribute read directly (a leaf's, coerced at once), its resolver
+    called directly, or neither."""
 
-    leaf: _Leaf | None
-    call: _Call | None
+    attribute: str | None
+    leaf: Leaf | None
+    call: Call | None
 
 
 # Per schema (tests build many): each field's plan, keyed by the field's identity.
-_plans: weakref.WeakKeyDictionary[GraphQLSchema, dict[int, _Plan]] = weakref.WeakKeyDictionary()
+_plans: weakref.WeakKeyDictionary[GraphQLSchema, dict[int, Plan]] = weakref.WeakKeyDictionary()
+
+
+def _runs_in_waves(schema: GraphQLSchema) -> bool:
+    """Whether the schema lets an operation defer or stream part of its answer, which waves
+    do not do."""
+    return schema.get_directive("defer") is None and schema.get_directive("stream") is None
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):
@@ -210,12 +227,40 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         self._wrapped = manager is not None and bool(manager.middlewares)
 
-    def _plan(self, field: GraphQLField) -> _Plan:
+    @override
+    def execute_root_grouped_field_set(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        serially: bool,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """A query runs in waves (graph/waves.py); a mutation's fields run one after another
+        and a subscription's events, or anything deferred, streamed, aborted or traced take
+        graphql-core's path."""
+        if (
+            not serially
+            and position_context is None
+            and self.operation.operation is OperationType.QUERY
+            and self.abort_signal is None
+            and not self._wrapped
+            and _runs_in_waves(self.schema)
+        ):
+            return Waves(self).run(root_type, root_value, grouped_field_set)
+        return super().execute_root_grouped_field_set(
+            root_type, root_value, grouped_field_set, serially, position_context
+        )
+
+    def plan_of(self, field: GraphQLField) -> Plan:
         key = id(field)  # fields live as long as their schema, which keys the outer map
         plan = self._plans.get(key)
         if plan is None:
             call = _call_of(field, self._converter) if self._converter else None
-            plan = self._plans[key] = _Plan(leaf=_leaf_of(field), call=call)
+            attribute = _attribute_of(field)
+            plan = self._plans[key] = Plan(
+                attribute=attribute, leaf=_leaf_of(field, attribute), call=call
+            )
         return plan
 
     @override
@@ -235,7 +280,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         # With a resolving extension (tracing) every field takes graphql-core's path.
         call = None
         if not self._wrapped:
-            plan = self._plan(field_def)
+            plan = self.plan_of(field_def)
             leaf, call = plan.leaf, plan.call
             if leaf is not None:
                 value = getattr(source, leaf.attribute, None)
@@ -255,8 +300,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             position_context=position_context,
         )
 
-    def _resolve(
-        self, call: _Call, source: Any, info: Any, field_def: GraphQLField, field_details: Any
+    def call(
+        self, call: Call, source: Any, info: Any, field_def: GraphQLField, field_details: Any
     ) -> Any:
         """The resolver called as Strawberry's wrapper calls it (`get_arguments`), with the
         selection's converted arguments shared when no call could change them."""
@@ -268,7 +313,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             kwargs = _own(*cached)
         else:
             kwargs = convert_arguments(
-                self._arguments_of(field_def, field_details),
+                self.arguments_of(field_def, field_details),
                 call.field.arguments,
                 scalar_registry=self._converter.scalar_registry,
                 config=self._converter.config,
@@ -289,7 +334,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return call.resolver(source, **kwargs)
         return call.resolver(**kwargs)
 
-    def _arguments_of(self, field_def: GraphQLField, field_details: Any) -> dict[str, Any]:
+    def arguments_of(self, field_def: GraphQLField, field_details: Any) -> dict[str, Any]:
         """The field's argument values, coerced afresh (as graphql-core does for each call)."""
         node = field_details.node
         if not (field_def.args or node.arguments):
@@ -305,7 +350,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def _execute_field(
         self,
         field_def: GraphQLField,
-        call: _Call | None,
+        call: Call | None,
         *,
         parent_type: GraphQLObjectType,
         source: Any,
@@ -326,9 +371,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
         try:
             if call is not None:
-                result = self._resolve(call, source, info, field_def, field_details_list[0])
+                result = self.call(call, source, info, field_def, field_details_list[0])
             else:
-                args = self._arguments_of(field_def, field_details_list[0])
+                args = self.arguments_of(field_def, field_details_list[0])
                 result = resolve_fn(source, info, **args)
 
             if self.is_awaitable(result):

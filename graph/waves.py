@@ -1,0 +1,486 @@
+"""A query run in waves (issue 16, bench/notes.md): every field whose resolver answers at once
+is completed at once, depth first; every awaitable a resolver returns is held, and when the pass
+over what is ready ends, all of them are awaited together and their values completed the same
+way. That is the next wave.
+
+graphql-core awaits each object's fields with a `gather` of its own, and each list's items with
+another: at a page of 20 users, about 140 Tasks, 22 gathers and a wrapping coroutine per async
+field a request. In waves the same page makes one Task per async resolver and none else, and a
+wave's loads reach the DataLoaders together, as they did before.
+
+The answer is graphql-core's, errors included: an error is located where it happened, a null or
+an error in a non-null position nulls the nearest nullable position above it (its `_Position`
+chain) and is reported once, and an error under a position already nulled is not reported
+(`CollectedErrors`). Which of several errors under one nulled position come first depends, in
+graphql-core, on the order its Tasks happen to finish in; in waves, on the wave and the order
+of the fields (tests/graph/test_waves.py compares the two on generated queries).
+
+Values this module does not complete itself (abstract types, an `is_type_of` that awaits, async
+iterables, what is not a list) go to graphql-core's own `complete_value` for that position,
+whose result joins the wave as a completed value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLField,
+    GraphQLFieldResolver,
+    GraphQLID,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+    GraphQLString,
+    located_error,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import invalid_return_type_error
+from graphql.language import FieldNode
+from graphql.pyutils import AwaitableOrValue, Path, Undefined, is_iterable
+
+if TYPE_CHECKING:
+    from graph.execution import Call, Executor, Leaf
+
+
+# The qualified name of the `is_type_of` Strawberry gives an object type with interfaces.
+_STRAWBERRY_TYPE_CHECK = "GraphQLCoreConverter.from_object.<locals>._get_is_type_of"
+# Scalars whose output coercion returns a `str` unchanged.
+_TEXT = (GraphQLString, GraphQLID)
+
+
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    """A field of a selection set on one object type, looked up once per request."""
+
+    name: str  # the response name (an alias or the field's name)
+    details: FieldDetailsList
+    nodes: list[FieldNode]
+    field: GraphQLField
+    resolve: GraphQLFieldResolver
+    attribute: str | None
+    leaf: Leaf | None
+    call: Call | None
+    # A leaf whose scalar passes a `str` through unchanged (String, ID).
+    text: bool
+
+
+class _Position:
+    """Where a value goes (`container[key]`), the type it must have, and the position of the
+    object or list holding it: a non-null error nulls the nearest nullable position upward.
+
+    A field's position knows its field; a list item's does not, and shares its list's info.
+    The path and the resolve info are built when first asked for: most values never need
+    them (only errors, resolvers that take an info, and graphql-core's own completion do)."""
+
+    __slots__ = (
+        "_info",
+        "_path",
+        "container",
+        "details",
+        "key",
+        "nodes",
+        "parent",
+        "parent_type",
+        "selection",
+        "type",
+    )
+
+    def __init__(
+        self,
+        *,
+        container: dict[str, Any] | list[Any],
+        key: Any,
+        type: GraphQLOutputType,
+        details: FieldDetailsList,
+        parent: _Position | None,
+        parent_type: GraphQLObjectType | None = None,
+        selection: _Selection | None = None,
+        path: Path | None = None,
+        info: GraphQLResolveInfo[Any] | None = None,
+    ) -> None:
+        self.container = container
+        self.key = key
+        self.type = type
+        self.details = details
+        self.parent = parent
+        self.parent_type = parent_type
+        self.selection = selection
+        self._path = path
+        self._info = info
+
+    @property
+    def path(self) -> Path:
+        path = self._path
+        if path is None:
+            parent = self.parent
+            if self.parent_type is not None:  # a field
+                prev = parent.path if parent is not None else None
+                path = Path(prev, self.key, self.parent_type.name)
+            else:  # a list item
+                assert parent is not None
+                path = parent.path.add_key(self.key)
+            self._path = path
+        return path
+
+    def info(self, executor: Executor) -> GraphQLResolveInfo[Any]:
+        """The field's resolve info (a list item's is its list field's, as in graphql-core)."""
+        info = self._info
+        if info is None:
+            selection, parent_type = self.selection, self.parent_type
+            if selection is not None and parent_type is not None:
+                info = executor.build_resolve_info(
+                    selection.field, selection.nodes, parent_type, self.path
+                )
+            else:
+                assert self.parent is not None
+                info = self.parent.info(executor)
+            self._info = info
+        return info
+
+
+class _Nulled(Exception):
+    """A position that cannot be null failed, and so did every one above it: the operation's
+    data is null. Carried past the positions in between, which must not handle it again."""
+
+    def __init__(self, error: GraphQLError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class _TypeCheck(enum.Enum):
+    STRAWBERRY = "Strawberry's own isinstance check, which ignores its info"
+    AWAITS = "a coroutine function: graphql-core completes the object"
+    OTHER = "any other, called with the field's info"
+
+
+def _type_check_of(check: Callable[..., Any]) -> _TypeCheck:
+    if asyncio.iscoroutinefunction(check):
+        return _TypeCheck.AWAITS
+    if getattr(check, "__qualname__", "").startswith(_STRAWBERRY_TYPE_CHECK):
+        return _TypeCheck.STRAWBERRY
+    return _TypeCheck.OTHER
+
+
+# What an attribute read gives when the attribute is missing (graphql-core's path reports it).
+_MISSING = object()
+
+
+# An awaitable held for the next wave: its position, and whether its value is already
+# completed (graphql-core completed it) or is a resolver's result still to complete.
+_Held = tuple[Awaitable[Any], _Position, bool]
+
+
+class Waves:
+    """One operation's fields, run in waves (see the module's docstring)."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+        self._is_awaitable = executor.is_awaitable
+        self._held: list[_Held] = []
+        # Per object type with an `is_type_of`: which kind of check it is.
+        self._type_checks: dict[str, _TypeCheck] = {}
+        # Per (object type, field details): the object's selections.
+        self._subselections: dict[tuple[int, int], list[_Selection]] = {}
+        self._selections: dict[tuple[str, int], tuple[GroupedFieldSet, list[_Selection]]] = {}
+
+    def run(
+        self, root_type: GraphQLObjectType, root_value: Any, grouped_field_set: GroupedFieldSet
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """The operation's data, or an awaitable of it; a GraphQLError when a root field that
+        cannot be null fails (graphql-core then answers with null data and that error)."""
+        data: dict[str, Any] = {}
+        try:
+            self._fields(root_type, root_value, None, grouped_field_set, data)
+        except _Nulled as nulled:
+            self._settle([held[0] for held in self._held])
+            raise nulled.error from None
+        if not self._held:
+            return data
+        return self._waves(data)
+
+    async def _waves(self, data: dict[str, Any]) -> dict[str, Any]:
+        while self._held:
+            wave, self._held = self._held, []
+            tasks = [asyncio.ensure_future(awaitable) for awaitable, _, _ in wave]
+            index = -1
+            try:
+                for index, (task, (_, position, completed)) in enumerate(  # noqa: B007
+                    zip(tasks, wave, strict=True)
+                ):
+                    try:
+                        value = await task
+                    except Exception as error:
+                        self._fail(position, error)
+                        continue
+                    if completed:
+                        position.container[position.key] = value
+                    else:
+                        self._complete(position, value)
+            except _Nulled as nulled:
+                # What is still running settles in the background, as graphql-core's does.
+                self._settle([*tasks[index + 1 :], *(held[0] for held in self._held)])
+                raise nulled.error from None
+            except BaseException:
+                # Cancelled: the Tasks made here stop too; resolvers not yet started never do.
+                for (started, _, _), task in zip(
+                    wave[index + 1 :], tasks[index + 1 :], strict=True
+                ):
+                    if asyncio.iscoroutine(started):
+                        task.cancel()
+                for waiting, _, _ in self._held:
+                    if asyncio.iscoroutine(waiting):
+                        waiting.close()
+                raise
+        return data
+
+    def _settle(self, awaitables: list[Awaitable[Any]]) -> None:
+        if awaitables:
+            self._executor.settle_in_background(awaitables)
+
+    def _selection(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> list[_Selection]:
+        key = (parent_type.name, id(grouped_field_set))
+        cached = self._selections.get(key)
+        if cached is not None:
+            return cached[1]
+        executor = self._executor
+        selections = []
+        for name, details in grouped_field_set.items():
+            field = executor.schema.get_field(parent_type, details[0].node.name.value)
+            if field is None:
+                continue  # graphql-core leaves an unknown field out of the answer too
+            plan = executor.plan_of(field)
+            leaf = plan.leaf
+            selections.append(
+                _Selection(
+                    name=name,
+                    details=details,
+                    nodes=[d.node for d in details],
+                    field=field,
+                    resolve=field.resolve or executor.field_resolver,
+                    attribute=plan.attribute,
+                    leaf=leaf,
+                    call=plan.call,
+                    text=leaf is not None and leaf.type in _TEXT,
+                )
+            )
+        # The grouped field set is kept with its entry, so its id is not reused meanwhile.
+        self._selections[key] = (grouped_field_set, selections)
+        return selections
+
+    def _fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        parent: _Position | None,
+        grouped_field_set: GroupedFieldSet,
+        data: dict[str, Any],
+    ) -> None:
+        self._run_selections(
+            self._selection(parent_type, grouped_field_set), parent_type, source, parent, data
+        )
+
+    def _run_selections(
+        self,
+        selections: list[_Selection],
+        parent_type: GraphQLObjectType,
+        source: Any,
+        parent: _Position | None,
+        data: dict[str, Any],
+    ) -> None:
+        executor = self._executor
+        for selection in selections:
+            leaf = selection.leaf
+            if leaf is not None:
+                value = getattr(source, leaf.attribute, None)
+                if value is not None and not isinstance(value, Exception):
+                    if selection.text and type(value) is str:
+                        data[selection.name] = value
+                        continue
+                    try:
+                        data[selection.name] = executor.complete_leaf_value(leaf.type, value)
+                        continue
+                    except Exception:  # noqa: S110 - the general path below reports it
+                        pass
+            self._field(selection, parent_type, source, parent, data)
+
+    def _field(
+        self,
+        selection: _Selection,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        parent: _Position | None,
+        data: dict[str, Any],
+    ) -> None:
+        executor = self._executor
+        field = selection.field
+        position = _Position(
+            container=data,
+            key=selection.name,
+            type=field.type,
+            details=selection.details,
+            parent=parent,
+            parent_type=parent_type,
+            selection=selection,
+        )
+        data[selection.name] = None
+        if selection.attribute is not None:
+            # A plain attribute (Strawberry's resolver would only read it): no info needed.
+            result = getattr(source, selection.attribute, _MISSING)
+            if result is not _MISSING:
+                if self._is_awaitable(result):
+                    self._held.append((result, position, False))
+                else:
+                    self._complete(position, result)
+                return
+        try:
+            info = position.info(executor)
+            if selection.call is not None:
+                result = executor.call(selection.call, source, info, field, selection.details[0])
+            else:
+                arguments = executor.arguments_of(field, selection.details[0])
+                result = selection.resolve(source, info, **arguments)
+        except Exception as error:
+            self._fail(position, error)
+            return
+        if self._is_awaitable(result):
+            self._held.append((result, position, False))
+            return
+        self._complete(position, result)
+
+    def _complete(self, position: _Position, result: Any) -> None:
+        try:
+            self._place(position, result)
+        except _Nulled:
+            raise
+        except Exception as error:
+            self._fail(position, error)
+
+    def _place(self, position: _Position, result: Any) -> None:
+        """Complete `result` into its position (graphql-core's `complete_value`), placing an
+        object or a list before its contents, so that an error inside can null it."""
+        if isinstance(result, Exception):
+            raise result
+        type_ = position.type
+        if isinstance(type_, GraphQLNonNull):
+            if result is None or result is Undefined:
+                info = position.info(self._executor)
+                msg = (
+                    "Cannot return null for non-nullable field"
+                    f" {info.parent_type}.{info.field_name}."
+                )
+                raise TypeError(msg)
+            type_ = type_.of_type
+        elif result is None or result is Undefined:
+            position.container[position.key] = None
+            return
+
+        executor = self._executor
+        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            position.container[position.key] = executor.complete_leaf_value(type_, result)
+        elif (
+            isinstance(type_, GraphQLList)
+            and is_iterable(result)
+            and not executor.is_async_iterable(result)
+        ):
+            self._list(position, type_.of_type, result)
+        elif isinstance(type_, GraphQLObjectType) and self._object(position, type_, result):
+            pass
+        else:
+            # Abstract types, an awaited `is_type_of`, async iterables, a list that is not one.
+            completed = executor.complete_value(
+                position.type,
+                position.details,
+                position.info(executor),
+                position.path,
+                result,
+                None,
+            )
+            if self._is_awaitable(completed):
+                position.container[position.key] = None
+                self._held.append((completed, position, True))
+            else:
+                position.container[position.key] = completed
+
+    def _list(self, position: _Position, item_type: GraphQLOutputType, result: Any) -> None:
+        items: list[Any] = []
+        position.container[position.key] = items
+        items_left = iter(result)
+        try:
+            self._items(position, item_type, items, items_left)
+        except _Nulled:
+            # As graphql-core does: the items not reached still settle, in the background.
+            self._settle([item for item in items_left if self._is_awaitable(item)])
+            raise
+
+    def _items(
+        self,
+        position: _Position,
+        item_type: GraphQLOutputType,
+        items: list[Any],
+        items_left: Iterator[Any],
+    ) -> None:
+        details = position.details
+        for index, item in enumerate(items_left):
+            items.append(None)
+            at = _Position(
+                container=items, key=index, type=item_type, details=details, parent=position
+            )
+            if self._is_awaitable(item):
+                self._held.append((item, at, False))
+            else:
+                self._complete(at, item)
+
+    def _object(self, position: _Position, type_: GraphQLObjectType, result: Any) -> bool:
+        """Complete an object here; False when graphql-core must (its `is_type_of` awaits,
+        or its selection defers)."""
+        executor = self._executor
+        check = type_.is_type_of
+        if check is not None:
+            kind = self._type_checks.get(type_.name)
+            if kind is None:
+                kind = self._type_checks[type_.name] = _type_check_of(check)
+            if kind is _TypeCheck.AWAITS:
+                return False
+            # Strawberry's own check ignores its info; another's gets the field's.
+            info = None if kind is _TypeCheck.STRAWBERRY else position.info(executor)
+            fits = check(result, info)  # type: ignore[arg-type]
+            if not fits:
+                raise invalid_return_type_error(type_, result, position.details)
+        selections = self._subselections.get((id(type_), id(position.details)))
+        if selections is None:
+            grouped_field_set, deferred, _ = executor.collect_subfields(type_, position.details)
+            if deferred:
+                return False
+            selections = self._selection(type_, grouped_field_set)
+            # collect_subfields keeps `details` alive for the request, so its id stays its own.
+            self._subselections[(id(type_), id(position.details))] = selections
+        data: dict[str, Any] = {}
+        position.container[position.key] = data
+        self._run_selections(selections, type_, result, position, data)
+        return True
+
+    def _fail(self, position: _Position, raw_error: Exception) -> None:
+        """graphql-core's `handle_field_error`, with the propagation its exceptions do: up to
+        the nearest position that may be null, or out of the operation."""
+        error = located_error(
+            raw_error, [d.node for d in position.details], position.path.as_list()
+        )
+        at = position
+        while self._executor.error_propagation and isinstance(at.type, GraphQLNonNull):
+            if at.parent is None:
+                raise _Nulled(error)
+            at = at.parent
+        self._executor.collected_errors.add(error, at.path)
+        at.container[at.key] = None

@@ -1,0 +1,311 @@
+"""A query run in waves (graph/waves.py) answers as graphql-core does: the same data, nulls
+propagated to the same positions, the same errors at the same paths, on generated queries over
+a schema whose fields fail, return nulls where they must not, and resolve late, in lists, in
+unions and interfaces."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Annotated, Any, cast
+
+import pytest
+import strawberry
+from graphql import GraphQLError
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis_graphql import from_schema
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from graph.execution import Executor, FieldNames
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Stone:
+    weight: int
+
+
+@strawberry.type
+class Twig(Named):
+    name: str
+    size: int
+
+
+async def _soon(value: object) -> object:
+    await asyncio.sleep(0)  # answered on a later turn of the loop, as a load would be
+    return value
+
+
+@strawberry.type
+class Knot(Named):
+    """Fields keyed on `index`: some fail, some are null where they must not be."""
+
+    index: int
+    name: str  # null (an error) every fifth knot
+    note: str | None
+
+    @classmethod
+    def at(cls, index: int) -> Knot:
+        return cls(
+            index=index,
+            name=None if index % 5 == 3 else f"k{index}",  # type: ignore[arg-type]
+            note=None if index % 2 else f"n{index}",
+        )
+
+    @strawberry.field
+    async def next(self) -> Knot | None:
+        return None if self.index % 4 == 2 else Knot.at(self.index + 1)
+
+    @strawberry.field
+    async def must(self) -> Knot:
+        if self.index % 3 == 1:
+            raise ValueError(f"must {self.index} failed")
+        return cast(Knot, await _soon(Knot.at(self.index * 2 + 1)))
+
+    @strawberry.field
+    def kids(self, count: int = 2) -> list[Knot]:
+        return [Knot.at(self.index + 10 + i) for i in range(max(0, min(count, 3)))]
+
+    @strawberry.field
+    async def maybe_kids(self) -> list[Knot | None] | None:
+        if self.index % 7 == 6:
+            return None
+        return [None if i == 1 else Knot.at(self.index + 20 + i) for i in range(3)]
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        if self.index % 2:
+            raise ValueError(f"broken {self.index}")
+        return "whole"
+
+    @strawberry.field
+    async def strict(self) -> str:
+        if self.index % 4 == 0:
+            raise ValueError(f"strict {self.index}")
+        return cast(str, await _soon(f"s{self.index}"))
+
+    @strawberry.field
+    def things(self) -> list[Annotated[Twig | Stone, strawberry.union("Thing")]]:
+        return [Twig(name=f"t{self.index}", size=self.index), Stone(weight=self.index)]
+
+    @strawberry.field
+    def named(self) -> Named:
+        return Twig(name="twig", size=1) if self.index % 2 else Knot.at(self.index + 30)
+
+    @strawberry.field
+    def later_items(self) -> list[str]:
+        # Items that are awaitables themselves, which graphql-core awaits.
+        return cast(list[str], [_soon(f"i{i}") for i in range(2)])
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def knots(self, first: int = 3) -> list[Knot]:
+        return [Knot.at(i) for i in range(max(0, min(first, 6)))]
+
+    @strawberry.field
+    async def knot(self, index: int = 0) -> Knot:
+        return Knot.at(index)
+
+    @strawberry.field
+    def maybe(self, index: int = 1) -> Knot | None:
+        return Knot.at(index)
+
+
+def _schema(executor: type) -> strawberry.Schema:
+    names = StrawberryConfig(name_converter=FieldNames()) if executor is Executor else None
+    return strawberry.Schema(
+        query=Query, types=[Twig], execution_context_class=executor, config=names
+    )
+
+
+THEIRS = _schema(StrawberryGraphQLCoreExecutionContext)
+OURS = _schema(Executor)
+
+
+def _located(errors: list[GraphQLError] | None) -> list[tuple[str, tuple[Any, ...] | None]]:
+    return sorted((e.message, tuple(e.path) if e.path else None) for e in errors or [])
+
+
+def _nulled(data: Any, path: tuple[Any, ...]) -> bool:
+    """Whether the answer nulled the position of `path` or one above it."""
+    value = data
+    for key in path:
+        if value is None:
+            return True
+        value = value[key]
+    return value is None
+
+
+async def _both(document: str, variables: dict[str, Any] | None = None) -> tuple[Any, Any]:
+    theirs = await THEIRS.execute(document, variable_values=variables)
+    ours = await OURS.execute(document, variable_values=variables)
+    # Both leave what a nulled position no longer needs to settle in the background.
+    background = asyncio.all_tasks() - {asyncio.current_task()}
+    await asyncio.gather(*background, return_exceptions=True)
+    return theirs, ours
+
+
+def _assert_same(theirs: Any, ours: Any) -> None:
+    assert ours.data == theirs.data
+    data = ours.data
+    ours_errors, theirs_errors = _located(ours.errors), _located(theirs.errors)
+    # Every error is reported where the answer is null: at its field, or above it.
+    for message, path in ours_errors + theirs_errors:
+        assert path is not None and _nulled(data, path), (message, path)
+    # An error whose object is still in the answer is reported by both, once, alike. Under a
+    # position nulled by a non-null error, which of the errors there are reported depends on
+    # which reached that position first: in graphql-core, on how its Tasks happened to finish.
+    assert (
+        [e for e in ours_errors if not _nulled(data, e[1][:-1])]
+        == [  # type: ignore[index]
+            e
+            for e in theirs_errors
+            if not _nulled(data, e[1][:-1])  # type: ignore[index]
+        ]
+    )
+    assert bool(ours_errors) == bool(theirs_errors)
+
+
+DOCUMENTS = {
+    "leaves and late fields": "{ knots { index name note strict } }",
+    "a null in a non-null leaf nulls the list item's object up to the list": (
+        "{ knots(first: 5) { index name } }"
+    ),
+    "late errors propagate across waves": "{ maybe(index: 1) { must { index } } }",
+    "late non-null chains": "{ knots(first: 5) { must { must { index strict } } } }",
+    "a root that cannot be null": "{ knot(index: 3) { index name } }",
+    "a late root failure": "{ knot(index: 4) { strict } maybe { index } }",
+    "lists of nullable items": "{ knots(first: 6) { maybeKids { index name } } }",
+    "unions and interfaces": (
+        "{ knots { things { __typename ... on Twig { name size } ... on Stone { weight } }"
+        " named { __typename name ... on Knot { index strict } } } }"
+    ),
+    "awaitable list items": "{ knots { laterItems } }",
+    "aliases, fragments and directives": (
+        "query Q($yes: Boolean!) { a: knots(first: 2) { ...F x: index } b: knots(first: 1) {"
+        " index @include(if: $yes) name @skip(if: $yes) } }"
+        " fragment F on Knot { index next { index kids(count: 3) { index } } }"
+    ),
+    "typename everywhere": "{ __typename knots(first: 1) { __typename next { __typename } } }",
+}
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+async def test_documents_answer_as_graphql_core_does(name: str) -> None:
+    # given the same schema run by graphql-core and in waves
+    # when each runs the document
+    theirs, ours = await _both(DOCUMENTS[name], {"yes": True})
+    # then the answers agree
+    _assert_same(theirs, ours)
+
+
+async def test_a_failing_root_that_cannot_be_null_nulls_the_data() -> None:
+    # given a root field that cannot be null, and a knot whose name is null
+    # when it is asked for, next to a field that resolves late
+    theirs, ours = await _both("{ knot(index: 3) { name } maybe { strict next { index } } }")
+    # then the whole data is null, with the one error
+    assert ours.data is None
+    assert (
+        _located(ours.errors)
+        == _located(theirs.errors)
+        == [("Cannot return null for non-nullable field Knot.name.", ("knot", "name"))]
+    )
+
+
+async def test_an_error_nulls_the_nearest_nullable_position() -> None:
+    # given must() failing for knot 1 and knots being a non-null list of non-null knots
+    # when knot 1's must is asked for within the list
+    theirs, ours = await _both("{ maybe(index: 1) { index must { index } } }")
+    # then `maybe` (nullable) is null, and the error is located at must
+    assert ours.data == theirs.data == {"maybe": None}
+    assert _located(ours.errors) == [("must 1 failed", ("maybe", "must"))]
+
+
+async def test_a_page_makes_one_task_per_late_resolver() -> None:
+    # given a count of the Tasks an operation creates
+    loop = asyncio.get_running_loop()
+    made: list[str] = []
+
+    def counting(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        made.append(getattr(coro, "__qualname__", ""))
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    document = "{ knots(first: 5) { strict next { index } } }"
+    counts = []
+    for schema in (THEIRS, OURS):
+        made.clear()
+        loop.set_task_factory(counting)  # type: ignore[arg-type]
+        try:
+            # when each executor runs a page of 5 knots with two late fields each
+            result = await schema.execute(document)
+        finally:
+            loop.set_task_factory(None)
+        assert result.data == (await THEIRS.execute(document)).data
+        counts.append(len(made))
+    # then waves make one Task per late field; graphql-core one per knot too
+    assert counts == [15, 10]
+
+
+@strawberry.type
+class Slow:
+    started: strawberry.Private[asyncio.Event]
+    cancelled: strawberry.Private[asyncio.Event]
+
+    @strawberry.field
+    async def forever(self) -> str:
+        self.started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+        return "never"
+
+
+@strawberry.type
+class SlowQuery:
+    @strawberry.field
+    def slow(self, info: strawberry.Info) -> list[Slow]:
+        return cast(list[Slow], info.context["slow"])
+
+
+async def test_a_cancelled_operation_cancels_its_resolvers() -> None:
+    # given two resolvers that never answer
+    slow = [Slow(started=asyncio.Event(), cancelled=asyncio.Event()) for _ in range(2)]
+    schema = strawberry.Schema(query=SlowQuery, execution_context_class=Executor)
+    # when the operation is cancelled while they wait
+    task = asyncio.ensure_future(
+        cast(Awaitable[Any], schema.execute("{ slow { forever } }", context_value={"slow": slow}))
+    )
+    await asyncio.gather(*(s.started.wait() for s in slow))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # then both resolvers were cancelled too
+    await asyncio.wait_for(asyncio.gather(*(s.cancelled.wait() for s in slow)), timeout=5)
+
+
+SDL = str(THEIRS)
+GENERATED = hypothesis_settings(
+    max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
+
+
+@GENERATED
+@given(data=st.data())
+def test_generated_queries_answer_as_graphql_core_does(data: st.DataObject) -> None:
+    # given any query over the schema
+    document = cast(str, data.draw(from_schema(SDL, fields=["knots", "knot", "maybe"])))
+    # when graphql-core and waves run it
+    theirs, ours = asyncio.run(_both(document))
+    # then the answers agree
+    _assert_same(theirs, ours)
