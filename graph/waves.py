@@ -1,12 +1,13 @@
 """A query run in waves (issue 16, bench/notes.md): every field whose resolver answers at once
 is completed at once, depth first; every awaitable a resolver returns is held, and when the pass
-over what is ready ends, all of them are awaited together and their values completed the same
-way. That is the next wave.
+over what is ready ends, what is held starts, one Task each. A value is completed when it lands
+(its Task's done callback), depth first again, and what that holds starts at once. A wave is
+what lands on one turn of the event loop: its loads reach the DataLoaders together, and no
+field waits for an unrelated one.
 
 graphql-core awaits each object's fields with a `gather` of its own, and each list's items with
 another: at a page of 20 users, about 140 Tasks, 22 gathers and a wrapping coroutine per async
-field a request. In waves the same page makes one Task per async resolver and none else, and a
-wave's loads reach the DataLoaders together, as they did before.
+field a request. In waves the same page makes one Task per async resolver and none else.
 
 The answer is graphql-core's, errors included: an error is located where it happened, a null or
 an error in a non-null position nulls the nearest nullable position above it (its `_Position`
@@ -187,6 +188,10 @@ class Waves:
         self._executor = executor
         self._is_awaitable = executor.is_awaitable
         self._held: list[_Held] = []
+        # Tasks running: each one's position, whether its value is completed already, and
+        # whether the Task was made here (from a coroutine) rather than given.
+        self._in_flight: dict[asyncio.Future[Any], tuple[_Position, bool, bool]] = {}
+        self._all_landed: asyncio.Future[None]
         # Per object type with an `is_type_of`: which kind of check it is.
         self._type_checks: dict[str, _TypeCheck] = {}
         # Per (object type, field details): the object's selections.
@@ -206,42 +211,72 @@ class Waves:
             raise nulled.error from None
         if not self._held:
             return data
-        return self._waves(data)
+        return self._landings(data)
 
-    async def _waves(self, data: dict[str, Any]) -> dict[str, Any]:
-        while self._held:
-            wave, self._held = self._held, []
-            tasks = [asyncio.ensure_future(awaitable) for awaitable, _, _ in wave]
-            index = -1
-            try:
-                for index, (task, (_, position, completed)) in enumerate(  # noqa: B007
-                    zip(tasks, wave, strict=True)
-                ):
-                    try:
-                        value = await task
-                    except Exception as error:
-                        self._fail(position, error)
-                        continue
-                    if completed:
-                        position.container[position.key] = value
-                    else:
-                        self._complete(position, value)
-            except _Nulled as nulled:
-                # What is still running settles in the background, as graphql-core's does.
-                self._settle([*tasks[index + 1 :], *(held[0] for held in self._held)])
-                raise nulled.error from None
-            except BaseException:
-                # Cancelled: the Tasks made here stop too; resolvers not yet started never do.
-                for (started, _, _), task in zip(
-                    wave[index + 1 :], tasks[index + 1 :], strict=True
-                ):
-                    if asyncio.iscoroutine(started):
-                        task.cancel()
-                for waiting, _, _ in self._held:
-                    if asyncio.iscoroutine(waiting):
-                        waiting.close()
-                raise
+    async def _landings(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Await what the resolvers hold. Each value is completed as it lands (its Task's done
+        callback), and what that completion holds starts at once: no field waits for
+        unrelated ones. Values landing on the same turn of the loop are completed on that
+        turn, so the loads they make still reach a DataLoader together."""
+        self._all_landed = asyncio.get_running_loop().create_future()
+        self._start()
+        try:
+            await self._all_landed
+        except asyncio.CancelledError:
+            # The Tasks made here stop too; resolvers not yet started never do.
+            for task, (_, _, ours) in self._in_flight.items():
+                if ours:
+                    task.cancel()
+            self._in_flight.clear()
+            for waiting, _, _ in self._held:
+                if asyncio.iscoroutine(waiting):
+                    waiting.close()
+            self._held.clear()
+            raise
         return data
+
+    def _start(self) -> None:
+        held, self._held = self._held, []
+        in_flight, landed = self._in_flight, self._landed
+        for awaitable, position, completed in held:
+            task = asyncio.ensure_future(awaitable)
+            # A future given by a resolver may be shared (a DataLoader's): never cancelled here.
+            in_flight[task] = (position, completed, asyncio.iscoroutine(awaitable))
+            task.add_done_callback(landed)
+
+    def _landed(self, task: asyncio.Future[Any]) -> None:
+        entry = self._in_flight.pop(task, None)
+        all_landed = self._all_landed
+        if entry is None or all_landed.done():
+            return  # settling in the background after the operation ended
+        position, completed, _ = entry
+        if task.cancelled():
+            all_landed.cancel()  # as graphql-core's gather would be
+            return
+        try:
+            error = task.exception()
+            if error is None:
+                if completed:
+                    position.container[position.key] = task.result()
+                else:
+                    self._complete(position, task.result())
+            elif isinstance(error, Exception):
+                self._fail(position, error)
+            else:
+                raise error
+            self._start()
+        except _Nulled as nulled:
+            # What is still running settles in the background, as graphql-core's does.
+            self._settle([*self._in_flight, *(held[0] for held in self._held)])
+            self._in_flight.clear()
+            self._held.clear()
+            all_landed.set_exception(nulled.error)
+            return
+        except BaseException as error:
+            all_landed.set_exception(error)
+            return
+        if not self._in_flight:
+            all_landed.set_result(None)
 
     def _settle(self, awaitables: list[Awaitable[Any]]) -> None:
         if awaitables:

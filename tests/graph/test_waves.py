@@ -294,6 +294,42 @@ async def test_a_cancelled_operation_cancels_its_resolvers() -> None:
     await asyncio.wait_for(asyncio.gather(*(s.cancelled.wait() for s in slow)), timeout=5)
 
 
+@strawberry.type
+class Gate:
+    @strawberry.field
+    async def after(self, info: strawberry.Info) -> str:
+        cast(asyncio.Event, info.context["reached"]).set()
+        return "after"
+
+
+@strawberry.type
+class GateQuery:
+    @strawberry.field
+    async def held(self, info: strawberry.Info) -> str:
+        await cast(asyncio.Event, info.context["release"]).wait()
+        return "held"
+
+    @strawberry.field
+    async def gate(self) -> Gate:
+        return Gate()
+
+
+async def test_a_field_does_not_wait_for_an_unrelated_slow_one() -> None:
+    # given a root field held until released, and a sibling with a late field of its own
+    schema = strawberry.Schema(query=GateQuery, execution_context_class=Executor)
+    context = {"reached": asyncio.Event(), "release": asyncio.Event()}
+    # when the operation runs
+    task = asyncio.ensure_future(
+        cast(Awaitable[Any], schema.execute("{ held gate { after } }", context_value=context))
+    )
+    # then the sibling's late field runs while the slow one still waits
+    await asyncio.wait_for(context["reached"].wait(), timeout=5)
+    assert not task.done()
+    context["release"].set()
+    result = await task
+    assert result.data == {"held": "held", "gate": {"after": "after"}}
+
+
 SDL = str(THEIRS)
 GENERATED = hypothesis_settings(
     max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
