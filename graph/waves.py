@@ -27,7 +27,7 @@ import asyncio
 import enum
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from graphql import (
     GraphQLEnumType,
@@ -35,6 +35,7 @@ from graphql import (
     GraphQLField,
     GraphQLFieldResolver,
     GraphQLID,
+    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -172,6 +173,26 @@ def _type_check_of(check: Callable[..., Any]) -> _TypeCheck:
     return _TypeCheck.OTHER
 
 
+class _Kind(enum.Enum):
+    LEAF = "a scalar or an enum"
+    LIST = "a list"
+    OBJECT = "an object type"
+    OTHER = "an interface or a union: graphql-core completes it"
+
+
+def _shape_of(type_: GraphQLOutputType) -> tuple[bool, _Kind, GraphQLOutputType]:
+    """Whether a type is non-null, what kind its nullable type is, and that type."""
+    non_null = isinstance(type_, GraphQLNonNull)
+    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        return non_null, _Kind.LEAF, named
+    if isinstance(named, GraphQLList):
+        return non_null, _Kind.LIST, named
+    if isinstance(named, GraphQLObjectType):
+        return non_null, _Kind.OBJECT, named
+    return non_null, _Kind.OTHER, named
+
+
 # What an attribute read gives when the attribute is missing (graphql-core's path reports it).
 _MISSING = object()
 
@@ -192,6 +213,8 @@ class Waves:
         # whether the Task was made here (from a coroutine) rather than given.
         self._in_flight: dict[asyncio.Future[Any], tuple[_Position, bool, bool]] = {}
         self._all_landed: asyncio.Future[None]
+        # Per output type (by identity; types live as long as the schema): its shape.
+        self._shapes: dict[int, tuple[bool, _Kind, GraphQLOutputType]] = {}
         # Per object type with an `is_type_of`: which kind of check it is.
         self._type_checks: dict[str, _TypeCheck] = {}
         # Per (object type, field details): the object's selections.
@@ -395,58 +418,54 @@ class Waves:
         self._complete(position, result)
 
     def _complete(self, position: _Position, result: Any) -> None:
-        try:
-            self._place(position, result)
-        except _Nulled:
-            raise
-        except Exception as error:
-            self._fail(position, error)
-
-    def _place(self, position: _Position, result: Any) -> None:
         """Complete `result` into its position (graphql-core's `complete_value`), placing an
         object or a list before its contents, so that an error inside can null it."""
-        if isinstance(result, Exception):
-            raise result
-        type_ = position.type
-        if isinstance(type_, GraphQLNonNull):
+        try:
+            if isinstance(result, Exception):
+                raise result
+            type_ = position.type
+            shape = self._shapes.get(id(type_))
+            if shape is None:
+                shape = self._shapes[id(type_)] = _shape_of(type_)
+            non_null, kind, named = shape
             if result is None or result is Undefined:
-                info = position.info(self._executor)
-                msg = (
-                    "Cannot return null for non-nullable field"
-                    f" {info.parent_type}.{info.field_name}."
-                )
-                raise TypeError(msg)
-            type_ = type_.of_type
-        elif result is None or result is Undefined:
-            position.container[position.key] = None
-            return
-
-        executor = self._executor
-        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            position.container[position.key] = executor.complete_leaf_value(type_, result)
-        elif (
-            isinstance(type_, GraphQLList)
-            and is_iterable(result)
-            and not executor.is_async_iterable(result)
-        ):
-            self._list(position, type_.of_type, result)
-        elif isinstance(type_, GraphQLObjectType) and self._object(position, type_, result):
-            pass
-        else:
+                if non_null:
+                    info = position.info(self._executor)
+                    msg = (
+                        "Cannot return null for non-nullable field"
+                        f" {info.parent_type}.{info.field_name}."
+                    )
+                    raise TypeError(msg)
+                position.container[position.key] = None
+                return
+            executor = self._executor
+            if kind is _Kind.LEAF:
+                leaf = cast(GraphQLLeafType, named)
+                position.container[position.key] = executor.complete_leaf_value(leaf, result)
+                return
+            if kind is _Kind.OBJECT:
+                if self._object(position, cast(GraphQLObjectType, named), result):
+                    return
+            elif (
+                kind is _Kind.LIST
+                and is_iterable(result)
+                and not executor.is_async_iterable(result)
+            ):
+                self._list(position, cast(GraphQLList[Any], named).of_type, result)
+                return
             # Abstract types, an awaited `is_type_of`, async iterables, a list that is not one.
             completed = executor.complete_value(
-                position.type,
-                position.details,
-                position.info(executor),
-                position.path,
-                result,
-                None,
+                type_, position.details, position.info(executor), position.path, result, None
             )
             if self._is_awaitable(completed):
                 position.container[position.key] = None
                 self._held.append((completed, position, True))
             else:
                 position.container[position.key] = completed
+        except _Nulled:
+            raise
+        except Exception as error:
+            self._fail(position, error)
 
     def _list(self, position: _Position, item_type: GraphQLOutputType, result: Any) -> None:
         items: list[Any] = []
