@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -209,9 +210,11 @@ class Waves:
         self._executor = executor
         self._is_awaitable = executor.is_awaitable
         self._held: list[_Held] = []
-        # Tasks running: each one's position, whether its value is completed already, and
-        # whether the Task was made here (from a coroutine) rather than given.
-        self._in_flight: dict[asyncio.Future[Any], tuple[_Position, bool, bool]] = {}
+        # Tasks running, by a number of their own (a future a resolver gives may be given to
+        # several positions: a DataLoader's for one key): the Task, its position, whether its
+        # value is completed already, and whether the Task was made here from a coroutine.
+        self._in_flight: dict[int, tuple[asyncio.Future[Any], _Position, bool, bool]] = {}
+        self._started = 0
         self._all_landed: asyncio.Future[None]
         # Per output type (by identity; types live as long as the schema): its shape.
         self._shapes: dict[int, tuple[bool, _Kind, GraphQLOutputType]] = {}
@@ -247,7 +250,7 @@ class Waves:
             await self._all_landed
         except asyncio.CancelledError:
             # The Tasks made here stop too; resolvers not yet started never do.
-            for task, (_, _, ours) in self._in_flight.items():
+            for task, _, _, ours in self._in_flight.values():
                 if ours:
                     task.cancel()
             self._in_flight.clear()
@@ -263,16 +266,18 @@ class Waves:
         in_flight, landed = self._in_flight, self._landed
         for awaitable, position, completed in held:
             task = asyncio.ensure_future(awaitable)
-            # A future given by a resolver may be shared (a DataLoader's): never cancelled here.
-            in_flight[task] = (position, completed, asyncio.iscoroutine(awaitable))
-            task.add_done_callback(landed)
+            self._started += 1
+            # A future given by a resolver may be shared: never cancelled here.
+            ours = asyncio.iscoroutine(awaitable)
+            in_flight[self._started] = (task, position, completed, ours)
+            task.add_done_callback(functools.partial(landed, self._started))
 
-    def _landed(self, task: asyncio.Future[Any]) -> None:
-        entry = self._in_flight.pop(task, None)
+    def _landed(self, number: int, task: asyncio.Future[Any]) -> None:
+        entry = self._in_flight.pop(number, None)
         all_landed = self._all_landed
         if entry is None or all_landed.done():
             return  # settling in the background after the operation ended
-        position, completed, _ = entry
+        _, position, completed, _ = entry
         if task.cancelled():
             all_landed.cancel()  # as graphql-core's gather would be
             return
@@ -290,7 +295,12 @@ class Waves:
             self._start()
         except _Nulled as nulled:
             # What is still running settles in the background, as graphql-core's does.
-            self._settle([*self._in_flight, *(held[0] for held in self._held)])
+            self._settle(
+                [
+                    *(entry[0] for entry in self._in_flight.values()),
+                    *(held[0] for held in self._held),
+                ]
+            )
             self._in_flight.clear()
             self._held.clear()
             all_landed.set_exception(nulled.error)

@@ -330,6 +330,32 @@ async def test_a_field_does_not_wait_for_an_unrelated_slow_one() -> None:
     assert result.data == {"held": "held", "gate": {"after": "after"}}
 
 
+@strawberry.type
+class Twin:
+    @strawberry.field
+    def value(self, info: strawberry.Info) -> str:
+        # One future for every twin: graphql-core awaits what a resolver returns.
+        return cast(str, info.context["shared"])
+
+
+@strawberry.type
+class TwinQuery:
+    @strawberry.field
+    def twins(self) -> list[Twin]:
+        return [Twin(), Twin(), Twin()]
+
+
+async def test_one_future_given_to_several_fields_completes_each() -> None:
+    # given a resolver that gives the same future (as a DataLoader does for one key) to 3 fields
+    shared: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().call_soon(shared.set_result, "same")
+    schema = strawberry.Schema(query=TwinQuery, execution_context_class=Executor)
+    # when the operation runs
+    result = await schema.execute("{ twins { value } }", context_value={"shared": shared})
+    # then every field has the value
+    assert result.data == {"twins": [{"value": "same"}] * 3}
+
+
 SDL = str(THEIRS)
 GENERATED = hypothesis_settings(
     max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
