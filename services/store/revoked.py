@@ -20,7 +20,7 @@ from typing import Any
 
 from services.platform.aws import Aws
 from services.platform.errors import RevocationListFull
-from services.store.dynamo import from_item, to_item
+from services.store.dynamo import get_item, to_item
 from services.store.ports import StoreRuntime
 
 KEY = {"counterId": "#revocations"}
@@ -32,9 +32,9 @@ _PRUNE_PER_WRITE = 300
 
 
 async def read_revoked(*, aws: Aws, table: str) -> dict[str, int]:
-    """userId -> revoked-up-to epoch second, as stored (one consistent GetItem)."""
-    response = await aws.dynamodb.get_item(TableName=table, Key=to_item(KEY), ConsistentRead=True)
-    item = from_item(response.get("Item") or {})
+    """userId -> revoked-up-to epoch second, as stored (one consistent GetItem, through the
+    read path's client: every API process makes it once a second, busy or idle)."""
+    item = await get_item(aws=aws, table=table, key=KEY, consistent=True) or {}
     return {
         name[len(PREFIX) :]: int(value)
         for name, value in item.items()
