@@ -1,5 +1,7 @@
 """How an operation executes: Strawberry's graphql-core executor, minus the work that a page of
-N items repeats N times with the same answer (issue 16, bench/notes.md).
+N items repeats N times with the same answer (issue 16, bench/notes.md). A query's fields run
+in waves (graph/waves.py), which use the plans below; mutations, subscription events and
+traced operations run through graphql-core's `execute_field`, with the same plans.
 
 - A leaf field without a resolver (`email`, `status`) reads the attribute and coerces it
   without building a resolve info or going through Strawberry's resolver chain. Anything

@@ -16,9 +16,9 @@ chain) and is reported once, and an error under a position already nulled is not
 graphql-core, on the order its Tasks happen to finish in; in waves, on the wave and the order
 of the fields (tests/graph/test_waves.py compares the two on generated queries).
 
-Values this module does not complete itself (abstract types, an `is_type_of` that awaits, async
-iterables, what is not a list) go to graphql-core's own `complete_value` for that position,
-whose result joins the wave as a completed value.
+Values this module does not complete itself (a type resolver or an `is_type_of` that awaits,
+async iterables, what is not a list) go to graphql-core's own `complete_value` for that
+position, whose result joins the wave as a completed value.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from graphql import (
+    GraphQLAbstractType,
     GraphQLEnumType,
     GraphQLError,
     GraphQLField,
@@ -178,7 +179,7 @@ class _Kind(enum.Enum):
     LEAF = "a scalar or an enum"
     LIST = "a list"
     OBJECT = "an object type"
-    OTHER = "an interface or a union: graphql-core completes it"
+    ABSTRACT = "an interface or a union"
 
 
 def _shape_of(type_: GraphQLOutputType) -> tuple[bool, _Kind, GraphQLOutputType]:
@@ -191,7 +192,7 @@ def _shape_of(type_: GraphQLOutputType) -> tuple[bool, _Kind, GraphQLOutputType]
         return non_null, _Kind.LIST, named
     if isinstance(named, GraphQLObjectType):
         return non_null, _Kind.OBJECT, named
-    return non_null, _Kind.OTHER, named
+    return non_null, _Kind.ABSTRACT, named
 
 
 # What an attribute read gives when the attribute is missing (graphql-core's path reports it).
@@ -456,6 +457,9 @@ class Waves:
             if kind is _Kind.OBJECT:
                 if self._object(position, cast(GraphQLObjectType, named), result):
                     return
+            elif kind is _Kind.ABSTRACT:
+                if self._abstract(position, cast(GraphQLAbstractType, named), result):
+                    return
             elif (
                 kind is _Kind.LIST
                 and is_iterable(result)
@@ -463,7 +467,7 @@ class Waves:
             ):
                 self._list(position, cast(GraphQLList[Any], named).of_type, result)
                 return
-            # Abstract types, an awaited `is_type_of`, async iterables, a list that is not one.
+            # An awaited type, an awaited `is_type_of`, async iterables, a list that is not one.
             completed = executor.complete_value(
                 type_, position.details, position.info(executor), position.path, result, None
             )
@@ -505,6 +509,23 @@ class Waves:
                 self._held.append((item, at, False))
             else:
                 self._complete(at, item)
+
+    def _abstract(self, position: _Position, type_: GraphQLAbstractType, result: Any) -> bool:
+        """Complete an interface's or a union's object here (graphql-core's
+        `complete_abstract_value`); False when its type resolver awaits, and graphql-core
+        must ask it again (Strawberry's never awaits)."""
+        executor = self._executor
+        info = position.info(executor)
+        resolve_type = type_.resolve_type or executor.type_resolver
+        runtime_type = resolve_type(result, info, type_)
+        if self._is_awaitable(runtime_type):
+            if asyncio.iscoroutine(runtime_type):
+                runtime_type.close()
+            return False
+        object_type = executor.ensure_valid_runtime_type(
+            runtime_type, type_, position.details, info, result
+        )
+        return self._object(position, object_type, result)
 
     def _object(self, position: _Position, type_: GraphQLObjectType, result: Any) -> bool:
         """Complete an object here; False when graphql-core must (its `is_type_of` awaits,
