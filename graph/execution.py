@@ -31,12 +31,14 @@ from typing import Any
 
 from graphql import (
     GraphQLField,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLSchema,
+    GraphQLString,
     OperationType,
     is_leaf_type,
 )
@@ -84,6 +86,8 @@ class Leaf:
 
     attribute: str
     type: GraphQLLeafType
+    # The scalar passes a `str` through unchanged (String, ID): no coercion call needed.
+    text: bool
 
 
 def _attribute_of(field: GraphQLField) -> str | None:
@@ -108,7 +112,7 @@ def _leaf_of(field: GraphQLField, attribute: str | None) -> Leaf | None:
     named = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
     if attribute is None or not is_leaf_type(named):
         return None
-    return Leaf(attribute=attribute, type=named)
+    return Leaf(attribute=attribute, type=named, text=named in (GraphQLString, GraphQLID))
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,12 +289,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             plan = self.plan_of(field_def)
             leaf, call = plan.leaf, plan.call
             if leaf is not None:
-                value = getattr(source, leaf.attribute, None)
-                if value is not None and not isinstance(value, Exception):
-                    try:
-                        return self.complete_leaf_value(leaf.type, value)
-                    except Exception:  # noqa: S110 - graphql-core's path reports it
-                        pass
+                value = self.read_leaf(leaf, source)
+                if value is not Undefined:
+                    return value
 
         return self._execute_field(
             field_def,
@@ -301,6 +302,19 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             path=path,
             position_context=position_context,
         )
+
+    def read_leaf(self, leaf: Leaf, source: Any) -> Any:
+        """A leaf's attribute, coerced; Undefined when it is anything unusual (null, an
+        exception, a value the scalar refuses), which the field's general path reports."""
+        value = getattr(source, leaf.attribute, None)
+        if value is None or isinstance(value, Exception):
+            return Undefined
+        if leaf.text and type(value) is str:
+            return value
+        try:
+            return self.complete_leaf_value(leaf.type, value)
+        except Exception:
+            return Undefined
 
     def call(
         self, call: Call, source: Any, info: Any, field_def: GraphQLField, field_details: Any

@@ -36,7 +36,6 @@ from graphql import (
     GraphQLError,
     GraphQLField,
     GraphQLFieldResolver,
-    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -44,7 +43,6 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLScalarType,
-    GraphQLString,
     located_error,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -58,8 +56,6 @@ if TYPE_CHECKING:
 
 # The qualified name of the `is_type_of` Strawberry gives an object type with interfaces.
 _STRAWBERRY_TYPE_CHECK = "GraphQLCoreConverter.from_object.<locals>._get_is_type_of"
-# Scalars whose output coercion returns a `str` unchanged.
-_TEXT = (GraphQLString, GraphQLID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +70,6 @@ class _Selection:
     attribute: str | None
     leaf: Leaf | None
     call: Call | None
-    # A leaf whose scalar passes a `str` through unchanged (String, ID).
-    text: bool
 
 
 class _Position:
@@ -92,7 +86,6 @@ class _Position:
         "container",
         "details",
         "key",
-        "nodes",
         "parent",
         "parent_type",
         "selection",
@@ -109,8 +102,6 @@ class _Position:
         parent: _Position | None,
         parent_type: GraphQLObjectType | None = None,
         selection: _Selection | None = None,
-        path: Path | None = None,
-        info: GraphQLResolveInfo[Any] | None = None,
     ) -> None:
         self.container = container
         self.key = key
@@ -119,8 +110,8 @@ class _Position:
         self.parent = parent
         self.parent_type = parent_type
         self.selection = selection
-        self._path = path
-        self._info = info
+        self._path: Path | None = None
+        self._info: GraphQLResolveInfo[Any] | None = None
 
     @property
     def path(self) -> Path:
@@ -223,7 +214,6 @@ class Waves:
         self._type_checks: dict[str, _TypeCheck] = {}
         # Per (object type, field details): the object's selections.
         self._subselections: dict[tuple[int, int], list[_Selection]] = {}
-        self._selections: dict[tuple[str, int], tuple[GroupedFieldSet, list[_Selection]]] = {}
 
     def run(
         self, root_type: GraphQLObjectType, root_value: Any, grouped_field_set: GroupedFieldSet
@@ -232,7 +222,8 @@ class Waves:
         cannot be null fails (graphql-core then answers with null data and that error)."""
         data: dict[str, Any] = {}
         try:
-            self._fields(root_type, root_value, None, grouped_field_set, data)
+            selections = self._selection(root_type, grouped_field_set)
+            self._run_selections(selections, root_type, root_value, None, data)
         except _Nulled as nulled:
             self._settle([held[0] for held in self._held])
             raise nulled.error from None
@@ -319,10 +310,8 @@ class Waves:
     def _selection(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
     ) -> list[_Selection]:
-        key = (parent_type.name, id(grouped_field_set))
-        cached = self._selections.get(key)
-        if cached is not None:
-            return cached[1]
+        """A grouped field set's fields on `parent_type`, with their plans (`_object` keeps
+        them per object type and field details, so a list's items look them up once)."""
         executor = self._executor
         selections = []
         for name, details in grouped_field_set.items():
@@ -330,7 +319,6 @@ class Waves:
             if field is None:
                 continue  # graphql-core leaves an unknown field out of the answer too
             plan = executor.plan_of(field)
-            leaf = plan.leaf
             selections.append(
                 _Selection(
                     name=name,
@@ -339,26 +327,11 @@ class Waves:
                     field=field,
                     resolve=field.resolve or executor.field_resolver,
                     attribute=plan.attribute,
-                    leaf=leaf,
+                    leaf=plan.leaf,
                     call=plan.call,
-                    text=leaf is not None and leaf.type in _TEXT,
                 )
             )
-        # The grouped field set is kept with its entry, so its id is not reused meanwhile.
-        self._selections[key] = (grouped_field_set, selections)
         return selections
-
-    def _fields(
-        self,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        parent: _Position | None,
-        grouped_field_set: GroupedFieldSet,
-        data: dict[str, Any],
-    ) -> None:
-        self._run_selections(
-            self._selection(parent_type, grouped_field_set), parent_type, source, parent, data
-        )
 
     def _run_selections(
         self,
@@ -370,18 +343,11 @@ class Waves:
     ) -> None:
         executor = self._executor
         for selection in selections:
-            leaf = selection.leaf
-            if leaf is not None:
-                value = getattr(source, leaf.attribute, None)
-                if value is not None and not isinstance(value, Exception):
-                    if selection.text and type(value) is str:
-                        data[selection.name] = value
-                        continue
-                    try:
-                        data[selection.name] = executor.complete_leaf_value(leaf.type, value)
-                        continue
-                    except Exception:  # noqa: S110 - the general path below reports it
-                        pass
+            if selection.leaf is not None:
+                value = executor.read_leaf(selection.leaf, source)
+                if value is not Undefined:
+                    data[selection.name] = value
+                    continue
             self._field(selection, parent_type, source, parent, data)
 
     def _field(
