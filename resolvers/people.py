@@ -3,7 +3,10 @@ need them (the caller's own record, a person's manager)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from resolvers.context import RequestContext
+from resolvers.futures import ready
 from resolvers.loaders import PageKey
 from services.people import users
 from services.people.records import Profile, User
@@ -44,12 +47,14 @@ async def profile(ctx: RequestContext, profile_id: str) -> Profile | None:
     return found
 
 
-async def profile_of(ctx: RequestContext, person: User) -> Profile | None:
-    return await ctx.loaders.profile.load(person.profile_id)
+def profile_of(ctx: RequestContext, person: User) -> Awaitable[Profile | None]:
+    """The loader's future itself (resolvers/futures.py): no coroutine to run."""
+    return ctx.loaders.profile.load(person.profile_id)
 
 
-async def user_of(ctx: RequestContext, user_id: str | None) -> User | None:
-    return await ctx.loaders.user.load(user_id) if user_id else None
+def user_of(ctx: RequestContext, user_id: str | None) -> Awaitable[User | None]:
+    """The loader's future itself; one that already holds None when there is no id."""
+    return ctx.loaders.user.load(user_id) if user_id else ready(None)
 
 
 async def team_of(

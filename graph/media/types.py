@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
@@ -70,9 +71,9 @@ class Media(Node, Stored):
             **stored_fields(r),  # type: ignore[arg-type]
         )
 
-    @strawberry.field
-    async def owner(self, info: Info) -> LazyUser | None:
-        return await people_types.linked_user(info, self.record.user_id)
+    @strawberry.field(graphql_type=LazyUser | None)
+    def owner(self, info: Info) -> Awaitable[User | None]:
+        return people_types.linked_user(info, self.record.user_id)
 
     @strawberry.field
     async def submission(self, info: Info) -> LazySubmission | None:
@@ -152,9 +153,9 @@ class ImageCollection(Node, Stored):
     async def images(self, info: Info) -> list[Media]:
         return [Media.of(m) for m in await media_resolvers.images_of(info.context, self.record)]
 
-    @strawberry.field
-    async def owner(self, info: Info) -> LazyUser | None:
-        return await people_types.linked_user(info, self.record.user_id)
+    @strawberry.field(graphql_type=LazyUser | None)
+    def owner(self, info: Info) -> Awaitable[User | None]:
+        return people_types.linked_user(info, self.record.user_id)
 
 
 MediaConnection = Connection[Media]

@@ -3,7 +3,8 @@ reviewer)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Self
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Annotated, Optional, Self
 
 import strawberry
 
@@ -21,8 +22,11 @@ from graph.submissions.inputs import SubmissionOrder
 from resolvers import media as media_resolvers
 from resolvers import people as people_resolvers
 from resolvers import submissions as submission_resolvers
+from resolvers.futures import then
 from services.people.records import Profile as ProfileRecord
 from services.people.records import User as UserRecord
+from services.store.pagination import Slice
+from services.submissions.records import Submission as SubmissionRecord
 
 if TYPE_CHECKING:
     from graph.media.types import ImageCollection, Media
@@ -36,10 +40,10 @@ LazyMedia = Annotated["Media", strawberry.lazy("graph.media.types")]
 LazySubmission = Annotated["Submission", strawberry.lazy("graph.submissions.types")]
 
 
-async def linked_user(info: Info, user_id: str | None) -> User | None:
-    """A linked person (owner, manager, reviewer) through the request's user loader."""
-    found = await people_resolvers.user_of(info.context, user_id)
-    return User.of(found) if found else None
+def linked_user(info: Info, user_id: str | None) -> Awaitable[User | None]:
+    """A linked person (owner, manager, reviewer) through the request's user loader: its
+    future, shaped when it lands (resolvers/futures.py)."""
+    return then(people_resolvers.user_of(info.context, user_id), _user_of)
 
 
 @strawberry.type(description="A person who can sign in.")
@@ -63,21 +67,23 @@ class User(Node, Stored):
             **stored_fields(r),  # type: ignore[arg-type]
         )
 
-    @strawberry.field
-    async def profile(self, info: Info) -> Profile | None:
-        found = await people_resolvers.profile_of(info.context, self.record)
-        return Profile.of(found) if found else None
+    @strawberry.field(graphql_type=Optional["Profile"])
+    def profile(self, info: Info) -> Awaitable[Profile | None]:
+        return then(people_resolvers.profile_of(info.context, self.record), _profile_of)
 
-    @strawberry.field(description="This person's submissions (owner, their manager or an admin).")
-    async def submissions(
+    @strawberry.field(
+        description="This person's submissions (owner, their manager or an admin).",
+        graphql_type=Connection[LazySubmission] | None,
+    )
+    def submissions(
         self,
         info: Info,
         status: SubmissionStatus | None = None,
         first: int = 20,
         after: str | None = None,
         order_by: SubmissionOrder | None = None,
-    ) -> Connection[LazySubmission] | None:
-        page = await submission_resolvers.submissions_of(
+    ) -> Awaitable[Connection[Submission]]:
+        page = submission_resolvers.submissions_of(
             info.context,
             self.record,
             status,
@@ -86,7 +92,7 @@ class User(Node, Stored):
             count=wants_total(info),
             order=order_by.order() if order_by else None,
         )
-        return Connection.of(page, submission_types.Submission.of)
+        return then(page, _submissions)
 
     @strawberry.field(
         description="Profiles whose manager is this person (the manager or an admin)."
@@ -179,13 +185,25 @@ class Profile(Node, Stored):
             **stored_fields(r),  # type: ignore[arg-type]
         )
 
-    @strawberry.field
-    async def user(self, info: Info) -> User | None:
-        return await linked_user(info, self.record.user_id)
+    @strawberry.field(graphql_type=User | None)
+    def user(self, info: Info) -> Awaitable[User | None]:
+        return linked_user(info, self.record.user_id)
 
-    @strawberry.field
-    async def manager(self, info: Info) -> User | None:
-        return await linked_user(info, self.record.manager_id)
+    @strawberry.field(graphql_type=User | None)
+    def manager(self, info: Info) -> Awaitable[User | None]:
+        return linked_user(info, self.record.manager_id)
+
+
+def _profile_of(found: ProfileRecord | None) -> Profile | None:
+    return Profile.of(found) if found else None
+
+
+def _user_of(found: UserRecord | None) -> User | None:
+    return User.of(found) if found else None
+
+
+def _submissions(page: Slice[SubmissionRecord]) -> Connection[Submission]:
+    return Connection.of(page, submission_types.Submission.of)
 
 
 UserConnection = Connection[User]

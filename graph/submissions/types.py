@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Self
 
@@ -56,13 +57,13 @@ class Submission(Node, Stored):
             **stored_fields(r),  # type: ignore[arg-type]
         )
 
-    @strawberry.field
-    async def owner(self, info: Info) -> LazyUser | None:
-        return await people_types.linked_user(info, self.record.user_id)
+    @strawberry.field(graphql_type=LazyUser | None)
+    def owner(self, info: Info) -> Awaitable[User | None]:
+        return people_types.linked_user(info, self.record.user_id)
 
-    @strawberry.field
-    async def reviewer(self, info: Info) -> LazyUser | None:
-        return await people_types.linked_user(info, self.record.reviewer_id)
+    @strawberry.field(graphql_type=LazyUser | None)
+    def reviewer(self, info: Info) -> Awaitable[User | None]:
+        return people_types.linked_user(info, self.record.reviewer_id)
 
     @strawberry.field(description="Files uploaded for this submission.")
     async def media(

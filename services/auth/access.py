@@ -72,10 +72,15 @@ class Viewer:
         owner = await self.load_user(owner_id)
         return owner is not None and owner.manager_id == identity.user_id
 
+    def reads_owned_at_once(self, owner_id: str) -> bool:
+        """Whether `can_read_owned` holds with no load: the caller is an admin or the owner
+        (a read path that needs no coroutine then, resolvers/futures.py)."""
+        identity = self.require()
+        return identity.is_admin or owner_id == identity.user_id
+
     async def can_read_owned(self, owner_id: str) -> bool:
         """Read things a person owns (profile, submissions, media): self, manager, admin."""
-        identity = self.require()
-        return identity.is_admin or owner_id == identity.user_id or await self.manages(owner_id)
+        return self.reads_owned_at_once(owner_id) or await self.manages(owner_id)
 
     async def can_read_person(self, user: Person) -> bool:
         """Read a user record: as `can_read_owned`, and a user may see their own manager."""

@@ -4,11 +4,15 @@ Query per parent for one-to-many edges, all in the same wave (DESIGN.md batching
 from __future__ import annotations
 
 import asyncio
+import os
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from graph.context import Context
+from graph.schema import build_schema
 from graph.server.app import create_app
 from services.local import demo, provisioning
 from services.platform.aws import Aws
@@ -93,6 +97,48 @@ def test_nested_page_costs_the_same_for_5_and_50_parents(
     assert large["Query"] - small["Query"] == 45
     # and the number of sequential round trips is the nesting depth, whatever N is
     assert small["waves"] == large["waves"] == 3
+
+
+async def _resolver_tasks(settings: Settings, token: str, n: int) -> Counter[str]:
+    """The Tasks made for the schema's own resolvers (coroutines of graph/) while it answers
+    the nested page of `n` users, by resolver."""
+    made: Counter[str] = Counter()
+    loop = asyncio.get_running_loop()
+
+    def counting(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        code = getattr(coro, "cr_code", None)
+        if code is not None and f"{os.sep}graph{os.sep}" in code.co_filename:
+            made[coro.__qualname__] += 1
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    async with RuntimeScope(settings) as runtime:
+        schema = build_schema(settings)
+        context = Context(
+            runtime=runtime, request_id="tasks", identity=await runtime.verifier.verify(token)
+        )
+        loop.set_task_factory(counting)
+        try:
+            result = await schema.execute(NESTED, variable_values={"n": n}, context_value=context)
+        finally:
+            loop.set_task_factory(None)
+    assert result.errors is None
+    assert result.data is not None
+    assert len(result.data["users"]["edges"]) == n
+    return made
+
+
+def test_linked_fields_make_no_task_of_their_own(
+    isolated: tuple[Api, CallLog], settings: Settings, admin_token: str
+) -> None:
+    # given 62 users, each with a manager (the `isolated` tables)
+    own = settings.model_copy(update={"table_prefix": "batching"})
+    # when the nested page is answered for 5 and for 50 users
+    small = asyncio.run(_resolver_tasks(own, admin_token, 5))
+    large = asyncio.run(_resolver_tasks(own, admin_token, 50))
+    # then only the root field's resolver runs as a Task: each user's profile, manager and
+    # submissions are loader futures shaped when they land (resolvers/futures.py), where
+    # coroutines would cost a Task each, three per user
+    assert small == large == Counter({"PeopleQuery.users": 1})
 
 
 NEW_FIELDS = """
