@@ -90,6 +90,7 @@ bench: install redis bench/node_modules/sharp/package.json peer
 	$(BIN)/python bench/requests.py
 	$(BIN)/python bench/overhead.py --profile
 	$(BIN)/python bench/executor.py
+	$(BIN)/python bench/instructions.py
 	$(BIN)/python bench/thumbnails.py
 	$(BIN)/python bench/encoders.py
 	$(BIN)/python bench/subscriptions.py

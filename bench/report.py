@@ -18,6 +18,7 @@ ORDER = (
     "requests",
     "overhead",
     "executor",
+    "instructions",
     "thumbnails",
     "encoders",
     "subscriptions",
