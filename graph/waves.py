@@ -70,13 +70,18 @@ class _Selection:
     attribute: str | None
     leaf: Leaf | None
     call: Call | None
+    shape: _Shape  # of the field's type
+    # Per object type its values (or list items) have: that object's selections.
+    objects: dict[GraphQLObjectType, list[_Selection]]
 
 
 class _Position:
-    """Where a value goes (`container[key]`), the type it must have, and the position of the
-    object or list holding it: a non-null error nulls the nearest nullable position upward.
+    """Where a value goes (`container[key]`), the type it must have (and its shape), and the
+    position of the object or list holding it: a non-null error nulls the nearest nullable
+    position upward.
 
-    A field's position knows its field; a list item's does not, and shares its list's info.
+    A field's position has a parent type; a list item's does not, and shares its list's
+    selection and info.
     The path and the resolve info are built when first asked for: most values never need
     them (only errors, resolvers that take an info, and graphql-core's own completion do)."""
 
@@ -89,6 +94,7 @@ class _Position:
         "parent",
         "parent_type",
         "selection",
+        "shape",
         "type",
     )
 
@@ -98,14 +104,16 @@ class _Position:
         container: dict[str, Any] | list[Any],
         key: Any,
         type: GraphQLOutputType,
+        shape: _Shape,
         details: FieldDetailsList,
         parent: _Position | None,
+        selection: _Selection,
         parent_type: GraphQLObjectType | None = None,
-        selection: _Selection | None = None,
     ) -> None:
         self.container = container
         self.key = key
         self.type = type
+        self.shape = shape
         self.details = details
         self.parent = parent
         self.parent_type = parent_type
@@ -132,7 +140,7 @@ class _Position:
         info = self._info
         if info is None:
             selection, parent_type = self.selection, self.parent_type
-            if selection is not None and parent_type is not None:
+            if parent_type is not None:
                 info = executor.build_resolve_info(
                     selection.field, selection.nodes, parent_type, self.path
                 )
@@ -173,7 +181,10 @@ class _Kind(enum.Enum):
     ABSTRACT = "an interface or a union"
 
 
-def _shape_of(type_: GraphQLOutputType) -> tuple[bool, _Kind, GraphQLOutputType]:
+_Shape = tuple[bool, _Kind, GraphQLOutputType]
+
+
+def _shape_of(type_: GraphQLOutputType) -> _Shape:
     """Whether a type is non-null, what kind its nullable type is, and that type."""
     non_null = isinstance(type_, GraphQLNonNull)
     named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
@@ -209,11 +220,9 @@ class Waves:
         self._started = 0
         self._all_landed: asyncio.Future[None]
         # Per output type (by identity; types live as long as the schema): its shape.
-        self._shapes: dict[int, tuple[bool, _Kind, GraphQLOutputType]] = {}
+        self._shapes: dict[int, _Shape] = {}
         # Per object type with an `is_type_of`: which kind of check it is.
         self._type_checks: dict[str, _TypeCheck] = {}
-        # Per (object type, field details): the object's selections.
-        self._subselections: dict[tuple[int, int], list[_Selection]] = {}
 
     def run(
         self, root_type: GraphQLObjectType, root_value: Any, grouped_field_set: GroupedFieldSet
@@ -329,9 +338,17 @@ class Waves:
                     attribute=plan.attribute,
                     leaf=plan.leaf,
                     call=plan.call,
+                    shape=self._shape(field.type),
+                    objects={},
                 )
             )
         return selections
+
+    def _shape(self, type_: GraphQLOutputType) -> _Shape:
+        shape = self._shapes.get(id(type_))
+        if shape is None:
+            shape = self._shapes[id(type_)] = _shape_of(type_)
+        return shape
 
     def _run_selections(
         self,
@@ -364,10 +381,11 @@ class Waves:
             container=data,
             key=selection.name,
             type=field.type,
+            shape=selection.shape,
             details=selection.details,
             parent=parent,
-            parent_type=parent_type,
             selection=selection,
+            parent_type=parent_type,
         )
         data[selection.name] = None
         if selection.attribute is not None:
@@ -400,11 +418,7 @@ class Waves:
         try:
             if isinstance(result, Exception):
                 raise result
-            type_ = position.type
-            shape = self._shapes.get(id(type_))
-            if shape is None:
-                shape = self._shapes[id(type_)] = _shape_of(type_)
-            non_null, kind, named = shape
+            non_null, kind, named = position.shape
             if result is None or result is Undefined:
                 if non_null:
                     info = position.info(self._executor)
@@ -435,7 +449,12 @@ class Waves:
                 return
             # An awaited type, an awaited `is_type_of`, async iterables, a list that is not one.
             completed = executor.complete_value(
-                type_, position.details, position.info(executor), position.path, result, None
+                position.type,
+                position.details,
+                position.info(executor),
+                position.path,
+                result,
+                None,
             )
             if self._is_awaitable(completed):
                 position.container[position.key] = None
@@ -465,11 +484,17 @@ class Waves:
         items: list[Any],
         items_left: Iterator[Any],
     ) -> None:
-        details = position.details
+        details, selection, shape = position.details, position.selection, self._shape(item_type)
         for index, item in enumerate(items_left):
             items.append(None)
             at = _Position(
-                container=items, key=index, type=item_type, details=details, parent=position
+                container=items,
+                key=index,
+                type=item_type,
+                shape=shape,
+                details=details,
+                parent=position,
+                selection=selection,
             )
             if self._is_awaitable(item):
                 self._held.append((item, at, False))
@@ -509,14 +534,15 @@ class Waves:
             fits = check(result, info)  # type: ignore[arg-type]
             if not fits:
                 raise invalid_return_type_error(type_, result, position.details)
-        selections = self._subselections.get((id(type_), id(position.details)))
+        # A field's details are its selection's (a list item's, its list's): its sub-selections
+        # are kept on the selection, per object type.
+        objects = position.selection.objects
+        selections = objects.get(type_)
         if selections is None:
             grouped_field_set, deferred, _ = executor.collect_subfields(type_, position.details)
             if deferred:
                 return False
-            selections = self._selection(type_, grouped_field_set)
-            # collect_subfields keeps `details` alive for the request, so its id stays its own.
-            self._subselections[(id(type_), id(position.details))] = selections
+            selections = objects[type_] = self._selection(type_, grouped_field_set)
         data: dict[str, Any] = {}
         position.container[position.key] = data
         self._run_selections(selections, type_, result, position, data)
