@@ -266,10 +266,14 @@ class Waves:
         held, self._held = self._held, []
         in_flight, landed = self._in_flight, self._landed
         for awaitable, position, completed in held:
-            task = asyncio.ensure_future(awaitable)
+            # A future (a loader's, resolvers/futures.py) is awaited as it is, and may be
+            # shared: never cancelled here. Anything else gets a Task of its own.
+            if isinstance(awaitable, asyncio.Future):
+                task: asyncio.Future[Any] = awaitable
+                ours = False
+            else:
+                task, ours = asyncio.ensure_future(awaitable), True
             self._started += 1
-            # A future given by a resolver may be shared: never cancelled here.
-            ours = asyncio.iscoroutine(awaitable)
             in_flight[self._started] = (task, position, completed, ours)
             task.add_done_callback(functools.partial(landed, self._started))
 

@@ -19,7 +19,7 @@ def then(load: Awaitable[T], shape: Callable[[T], R]) -> asyncio.Future[R]:
     `shape` raises, otherwise. Cancelling it leaves `load` alone: a loader's future is
     shared by every load of its key. (A loader's load is a future, used as it is; any other
     awaitable would get a Task.)"""
-    source = asyncio.ensure_future(load)
+    source = load if isinstance(load, asyncio.Future) else asyncio.ensure_future(load)
     shaped: asyncio.Future[R] = source.get_loop().create_future()
 
     def land(done: asyncio.Future[T]) -> None:
