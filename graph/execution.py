@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime
 import enum
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,10 +121,13 @@ class Call:
 
     field: StrawberryField
     resolver: StrawberryResolver[Any]
+    # The resolver's function itself (StrawberryResolver.__call__ only checks that it is one).
+    function: Callable[..., Any]
     wants_self: bool
     parent: str | None
     root: str | None
     info: str | None
+    takes_arguments: bool  # GraphQL arguments (validation refuses any a field does not take)
 
 
 def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> Call | None:
@@ -148,10 +151,12 @@ def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> Call | Non
     return Call(
         field=definition,
         resolver=resolver,
+        function=resolver.wrapped_func if callable(resolver.wrapped_func) else resolver,
         wants_self=resolver.self_parameter is not None,
         parent=parent.name if parent else None,
         root=root.name if root else None,
         info=info.name if info else None,
+        takes_arguments=bool(definition.arguments),
     )
 
 
@@ -323,6 +328,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         selection's converted arguments shared when no call could change them."""
         assert self._converter is not None
         strawberry_info = self._converter.config.info_class(_raw_info=info, _field=call.field)
+        if not call.takes_arguments:
+            kwargs: dict[str, Any] = {}
+            return self._invoke(call, source, strawberry_info, kwargs)
         key = (id(field_def), id(field_details.node), id(field_details.fragment_variable_values))
         cached = self._converted.get(key)
         if cached is not None:
@@ -340,6 +348,10 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 self._converted[key] = (kwargs, copies) if copies is not None else None
                 if copies is not None:
                     kwargs = _own(kwargs, copies)
+        return self._invoke(call, source, strawberry_info, kwargs)
+
+    @staticmethod
+    def _invoke(call: Call, source: Any, strawberry_info: Any, kwargs: dict[str, Any]) -> Any:
         if call.parent:
             kwargs[call.parent] = source
         if call.root:
@@ -347,8 +359,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         if call.info:
             kwargs[call.info] = strawberry_info
         if call.wants_self:
-            return call.resolver(source, **kwargs)
-        return call.resolver(**kwargs)
+            return call.function(source, **kwargs)
+        return call.function(**kwargs)
 
     def arguments_of(self, field_def: GraphQLField, field_details: Any) -> dict[str, Any]:
         """The field's argument values, coerced afresh (as graphql-core does for each call)."""
