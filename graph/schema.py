@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -15,9 +16,9 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -69,6 +70,53 @@ class SafeParserCache(ParserCache):
         yield
 
 
+class ValidatedDocuments:
+    """Validation errors per parsed document, least recently used dropped past `size`.
+
+    Strawberry's ValidationCache keys an lru_cache by the document, and a DocumentNode's hash
+    walks its whole tree on every lookup (24 µs for the nested query of bench/overhead.py).
+    The parser cache hands out one document object per query text, so this keys by the
+    object's identity, and holds the object so that a reused id never matches."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[
+            tuple[int, int, tuple[int, ...]], tuple[DocumentNode, list[GraphQLError]]
+        ] = OrderedDict()
+
+    def errors(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        rules: Sequence[type[ASTValidationRule]],
+    ) -> list[GraphQLError]:
+        key = (id(schema), id(document), tuple(map(id, rules)))
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is document:
+            self._kept.move_to_end(key)
+            return kept[1]
+        errors = validate_document(schema, document, tuple(rules))
+        self._kept[key] = (document, errors)
+        if len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return errors
+
+
+class DocumentValidation(SchemaExtension):
+    """Validation through the schema's `ValidatedDocuments`."""
+
+    def __init__(self, validated: ValidatedDocuments) -> None:
+        self.validated = validated
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None:  # else Strawberry reports the parse error
+            context.pre_execution_errors = self.validated.errors(
+                context.schema._schema, context.graphql_document, context.validation_rules
+            )
+        yield
+
+
 def extensions(
     settings: Settings, *, tracer_provider: Any = None
 ) -> list[Callable[[], SchemaExtension]]:
@@ -84,7 +132,8 @@ def extensions(
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    parser_size, validation_size = settings.parser_cache_size, settings.validation_cache_size
+    parser_size = settings.parser_cache_size
+    validated = ValidatedDocuments(settings.validation_cache_size)
     factories: list[Callable[[], SchemaExtension]] = [
         # First in, last out: it sees the codes ErrorCodes sets and the whole duration.
         Observability,
@@ -93,7 +142,7 @@ def extensions(
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
         # Fresh instances share one bounded LRU per size (module level in Strawberry).
         lambda: SafeParserCache(maxsize=parser_size),
-        lambda: ValidationCache(maxsize=validation_size),
+        lambda: DocumentValidation(validated),
         # After validation, before any resolver: cost, budget, `extensions.cost`.
         QueryCharge,
     ]

@@ -54,6 +54,37 @@ async def test_a_repeated_operation_is_validated_once(monkeypatch: pytest.Monkey
     assert len(calls) == 1
 
 
+async def test_validations_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a count of full validations, and room for one validated document
+    calls: list[int] = []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr("strawberry.schema.schema.validate", counting)
+    schema = build_schema(_settings(validation_cache_size=1))
+    first, second = (f"query Q_{uuid.uuid4().hex} {{ __typename }}" for _ in range(2))
+    # when two operations alternate, then one repeats
+    for document in (first, second, first, first):
+        result = await schema.execute(document)
+        assert result.errors is None
+    # then each change of document validates again (the other was dropped), the repeat not
+    assert len(calls) == 3
+
+
+async def test_an_invalid_document_is_refused_every_time() -> None:
+    # given an operation that asks for a field the schema does not have
+    schema = build_schema(_settings())
+    # when it runs twice (the second time from the kept validation)
+    results = [await schema.execute("{ nope }") for _ in range(2)]
+    # then both are refused alike
+    messages = [r.errors[0].message for r in results if r.errors]
+    assert len(messages) == 2
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("Cannot query field 'nope' on type 'Query'.")
+
+
 def test_http_responses_are_plain_json(api: Api) -> None:
     response = api.post("{ __typename }")
     assert response.headers["content-type"].startswith("application/json")
