@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
+from graphql import parse as graphql_parse
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -51,25 +50,6 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (SubmissionSubscription, MediaSubscription))
 
 
-class SafeParserCache(ParserCache):
-    """ParserCache that lets Strawberry report syntax errors itself.
-
-    ParserCache parses in its hook, so a syntax error escapes the operation and skips every
-    extension's result handling (no `extensions.code`, outcome not counted). On an error it
-    leaves the document unset: Strawberry parses again and returns the error the normal way.
-    """
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        try:
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
-            )
-        except GraphQLError:
-            context.graphql_document = None
-        yield
-
-
 class ValidatedDocuments:
     """Validation errors per parsed document, least recently used dropped past `size`.
 
@@ -102,11 +82,43 @@ class ValidatedDocuments:
         return errors
 
 
-class DocumentValidation(SchemaExtension):
-    """Validation through the schema's `ValidatedDocuments`."""
+class Documents(SchemaExtension):
+    """An operation's document: the token limit, the parser cache, the depth and alias rules
+    and validation kept per document (`ValidatedDocuments`). One extension instead of
+    Strawberry's four (MaxTokensLimiter, ParserCache, AddValidationRules, ValidationCache):
+    Strawberry builds every extension's hooks anew for each operation.
 
-    def __init__(self, validated: ValidatedDocuments) -> None:
+    A syntax error is left to Strawberry: parsing here, it would escape the operation and skip
+    every extension's result handling (no `extensions.code`, outcome not counted). The
+    document stays unset, and Strawberry parses again and reports the error the normal way.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_tokens: int,
+        parse: Callable[..., DocumentNode],
+        rules: tuple[type[ASTValidationRule], ...],
+        validated: ValidatedDocuments,
+    ) -> None:
+        self.max_tokens = max_tokens
+        self.parse = parse
+        self.rules = rules
         self.validated = validated
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = context.validation_rules + self.rules
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.parse(context.query, **context.parse_options)
+        except GraphQLError:
+            context.graphql_document = None
+        yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -123,26 +135,28 @@ def extensions(
     """Metrics, error codes, limits and caches from settings; factories so each operation gets
     fresh state. With a tracer provider (tracing on), OpenTelemetry spans too.
 
-    The depth and alias rules are built once: Strawberry's validation cache is keyed by the
-    rule classes, and QueryDepthLimiter/MaxAliasesLimiter create new classes per instance,
-    so building them per operation made every validation a cache miss.
+    The depth and alias rules are built once: kept validations are keyed by the rule
+    classes, and QueryDepthLimiter/MaxAliasesLimiter create new classes per instance, so
+    building them per operation would make every validation a miss.
     """
     production = settings.env == "production"
-    rules = [
+    rules = (
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
-    parser_size = settings.parser_cache_size
+    )
+    parse = lru_cache(maxsize=settings.parser_cache_size)(graphql_parse)
     validated = ValidatedDocuments(settings.validation_cache_size)
     factories: list[Callable[[], SchemaExtension]] = [
         # First in, last out: it sees the codes ErrorCodes sets and the whole duration.
         Observability,
         lambda: ErrorCodes(mask_internal=production),
-        lambda: AddValidationRules(rules),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        # Fresh instances share one bounded LRU per size (module level in Strawberry).
-        lambda: SafeParserCache(maxsize=parser_size),
-        lambda: DocumentValidation(validated),
+        # Fresh instances share the schema's parser cache and kept validations.
+        lambda: Documents(
+            max_tokens=settings.max_query_tokens,
+            parse=parse,
+            rules=rules,
+            validated=validated,
+        ),
         # After validation, before any resolver: cost, budget, `extensions.cost`.
         QueryCharge,
     ]
