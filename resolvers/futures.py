@@ -39,10 +39,3 @@ def then(load: Awaitable[T], shape: Callable[[T], R]) -> asyncio.Future[R]:
 
     source.add_done_callback(land)
     return shaped
-
-
-def ready(value: R) -> asyncio.Future[R]:
-    """A future that already has `value` (a link with no id: nothing to load)."""
-    future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-    future.set_result(value)
-    return future

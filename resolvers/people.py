@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Awaitable
 
 from resolvers.context import RequestContext
-from resolvers.futures import ready
 from resolvers.loaders import PageKey
 from services.people import users
 from services.people.records import Profile, User
@@ -52,9 +51,9 @@ def profile_of(ctx: RequestContext, person: User) -> Awaitable[Profile | None]:
     return ctx.loaders.profile.load(person.profile_id)
 
 
-def user_of(ctx: RequestContext, user_id: str | None) -> Awaitable[User | None]:
-    """The loader's future itself; one that already holds None when there is no id."""
-    return ctx.loaders.user.load(user_id) if user_id else ready(None)
+def user_of(ctx: RequestContext, user_id: str) -> Awaitable[User | None]:
+    """The loader's future itself (resolvers/futures.py): no coroutine to run."""
+    return ctx.loaders.user.load(user_id)
 
 
 async def team_of(

@@ -31,17 +31,19 @@ def submissions_of(
 ) -> Awaitable[Slice[Submission]]:
     """A person's page: the loader's future itself when the caller may read it at once (an
     admin, the owner), else after the manager check's load."""
-    at_once = ctx.viewer.reads_owned_at_once(person.user_id)
     key = PageKey(
         parent=person.user_id, first=first, after=after, status=status, count=count, order=order
     )
-    if not at_once:
-        return _checked_page(ctx, key)
-    check_first(first, maximum=ctx.runtime.settings.page_size_max)
+    if ctx.viewer.reads_owned_at_once(person.user_id):
+        return _page(ctx, key)
+    return _checked_page(ctx, key)
+
+
+def _page(ctx: RequestContext, key: PageKey) -> Awaitable[Slice[Submission]]:
+    check_first(key.first, maximum=ctx.runtime.settings.page_size_max)
     return ctx.loaders.submissions_by_user.load(key)
 
 
 async def _checked_page(ctx: RequestContext, key: PageKey) -> Slice[Submission]:
     await ctx.viewer.check_owned(key.parent, what="these submissions")
-    check_first(key.first, maximum=ctx.runtime.settings.page_size_max)
-    return await ctx.loaders.submissions_by_user.load(key)
+    return await _page(ctx, key)

@@ -72,7 +72,7 @@ class Media(Node, Stored):
         )
 
     @strawberry.field(graphql_type=LazyUser | None)
-    def owner(self, info: Info) -> Awaitable[User | None]:
+    def owner(self, info: Info) -> Awaitable[User | None] | None:
         return people_types.linked_user(info, self.record.user_id)
 
     @strawberry.field
@@ -154,7 +154,7 @@ class ImageCollection(Node, Stored):
         return [Media.of(m) for m in await media_resolvers.images_of(info.context, self.record)]
 
     @strawberry.field(graphql_type=LazyUser | None)
-    def owner(self, info: Info) -> Awaitable[User | None]:
+    def owner(self, info: Info) -> Awaitable[User | None] | None:
         return people_types.linked_user(info, self.record.user_id)
 
 

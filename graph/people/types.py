@@ -40,9 +40,11 @@ LazyMedia = Annotated["Media", strawberry.lazy("graph.media.types")]
 LazySubmission = Annotated["Submission", strawberry.lazy("graph.submissions.types")]
 
 
-def linked_user(info: Info, user_id: str | None) -> Awaitable[User | None]:
+def linked_user(info: Info, user_id: str | None) -> Awaitable[User | None] | None:
     """A linked person (owner, manager, reviewer) through the request's user loader: its
-    future, shaped when it lands (resolvers/futures.py)."""
+    future, shaped when it lands (resolvers/futures.py); None at once when there is no link."""
+    if not user_id:
+        return None
     return then(people_resolvers.user_of(info.context, user_id), _user_of)
 
 
@@ -186,11 +188,11 @@ class Profile(Node, Stored):
         )
 
     @strawberry.field(graphql_type=User | None)
-    def user(self, info: Info) -> Awaitable[User | None]:
+    def user(self, info: Info) -> Awaitable[User | None] | None:
         return linked_user(info, self.record.user_id)
 
     @strawberry.field(graphql_type=User | None)
-    def manager(self, info: Info) -> Awaitable[User | None]:
+    def manager(self, info: Info) -> Awaitable[User | None] | None:
         return linked_user(info, self.record.manager_id)
 
 

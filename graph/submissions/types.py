@@ -58,11 +58,11 @@ class Submission(Node, Stored):
         )
 
     @strawberry.field(graphql_type=LazyUser | None)
-    def owner(self, info: Info) -> Awaitable[User | None]:
+    def owner(self, info: Info) -> Awaitable[User | None] | None:
         return people_types.linked_user(info, self.record.user_id)
 
     @strawberry.field(graphql_type=LazyUser | None)
-    def reviewer(self, info: Info) -> Awaitable[User | None]:
+    def reviewer(self, info: Info) -> Awaitable[User | None] | None:
         return people_types.linked_user(info, self.record.reviewer_id)
 
     @strawberry.field(description="Files uploaded for this submission.")

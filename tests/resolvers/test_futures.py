@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from resolvers.futures import ready, then
+from resolvers.futures import then
 
 
 async def test_the_value_is_shaped_when_the_load_lands() -> None:
@@ -72,9 +72,3 @@ async def test_a_coroutine_gets_a_task_and_still_works() -> None:
 
     # when / then it is shaped as well
     assert await then(later(), lambda value: value + 1) == 6
-
-
-async def test_ready_holds_its_value() -> None:
-    future = ready(None)
-    assert future.done()
-    assert await future is None
