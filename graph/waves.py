@@ -50,6 +50,8 @@ from graphql.execution.executor import invalid_return_type_error
 from graphql.language import FieldNode
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, is_iterable
 
+from resolvers.futures import Shaped
+
 if TYPE_CHECKING:
     from graph.execution import Call, Executor, Leaf
 
@@ -215,8 +217,11 @@ class Waves:
         self._held: list[_Held] = []
         # Tasks running, by a number of their own (a future a resolver gives may be given to
         # several positions: a DataLoader's for one key): the Task, its position, whether its
-        # value is completed already, and whether the Task was made here from a coroutine.
-        self._in_flight: dict[int, tuple[asyncio.Future[Any], _Position, bool, bool]] = {}
+        # value is completed already, whether the Task was made here from a coroutine, and
+        # the shape its value takes first (a `Shaped` load's; resolvers/futures.py).
+        self._in_flight: dict[
+            int, tuple[asyncio.Future[Any], _Position, bool, bool, Callable[[Any], Any] | None]
+        ] = {}
         self._started = 0
         self._all_landed: asyncio.Future[None]
         # Per output type (by identity; types live as long as the schema): its shape.
@@ -251,7 +256,7 @@ class Waves:
             await self._all_landed
         except asyncio.CancelledError:
             # The Tasks made here stop too; resolvers not yet started never do.
-            for task, _, _, ours in self._in_flight.values():
+            for task, _, _, ours, _ in self._in_flight.values():
                 if ours:
                     task.cancel()
             self._in_flight.clear()
@@ -267,14 +272,18 @@ class Waves:
         in_flight, landed = self._in_flight, self._landed
         for awaitable, position, completed in held:
             # A future (a loader's, resolvers/futures.py) is awaited as it is, and may be
-            # shared: never cancelled here. Anything else gets a Task of its own.
-            if isinstance(awaitable, asyncio.Future):
-                task: asyncio.Future[Any] = awaitable
-                ours = False
+            # shared: never cancelled here; a `Shaped` load too, shaped when it lands.
+            # Anything else gets a Task of its own.
+            shape = None
+            if type(awaitable) is Shaped:
+                task: asyncio.Future[Any] = awaitable.load
+                shape, ours = awaitable.shape, False
+            elif isinstance(awaitable, asyncio.Future):
+                task, ours = awaitable, False
             else:
                 task, ours = asyncio.ensure_future(awaitable), True
             self._started += 1
-            in_flight[self._started] = (task, position, completed, ours)
+            in_flight[self._started] = (task, position, completed, ours, shape)
             task.add_done_callback(functools.partial(landed, self._started))
 
     def _landed(self, number: int, task: asyncio.Future[Any]) -> None:
@@ -282,7 +291,7 @@ class Waves:
         all_landed = self._all_landed
         if entry is None or all_landed.done():
             return  # settling in the background after the operation ended
-        _, position, completed, _ = entry
+        _, position, completed, _, shape = entry
         if task.cancelled():
             all_landed.cancel()  # as graphql-core's gather would be
             return
@@ -291,8 +300,10 @@ class Waves:
             if error is None:
                 if completed:
                     position.container[position.key] = task.result()
-                else:
+                elif shape is None:
                     self._complete(position, task.result())
+                else:
+                    self._shaped(position, shape, task.result())
             elif isinstance(error, Exception):
                 self._fail(position, error)
             else:
@@ -315,6 +326,14 @@ class Waves:
             return
         if not self._in_flight:
             all_landed.set_result(None)
+
+    def _shaped(self, position: _Position, shape: Callable[[Any], Any], value: Any) -> None:
+        try:
+            shaped = shape(value)
+        except Exception as error:  # the field's error, as a resolver's own
+            self._fail(position, error)
+            return
+        self._complete(position, shaped)
 
     def _settle(self, awaitables: list[Awaitable[Any]]) -> None:
         if awaitables:

@@ -4,10 +4,14 @@ cancellation, which never reaches the shared load."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import pytest
 
-from resolvers.futures import then
+from resolvers.futures import Shaped, then
+
+T = TypeVar("T")
 
 
 async def test_the_value_is_shaped_when_the_load_lands() -> None:
@@ -44,16 +48,31 @@ async def test_an_error_of_the_shape_is_the_fields() -> None:
 
 
 async def test_cancelling_the_field_leaves_the_shared_load_alone() -> None:
-    # given two fields shaped from one load (a DataLoader's future for one key)
+    # given two fields awaiting shapes of one load (a DataLoader's future for one key)
     load: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    first, second = then(load, str), then(load, lambda value: value * 2)
+    first = asyncio.ensure_future(_awaited(then(load, str)))
+    second = asyncio.ensure_future(_awaited(then(load, lambda value: value * 2)))
+    await asyncio.sleep(0)
     # when the first is cancelled and the load then lands
     first.cancel()
+    await asyncio.sleep(0)
     load.set_result(21)
     # then the load and the other field still complete
     assert await second == 42
     assert load.result() == 21
     assert first.cancelled()
+
+
+async def test_a_loaders_future_is_kept_with_its_shape_not_wrapped() -> None:
+    # given a loader's future
+    load: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    # when it is shaped
+    shaped = then(load, str)
+    # then no future of its own is made: waves complete it from the load's callback
+    assert isinstance(shaped, Shaped)
+    assert shaped.load is load
+    load.set_result(4)
+    assert await shaped == "4"
 
 
 async def test_a_cancelled_load_cancels_the_field() -> None:
@@ -72,3 +91,7 @@ async def test_a_coroutine_gets_a_task_and_still_works() -> None:
 
     # when / then it is shaped as well
     assert await then(later(), lambda value: value + 1) == 6
+
+
+async def _awaited(awaitable: Awaitable[T]) -> T:
+    return await awaitable
