@@ -26,9 +26,11 @@ from __future__ import annotations
 import asyncio
 import enum
 import functools
+import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from types import FunctionType, GeneratorType
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from graphql import (
     GraphQLAbstractType,
@@ -36,19 +38,20 @@ from graphql import (
     GraphQLError,
     GraphQLField,
     GraphQLFieldResolver,
-    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLScalarType,
+    GraphQLSchema,
     located_error,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import invalid_return_type_error
 from graphql.language import FieldNode
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, is_iterable
+from graphql.pyutils import is_awaitable as default_is_awaitable
 
 from resolvers.futures import Shaped
 
@@ -183,7 +186,8 @@ class _Kind(enum.Enum):
     ABSTRACT = "an interface or a union"
 
 
-_Shape = tuple[bool, _Kind, GraphQLOutputType]
+# Whether non-null, the kind, and the nullable type itself (of the class its kind says).
+_Shape = tuple[bool, _Kind, Any]
 
 
 def _shape_of(type_: GraphQLOutputType) -> _Shape:
@@ -199,6 +203,30 @@ def _shape_of(type_: GraphQLOutputType) -> _Shape:
     return non_null, _Kind.ABSTRACT, named
 
 
+# Per type of value (bounded; types are few): whether its values are awaitable. `await`
+# itself looks `__await__` up on the type; a generator may be a coroutine or not, and a type
+# with its own attribute hook may answer per value: those are asked each time.
+_awaitable_types: dict[type, bool] = {}
+_MAX_AWAITABLE_TYPES = 1_000
+
+
+def _awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
+    """graphql-core's `is_awaitable`, answered per type of value once."""
+    kind = type(value)
+    known = _awaitable_types.get(kind)
+    if known is not None:
+        return known
+    awaitable = default_is_awaitable(value)
+    if (
+        kind is not GeneratorType
+        and not hasattr(kind, "__getattr__")
+        and not isinstance(getattr(kind, "__getattribute__", None), FunctionType)
+        and len(_awaitable_types) < _MAX_AWAITABLE_TYPES
+    ):
+        _awaitable_types[kind] = awaitable
+    return awaitable
+
+
 # What an attribute read gives when the attribute is missing (graphql-core's path reports it).
 _MISSING = object()
 
@@ -208,12 +236,18 @@ _MISSING = object()
 _Held = tuple[Awaitable[Any], _Position, bool]
 
 
+# Per schema (tests build many): its types' shapes and type checks (see `Waves`).
+_kept: weakref.WeakKeyDictionary[GraphQLSchema, tuple[dict[int, _Shape], dict[str, _TypeCheck]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 class Waves:
     """One operation's fields, run in waves (see the module's docstring)."""
 
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
-        self._is_awaitable = executor.is_awaitable
+        self._is_awaitable = _awaitable
         self._held: list[_Held] = []
         # Tasks running, by a number of their own (a future a resolver gives may be given to
         # several positions: a DataLoader's for one key): the Task, its position, whether its
@@ -224,10 +258,12 @@ class Waves:
         ] = {}
         self._started = 0
         self._all_landed: asyncio.Future[None]
-        # Per output type (by identity; types live as long as the schema): its shape.
-        self._shapes: dict[int, _Shape] = {}
-        # Per object type with an `is_type_of`: which kind of check it is.
-        self._type_checks: dict[str, _TypeCheck] = {}
+        kept = _kept.get(executor.schema)
+        if kept is None:
+            kept = _kept[executor.schema] = ({}, {})
+        # Per output type (by identity; types live as long as the schema): its shape; and
+        # per object type with an `is_type_of`, which kind of check it is.
+        self._shapes, self._type_checks = kept
 
     def run(
         self, root_type: GraphQLObjectType, root_value: Any, grouped_field_set: GroupedFieldSet
@@ -454,21 +490,20 @@ class Waves:
                 return
             executor = self._executor
             if kind is _Kind.LEAF:
-                leaf = cast(GraphQLLeafType, named)
-                position.container[position.key] = executor.complete_leaf_value(leaf, result)
+                position.container[position.key] = executor.complete_leaf_value(named, result)
                 return
             if kind is _Kind.OBJECT:
-                if self._object(position, cast(GraphQLObjectType, named), result):
+                if self._object(position, named, result):
                     return
             elif kind is _Kind.ABSTRACT:
-                if self._abstract(position, cast(GraphQLAbstractType, named), result):
+                if self._abstract(position, named, result):
                     return
             elif (
                 kind is _Kind.LIST
                 and is_iterable(result)
                 and not executor.is_async_iterable(result)
             ):
-                self._list(position, cast(GraphQLList[Any], named).of_type, result)
+                self._list(position, named.of_type, result)
                 return
             # An awaited type, an awaited `is_type_of`, async iterables, a list that is not one.
             completed = executor.complete_value(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Optional, cast
 
 import pytest
 import strawberry
@@ -20,6 +20,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.execution import Executor, FieldNames
+from graph.waves import _awaitable, _awaitable_types
+from resolvers.futures import then
 
 
 @strawberry.interface
@@ -41,6 +43,20 @@ class Twig(Named):
 async def _soon(value: object) -> object:
     await asyncio.sleep(0)  # answered on a later turn of the loop, as a load would be
     return value
+
+
+def _landing(value: int) -> asyncio.Future[int]:
+    """A load's future, landing on a later turn of the loop (as a DataLoader's does)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[int] = loop.create_future()
+    loop.call_soon(future.set_result, value)
+    return future
+
+
+def _shaped_knot(index: int) -> Knot | None:
+    if index % 3 == 0:
+        raise ValueError(f"shape {index} failed")
+    return None if index % 3 == 1 else Knot.at(index)
 
 
 @strawberry.type
@@ -98,6 +114,15 @@ class Knot(Named):
     @strawberry.field
     def named(self) -> Named:
         return Twig(name="twig", size=1) if self.index % 2 else Knot.at(self.index + 30)
+
+    @strawberry.field(graphql_type=Optional["Knot"])
+    def shaped(self) -> Awaitable[Knot | None]:
+        # A load shaped when it lands (resolvers/futures.py): fails, nulls or gives a knot.
+        return then(_landing(self.index + 40), _shaped_knot)
+
+    @strawberry.field(graphql_type="Knot")
+    def shaped_strict(self) -> Awaitable[Knot | None]:
+        return then(_landing(self.index + 41), _shaped_knot)
 
     @strawberry.field
     def later_items(self) -> list[str]:
@@ -190,6 +215,9 @@ DOCUMENTS = {
         " named { __typename name ... on Knot { index strict } } } }"
     ),
     "awaitable list items": "{ knots { laterItems } }",
+    "loads shaped when they land": (
+        "{ knots(first: 6) { index shaped { index shaped { index } } shapedStrict { index } } }"
+    ),
     "aliases, fragments and directives": (
         "query Q($yes: Boolean!) { a: knots(first: 2) { ...F x: index } b: knots(first: 1) {"
         " index @include(if: $yes) name @skip(if: $yes) } }"
@@ -371,3 +399,35 @@ def test_generated_queries_answer_as_graphql_core_does(data: st.DataObject) -> N
     theirs, ours = asyncio.run(_both(document))
     # then the answers agree
     _assert_same(theirs, ours)
+
+
+class _Hooked:
+    """A value whose attribute hook may make it awaitable per value."""
+
+    def __init__(self, awaitable: bool) -> None:
+        self.awaitable = awaitable
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "__await__" and self.awaitable:
+            return lambda: iter(())
+        raise AttributeError(name)
+
+
+def test_awaitable_is_answered_per_type_unless_a_value_could_answer_otherwise() -> None:
+    # given plain values, a future, a coroutine and values with an attribute hook
+    loop = asyncio.new_event_loop()
+    coroutine = _soon(1)
+    try:
+        # when / then each is told apart as graphql-core tells it
+        assert not _awaitable(Knot.at(1))
+        assert not _awaitable([1])
+        assert _awaitable(loop.create_future())
+        assert _awaitable(coroutine)
+        assert _awaitable(_Hooked(awaitable=True))
+        assert not _awaitable(_Hooked(awaitable=False))
+        # and only types that answer alike for every value are kept
+        assert Knot in _awaitable_types
+        assert _Hooked not in _awaitable_types
+    finally:
+        coroutine.close()
+        loop.close()
