@@ -52,6 +52,7 @@ from graphql.execution.executor import invalid_return_type_error
 from graphql.language import FieldNode
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, is_iterable
 from graphql.pyutils import is_awaitable as default_is_awaitable
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from resolvers.futures import Shaped
 
@@ -61,6 +62,8 @@ if TYPE_CHECKING:
 
 # The qualified name of the `is_type_of` Strawberry gives an object type with interfaces.
 _STRAWBERRY_TYPE_CHECK = "GraphQLCoreConverter.from_object.<locals>._get_is_type_of"
+# Strawberry keeps the type a GraphQL type was made from under this extensions key.
+_DEFINITION = "strawberry-definition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +174,19 @@ class _TypeCheck(enum.Enum):
     OTHER = "any other, called with the field's info"
 
 
-def _type_check_of(check: Callable[..., Any]) -> _TypeCheck:
+# An object type's check, and for Strawberry's own, the class whose instances (not cast to
+# another type with `strawberry.cast`) it always accepts: its check need not be called.
+_Check = tuple[_TypeCheck, type | None]
+
+
+def _type_check_of(type_: GraphQLObjectType, check: Callable[..., Any]) -> _Check:
     if asyncio.iscoroutinefunction(check):
-        return _TypeCheck.AWAITS
+        return _TypeCheck.AWAITS, None
     if getattr(check, "__qualname__", "").startswith(_STRAWBERRY_TYPE_CHECK):
-        return _TypeCheck.STRAWBERRY
-    return _TypeCheck.OTHER
+        definition = (type_.extensions or {}).get(_DEFINITION)
+        origin = getattr(definition, "origin", None)
+        return _TypeCheck.STRAWBERRY, origin if isinstance(origin, type) else None
+    return _TypeCheck.OTHER, None
 
 
 class _Kind(enum.Enum):
@@ -237,7 +247,7 @@ _Held = tuple[Awaitable[Any], _Position, bool]
 
 
 # Per schema (tests build many): its types' shapes and type checks (see `Waves`).
-_kept: weakref.WeakKeyDictionary[GraphQLSchema, tuple[dict[int, _Shape], dict[str, _TypeCheck]]] = (
+_kept: weakref.WeakKeyDictionary[GraphQLSchema, tuple[dict[int, _Shape], dict[str, _Check]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -447,11 +457,15 @@ class Waves:
             parent_type=parent_type,
         )
         data[selection.name] = None
+        result: Any
         if selection.attribute is not None:
             # A plain attribute (Strawberry's resolver would only read it): no info needed.
             result = getattr(source, selection.attribute, _MISSING)
             if result is not _MISSING:
-                if self._is_awaitable(result):
+                awaitable = _awaitable_types.get(type(result))
+                if awaitable is None:
+                    awaitable = _awaitable(result)
+                if awaitable:
                     self._held.append((result, position, False))
                 else:
                     self._complete(position, result)
@@ -466,7 +480,10 @@ class Waves:
         except Exception as error:
             self._fail(position, error)
             return
-        if self._is_awaitable(result):
+        awaitable = _awaitable_types.get(type(result))
+        if awaitable is None:
+            awaitable = _awaitable(result)
+        if awaitable:
             self._held.append((result, position, False))
             return
         self._complete(position, result)
@@ -554,7 +571,10 @@ class Waves:
                 parent=position,
                 selection=selection,
             )
-            if self._is_awaitable(item):
+            awaitable = _awaitable_types.get(type(item))
+            if awaitable is None:
+                awaitable = _awaitable(item)
+            if awaitable:
                 self._held.append((item, at, False))
             else:
                 self._complete(at, item)
@@ -582,16 +602,18 @@ class Waves:
         executor = self._executor
         check = type_.is_type_of
         if check is not None:
-            kind = self._type_checks.get(type_.name)
-            if kind is None:
-                kind = self._type_checks[type_.name] = _type_check_of(check)
+            known = self._type_checks.get(type_.name)
+            if known is None:
+                known = self._type_checks[type_.name] = _type_check_of(type_, check)
+            kind, origin = known
             if kind is _TypeCheck.AWAITS:
                 return False
-            # Strawberry's own check ignores its info; another's gets the field's.
-            info = None if kind is _TypeCheck.STRAWBERRY else position.info(executor)
-            fits = check(result, info)  # type: ignore[arg-type]
-            if not fits:
-                raise invalid_return_type_error(type_, result, position.details)
+            if type(result) is not origin or getattr(result, TYPE_CAST_ATTRIBUTE, None):
+                # Strawberry's own check ignores its info; another's gets the field's.
+                info = None if kind is _TypeCheck.STRAWBERRY else position.info(executor)
+                fits = check(result, info)  # type: ignore[arg-type]
+                if not fits:
+                    raise invalid_return_type_error(type_, result, position.details)
         # A field's details are its selection's (a list item's, its list's): its sub-selections
         # are kept on the selection, per object type.
         objects = position.selection.objects
@@ -603,7 +625,15 @@ class Waves:
             selections = objects[type_] = self._selection(type_, grouped_field_set)
         data: dict[str, Any] = {}
         position.container[position.key] = data
-        self._run_selections(selections, type_, result, position, data)
+        # `_run_selections`, inlined: this runs once per object of the answer.
+        read_leaf, field = executor.read_leaf, self._field
+        for selection in selections:
+            if selection.leaf is not None:
+                value = read_leaf(selection.leaf, result)
+                if value is not Undefined:
+                    data[selection.name] = value
+                    continue
+            field(selection, type_, result, position, data)
         return True
 
     def _fail(self, position: _Position, raw_error: Exception) -> None:

@@ -125,6 +125,12 @@ class Knot(Named):
         return then(_landing(self.index + 41), _shaped_knot)
 
     @strawberry.field
+    def twig(self) -> Twig:
+        # Every other one is cast to another type (strawberry.cast): a Twig that is refused.
+        twig = Twig(name=f"t{self.index}", size=self.index)
+        return strawberry.cast(Stone, twig) if self.index % 2 else twig
+
+    @strawberry.field
     def later_items(self) -> list[str]:
         # Items that are awaitables themselves, which graphql-core awaits.
         return cast(list[str], [_soon(f"i{i}") for i in range(2)])
@@ -215,6 +221,7 @@ DOCUMENTS = {
         " named { __typename name ... on Knot { index strict } } } }"
     ),
     "awaitable list items": "{ knots { laterItems } }",
+    "an object cast to another type is refused": "{ knots(first: 4) { index twig { size } } }",
     "loads shaped when they land": (
         "{ knots(first: 6) { index shaped { index shaped { index } } shapedStrict { index } } }"
     ),
