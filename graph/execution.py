@@ -53,6 +53,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import has_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
+from strawberry.types.info import Info
 from strawberry.types.unset import UnsetType
 from typing_extensions import override
 
@@ -237,6 +238,10 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         # resolves fields, and then every field takes graphql-core's path.
         manager = self.middleware_manager
         self._wrapped = manager is not None and bool(manager.middlewares)
+        # The Info class resolvers get (the schema's config may name its own).
+        self.info_class: type[Info] = (
+            self._converter.config.info_class if self._converter is not None else Info
+        )
 
     @override
     def execute_root_grouped_field_set(
@@ -322,12 +327,16 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return Undefined
 
     def call(
-        self, call: Call, source: Any, info: Any, field_def: GraphQLField, field_details: Any
+        self,
+        call: Call,
+        source: Any,
+        strawberry_info: Info,
+        field_def: GraphQLField,
+        field_details: Any,
     ) -> Any:
         """The resolver called as Strawberry's wrapper calls it (`get_arguments`), with the
         selection's converted arguments shared when no call could change them."""
         assert self._converter is not None
-        strawberry_info = self._converter.config.info_class(_raw_info=info, _field=call.field)
         if not call.takes_arguments:
             kwargs: dict[str, Any] = {}
             return self._invoke(call, source, strawberry_info, kwargs)
@@ -399,7 +408,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
         try:
             if call is not None:
-                result = self.call(call, source, info, field_def, field_details_list[0])
+                strawberry_info = self.info_class(_raw_info=info, _field=call.field)
+                result = self.call(call, source, strawberry_info, field_def, field_details_list[0])
             else:
                 args = self.arguments_of(field_def, field_details_list[0])
                 result = resolve_fn(source, info, **args)

@@ -53,6 +53,7 @@ from graphql.language import FieldNode
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, is_iterable
 from graphql.pyutils import is_awaitable as default_is_awaitable
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
+from strawberry.types.info import Info
 
 from resolvers.futures import Shaped
 
@@ -157,6 +158,26 @@ class _Position:
                 info = self.parent.info(executor)
             self._info = info
         return info
+
+
+class _FieldInfo(Info):
+    """Strawberry's `Info` for a resolver called in waves, with graphql-core's resolve info
+    (the field's path and nodes) built only when the resolver reads more than its context:
+    most (a linked person, a profile) read nothing else."""
+
+    def __init__(self, position: _Position, executor: Executor, call: Call) -> None:
+        # Strawberry's own __init__ would set `_raw_info`, which is built on demand here.
+        self._position = position
+        self._executor = executor
+        self._field = call.field
+
+    @property
+    def _raw_info(self) -> GraphQLResolveInfo[Any]:  # type: ignore[override]
+        return self._position.info(self._executor)
+
+    @property
+    def context(self) -> Any:
+        return self._executor.context_value
 
 
 class _Nulled(Exception):
@@ -471,12 +492,17 @@ class Waves:
                     self._complete(position, result)
                 return
         try:
-            info = position.info(executor)
-            if selection.call is not None:
-                result = executor.call(selection.call, source, info, field, selection.details[0])
+            call = selection.call
+            if call is not None:
+                info = (
+                    _FieldInfo(position, executor, call)
+                    if executor.info_class is Info
+                    else executor.info_class(_raw_info=position.info(executor), _field=call.field)
+                )
+                result = executor.call(call, source, info, field, selection.details[0])
             else:
                 arguments = executor.arguments_of(field, selection.details[0])
-                result = selection.resolve(source, info, **arguments)
+                result = selection.resolve(source, position.info(executor), **arguments)
         except Exception as error:
             self._fail(position, error)
             return

@@ -131,6 +131,16 @@ class Knot(Named):
         return strawberry.cast(Stone, twig) if self.index % 2 else twig
 
     @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        # What a resolver reads of its info beyond the context (built on demand in waves).
+        raw = info._raw_info
+        aliases = [node.alias and node.alias.value for node in raw.field_nodes]
+        return (
+            f"{info.field_name} {info.path.as_list()} {info.context!r} {info.python_name}"
+            f" {raw.parent_type.name} {aliases}"
+        )
+
+    @strawberry.field
     def later_items(self) -> list[str]:
         # Items that are awaitables themselves, which graphql-core awaits.
         return cast(list[str], [_soon(f"i{i}") for i in range(2)])
@@ -221,6 +231,9 @@ DOCUMENTS = {
         " named { __typename name ... on Knot { index strict } } } }"
     ),
     "awaitable list items": "{ knots { laterItems } }",
+    "what a resolver reads of its info": (
+        "{ knots(first: 2) { where here: where kids { where next { where } } } }"
+    ),
     "an object cast to another type is refused": "{ knots(first: 4) { index twig { size } } }",
     "loads shaped when they land": (
         "{ knots(first: 6) { index shaped { index shaped { index } } shapedStrict { index } } }"
