@@ -339,28 +339,28 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         assert self._converter is not None
         if not call.takes_arguments:
             kwargs: dict[str, Any] = {}
-            return self._invoke(call, source, strawberry_info, kwargs)
-        key = (id(field_def), id(field_details.node), id(field_details.fragment_variable_values))
-        cached = self._converted.get(key)
-        if cached is not None:
-            kwargs = _own(*cached)
         else:
-            kwargs = convert_arguments(
-                self.arguments_of(field_def, field_details),
-                call.field.arguments,
-                scalar_registry=self._converter.scalar_registry,
-                config=self._converter.config,
-                info=strawberry_info,
+            key = (
+                id(field_def),
+                id(field_details.node),
+                id(field_details.fragment_variable_values),
             )
-            if key not in self._converted:  # first call of this selection: may it be shared?
-                copies = _input_copies(kwargs)
-                self._converted[key] = (kwargs, copies) if copies is not None else None
-                if copies is not None:
-                    kwargs = _own(kwargs, copies)
-        return self._invoke(call, source, strawberry_info, kwargs)
-
-    @staticmethod
-    def _invoke(call: Call, source: Any, strawberry_info: Any, kwargs: dict[str, Any]) -> Any:
+            cached = self._converted.get(key)
+            if cached is not None:
+                kwargs = _own(*cached)
+            else:
+                kwargs = convert_arguments(
+                    self.arguments_of(field_def, field_details),
+                    call.field.arguments,
+                    scalar_registry=self._converter.scalar_registry,
+                    config=self._converter.config,
+                    info=strawberry_info,
+                )
+                if key not in self._converted:  # first call of this selection: may it be shared?
+                    copies = _input_copies(kwargs)
+                    self._converted[key] = (kwargs, copies) if copies is not None else None
+                    if copies is not None:
+                        kwargs = _own(kwargs, copies)
         if call.parent:
             kwargs[call.parent] = source
         if call.root:

@@ -80,6 +80,9 @@ class _Selection:
     leaf: Leaf | None
     call: Call | None
     shape: _Shape  # of the field's type
+    # When the field is a list: its items' type, and their shape.
+    item_type: GraphQLOutputType | None
+    item_shape: _Shape | None
     # Per object type its values (or list items) have: that object's selections.
     objects: dict[GraphQLObjectType, list[_Selection]]
 
@@ -165,19 +168,18 @@ class _FieldInfo(Info):
     (the field's path and nodes) built only when the resolver reads more than its context:
     most (a linked person, a profile) read nothing else."""
 
+    context: Any = None  # an attribute, not Strawberry's property: read by most resolvers
+
     def __init__(self, position: _Position, executor: Executor, call: Call) -> None:
         # Strawberry's own __init__ would set `_raw_info`, which is built on demand here.
         self._position = position
         self._executor = executor
         self._field = call.field
+        self.context = executor.context_value
 
     @property
     def _raw_info(self) -> GraphQLResolveInfo[Any]:  # type: ignore[override]
         return self._position.info(self._executor)
-
-    @property
-    def context(self) -> Any:
-        return self._executor.context_value
 
 
 class _Nulled(Exception):
@@ -418,6 +420,8 @@ class Waves:
             if field is None:
                 continue  # graphql-core leaves an unknown field out of the answer too
             plan = executor.plan_of(field)
+            shape = self._shape(field.type)
+            item_type = shape[2].of_type if shape[1] is _Kind.LIST else None
             selections.append(
                 _Selection(
                     name=name,
@@ -428,7 +432,9 @@ class Waves:
                     attribute=plan.attribute,
                     leaf=plan.leaf,
                     call=plan.call,
-                    shape=self._shape(field.type),
+                    shape=shape,
+                    item_type=item_type,
+                    item_shape=self._shape(item_type) if item_type is not None else None,
                     objects={},
                 )
             )
@@ -541,10 +547,9 @@ class Waves:
             elif kind is _Kind.ABSTRACT:
                 if self._abstract(position, named, result):
                     return
-            elif (
-                kind is _Kind.LIST
-                and is_iterable(result)
-                and not executor.is_async_iterable(result)
+            elif kind is _Kind.LIST and (
+                type(result) is list
+                or (is_iterable(result) and not executor.is_async_iterable(result))
             ):
                 self._list(position, named.of_type, result)
                 return
@@ -585,7 +590,10 @@ class Waves:
         items: list[Any],
         items_left: Iterator[Any],
     ) -> None:
-        details, selection, shape = position.details, position.selection, self._shape(item_type)
+        details, selection = position.details, position.selection
+        shape = selection.item_shape
+        if shape is None or item_type is not selection.item_type:  # in a list of lists
+            shape = self._shape(item_type)
         for index, item in enumerate(items_left):
             items.append(None)
             at = _Position(
