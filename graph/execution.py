@@ -330,12 +330,13 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         self,
         call: Call,
         source: Any,
-        strawberry_info: Info,
+        strawberry_info: Info | None,
         field_def: GraphQLField,
         field_details: Any,
     ) -> Any:
         """The resolver called as Strawberry's wrapper calls it (`get_arguments`), with the
-        selection's converted arguments shared when no call could change them."""
+        selection's converted arguments shared when no call could change them. The info is
+        needed only by a resolver that takes it, or arguments."""
         assert self._converter is not None
         if not call.takes_arguments:
             kwargs: dict[str, Any] = {}

@@ -20,10 +20,22 @@ class Node:
     id: strawberry.ID
 
 
+def _created_at(self: Stored) -> datetime:
+    return timestamp(self.record.created_at)
+
+
+def _updated_at(self: Stored) -> datetime:
+    return timestamp(self.record.updated_at)
+
+
 @strawberry.interface(description="Fields every stored item carries.")
 class Stored:
-    created_at: datetime
-    updated_at: datetime
+    # The record an object was made from. Its timestamps are parsed when asked for, not
+    # whenever an object is made: a page makes many objects and most queries ask for few
+    # timestamps (issue 16).
+    record: strawberry.Private[Record]
+    created_at: datetime = strawberry.field(resolver=_created_at)
+    updated_at: datetime = strawberry.field(resolver=_updated_at)
     created_by: str
     last_updated_by: str
     version: int = strawberry.field(description="Pass as expectedVersion to update safely.")
@@ -34,10 +46,9 @@ def timestamp(value: str) -> datetime:
 
 
 def stored_fields(record: Record) -> dict[str, object]:
-    """The `Stored` fields of a record, as keyword arguments for a type's constructor."""
+    """The `Stored` fields of a record kept on its object, as keyword arguments for a type's
+    constructor (the timestamps are read from `record` when asked for)."""
     return {
-        "created_at": timestamp(record.created_at),
-        "updated_at": timestamp(record.updated_at),
         "created_by": record.created_by,
         "last_updated_by": record.last_updated_by,
         "version": record.version,

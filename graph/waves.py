@@ -500,11 +500,15 @@ class Waves:
         try:
             call = selection.call
             if call is not None:
-                info = (
-                    _FieldInfo(position, executor, call)
-                    if executor.info_class is Info
-                    else executor.info_class(_raw_info=position.info(executor), _field=call.field)
-                )
+                info: Info | None = None  # a resolver without arguments may take none
+                if call.info is not None or call.takes_arguments:
+                    info = (
+                        _FieldInfo(position, executor, call)
+                        if executor.info_class is Info
+                        else executor.info_class(
+                            _raw_info=position.info(executor), _field=call.field
+                        )
+                    )
                 result = executor.call(call, source, info, field, selection.details[0])
             else:
                 arguments = executor.arguments_of(field, selection.details[0])
