@@ -27,7 +27,7 @@ import asyncio
 import enum
 import functools
 import weakref
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import FunctionType, GeneratorType
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -49,7 +49,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import invalid_return_type_error
-from graphql.language import FieldNode
+from graphql.language import FieldNode, FragmentDefinitionNode
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, is_iterable
 from graphql.pyutils import is_awaitable as default_is_awaitable
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
@@ -180,6 +180,15 @@ class _FieldInfo(Info):
     @property
     def _raw_info(self) -> GraphQLResolveInfo[Any]:  # type: ignore[override]
         return self._position.info(self._executor)
+
+
+def field_nodes(info: Info) -> tuple[Sequence[FieldNode], dict[str, FragmentDefinitionNode]]:
+    """A resolver's field nodes and the operation's fragments, from its info; in waves
+    without building graphql-core's resolve info."""
+    if isinstance(info, _FieldInfo):
+        return info._position.selection.nodes, info._executor.fragment_definitions
+    raw = info._raw_info
+    return raw.field_nodes, raw.fragments
 
 
 class _Nulled(Exception):
