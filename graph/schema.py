@@ -30,6 +30,7 @@ from graph.media.operations import MediaMutation, MediaQuery, MediaSubscription
 from graph.nodes import NodeQuery
 from graph.people.operations import PeopleMutation, PeopleQuery
 from graph.server.charges import QueryCharge
+from graph.server.cost import KeptCosts
 from graph.server.observability import Observability
 from graph.submissions.operations import (
     SubmissionMutation,
@@ -146,6 +147,7 @@ def extensions(
     )
     parse = lru_cache(maxsize=settings.parser_cache_size)(graphql_parse)
     validated = ValidatedDocuments(settings.validation_cache_size)
+    costs = KeptCosts(settings.validation_cache_size)
     factories: list[Callable[[], SchemaExtension]] = [
         # First in, last out: it sees the codes ErrorCodes sets and the whole duration.
         Observability,
@@ -158,7 +160,7 @@ def extensions(
             validated=validated,
         ),
         # After validation, before any resolver: cost, budget, `extensions.cost`.
-        QueryCharge,
+        lambda: QueryCharge(costs=costs),
     ]
     if not settings.introspection_enabled:
         factories.append(DisableIntrospection)

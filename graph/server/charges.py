@@ -19,7 +19,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from graph.errors import coded
-from graph.server.cost import Weights, operation_cost
+from graph.server.cost import KeptCosts, Weights
 from services.limits import Charge
 from services.platform import metrics
 from services.platform.aws import CURRENT_COUNT, CallCount
@@ -37,7 +37,9 @@ def client_key(context: Any) -> str:
 
 
 class QueryCharge(SchemaExtension):
-    def __init__(self) -> None:
+    def __init__(self, *, costs: KeptCosts | None = None) -> None:
+        # The schema's kept costs, shared by every operation's instance.
+        self.costs = costs or KeptCosts(1)
         self.requested: int | None = None
         self.charge: Charge | None = None
         self.count = CallCount()
@@ -70,7 +72,7 @@ class QueryCharge(SchemaExtension):
         document = self.execution_context.graphql_document
         assert document is not None
         self.subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
-        self.requested = cost = operation_cost(
+        self.requested = cost = self.costs.cost(
             self.execution_context.schema._schema,
             document,
             operation_name=self.execution_context.operation_name,

@@ -10,11 +10,13 @@ fields (scalars, types' own attributes) are free. docs/limits.md has the table a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -106,6 +108,15 @@ FIELDS: dict[str, Kind] = {
         Kind.LIST,
     ),
     **dict.fromkeys(("Query.adminTables", "Media.url", "Media.thumbnailUrl"), Kind.FREE),
+    # Stored timestamps: parsed from the object's record when asked for (graph/stored.py).
+    **dict.fromkeys(
+        (
+            f"{type_name}.{field}"
+            for type_name in ("Stored", "User", "Profile", "Submission", "Media", "ImageCollection")
+            for field in ("createdAt", "updatedAt")
+        ),
+        Kind.FREE,
+    ),
 }
 # Lists without `first`: how many items they can hold, and reads by key per parent.
 FIXED_SIZES: dict[str, int] = {"ImageCollection.images": MAX_IMAGES}
@@ -161,6 +172,45 @@ def operation_cost(
         return 0
     walk = _Walk(schema, document, operation, variables or {}, weights)
     return walk.selections(root, operation.selection_set, 1, frozenset())
+
+
+class KeptCosts:
+    """Operation costs per parsed document and variables, least recently used dropped past
+    `size`. The parser cache hands out one document object per query text, so this keys by
+    the object's identity and holds the object, so that a reused id never matches; variables
+    by their JSON (a page size, an id)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[Hashable, ...], tuple[DocumentNode, int]] = OrderedDict()
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        *,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        weights: Weights,
+    ) -> int:
+        """`operation_cost`, computed once per document, operation, variables and weights."""
+        try:
+            shown = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
+        except TypeError:  # not JSON (not from a request): computed each time
+            shown = None
+        key = (id(schema), id(document), operation_name, shown, weights)
+        kept = self._kept.get(key) if shown is not None else None
+        if kept is not None and kept[0] is document:
+            self._kept.move_to_end(key)
+            return kept[1]
+        cost = operation_cost(
+            schema, document, operation_name=operation_name, variables=variables, weights=weights
+        )
+        if shown is not None:
+            self._kept[key] = (document, cost)
+            if len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return cost
 
 
 class _Walk:

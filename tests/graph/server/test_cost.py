@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from strawberry.types.base import StrawberryObjectDefinition
 
 from graph.schema import build_schema
-from graph.server.cost import FIELDS, Weights, operation_cost
+from graph.server.cost import FIELDS, KeptCosts, Weights, operation_cost
 from services.platform.settings import Settings
 
 SCHEMA = build_schema(Settings(_env_file=None))  # type: ignore[call-arg]
@@ -132,3 +132,23 @@ def test_cost_is_exactly_the_weights_times_the_pages(users: int, subs: int, medi
     document = NESTED.replace("first: 3", f"first: {media}")
     expected = 2 + users * (1 + 1 + 2 + subs * 2)
     assert cost(document, {"users": users, "subs": subs}) == expected
+
+
+def test_kept_costs_answer_as_computed_per_document_and_variables() -> None:
+    # given a cache of two costs and one parsed document
+    kept = KeptCosts(2)
+    document = parse(NESTED)
+
+    def kept_cost(doc: Any, variables: dict[str, Any]) -> int:
+        return kept.cost(GRAPHQL, doc, operation_name=None, variables=variables, weights=WEIGHTS)
+
+    small, large = {"users": 2, "subs": 3}, {"users": 20, "subs": 5}
+    # when the same document is costed with other variables, again, and parsed anew
+    answers = [kept_cost(document, small), kept_cost(document, large), kept_cost(document, small)]
+    again = kept_cost(parse(NESTED), large)
+    # then each answer is the computed one, never another variables' or document's
+    assert answers == [cost(NESTED, small), cost(NESTED, large), cost(NESTED, small)]
+    assert answers[0] != answers[1]
+    assert again == cost(NESTED, large)
+    # and the cache holds no more than its size
+    assert len(kept._kept) == 2
