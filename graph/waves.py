@@ -27,6 +27,7 @@ import asyncio
 import enum
 import functools
 import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import FunctionType, GeneratorType
@@ -49,7 +50,13 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import invalid_return_type_error
-from graphql.language import FieldNode, FragmentDefinitionNode
+from graphql.language import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, is_iterable
 from graphql.pyutils import is_awaitable as default_is_awaitable
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
@@ -279,9 +286,75 @@ _Held = tuple[Awaitable[Any], _Position, bool]
 
 
 # Per schema (tests build many): its types' shapes and type checks (see `Waves`).
-_kept: weakref.WeakKeyDictionary[GraphQLSchema, tuple[dict[int, _Shape], dict[str, _Check]]] = (
-    weakref.WeakKeyDictionary()
-)
+# Operations whose selections are kept, per schema (least recently used dropped past this).
+_MAX_KEPT_OPERATIONS = 256
+
+
+def _plain(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> bool:
+    """Whether no selection under `selection_set` has a directive (@include, @skip, @defer)
+    or fragment arguments: what it collects then depends on the document alone."""
+    for selection in selection_set.selections if selection_set else ():
+        if selection.directives:
+            return False
+        if isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if selection.arguments:
+                return False
+            if name in seen:
+                continue
+            seen.add(name)
+            fragment = fragments.get(name)
+            if fragment is None or fragment.directives:
+                return False
+            if not _plain(fragment.selection_set, fragments, seen):
+                return False
+        elif not _plain(getattr(selection, "selection_set", None), fragments, seen):
+            return False
+    return True
+
+
+class _KeptOperations:
+    """Per operation without directives, its root selections; their sub-selections fill in
+    as objects are completed, so a repeated query collects no field and plans no selection.
+    Without directives what a selection collects depends on the document and the schema
+    alone, not on variables. Keyed by the operation node's identity (the parser cache hands
+    out one document per query text), holding the node so that a reused id never matches."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[
+            tuple[int, str], tuple[OperationDefinitionNode, list[_Selection]]
+        ] = OrderedDict()
+
+    def get(
+        self, operation: OperationDefinitionNode, root_type: GraphQLObjectType
+    ) -> list[_Selection] | None:
+        kept = self._kept.get((id(operation), root_type.name))
+        if kept is None or kept[0] is not operation:
+            return None
+        self._kept.move_to_end((id(operation), root_type.name))
+        return kept[1]
+
+    def keep(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+        root_type: GraphQLObjectType,
+        selections: list[_Selection],
+    ) -> None:
+        if not _plain(operation.selection_set, fragments, set()):
+            return
+        self._kept[(id(operation), root_type.name)] = (operation, selections)
+        if len(self._kept) > _MAX_KEPT_OPERATIONS:
+            self._kept.popitem(last=False)
+
+
+_kept: weakref.WeakKeyDictionary[
+    GraphQLSchema, tuple[dict[int, _Shape], dict[str, _Check], _KeptOperations]
+] = weakref.WeakKeyDictionary()
 
 
 class Waves:
@@ -302,10 +375,10 @@ class Waves:
         self._all_landed: asyncio.Future[None]
         kept = _kept.get(executor.schema)
         if kept is None:
-            kept = _kept[executor.schema] = ({}, {})
-        # Per output type (by identity; types live as long as the schema): its shape; and
-        # per object type with an `is_type_of`, which kind of check it is.
-        self._shapes, self._type_checks = kept
+            kept = _kept[executor.schema] = ({}, {}, _KeptOperations())
+        # Per output type (by identity; types live as long as the schema): its shape; per
+        # object type with an `is_type_of`, which kind of check it is; and kept operations.
+        self._shapes, self._type_checks, self._operations = kept
 
     def run(
         self, root_type: GraphQLObjectType, root_value: Any, grouped_field_set: GroupedFieldSet
@@ -313,8 +386,14 @@ class Waves:
         """The operation's data, or an awaitable of it; a GraphQLError when a root field that
         cannot be null fails (graphql-core then answers with null data and that error)."""
         data: dict[str, Any] = {}
+        executor = self._executor
         try:
-            selections = self._selection(root_type, grouped_field_set)
+            selections = self._operations.get(executor.operation, root_type)
+            if selections is None:
+                selections = self._selection(root_type, grouped_field_set)
+                self._operations.keep(
+                    executor.operation, executor.fragment_definitions, root_type, selections
+                )
             self._run_selections(selections, root_type, root_value, None, data)
         except _Nulled as nulled:
             self._settle([held[0] for held in self._held])

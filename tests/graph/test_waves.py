@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -254,6 +255,34 @@ async def test_documents_answer_as_graphql_core_does(name: str) -> None:
     theirs, ours = await _both(DOCUMENTS[name], {"yes": True})
     # then the answers agree
     _assert_same(theirs, ours)
+
+
+# Waves keep a parsed operation's selections when it has no directives: with a parser cache,
+# a repeated document is answered from them.
+KEPT = strawberry.Schema(
+    query=Query,
+    types=[Twig],
+    execution_context_class=Executor,
+    config=StrawberryConfig(name_converter=FieldNames()),
+    extensions=[ParserCache()],
+)
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+async def test_a_repeated_document_answers_as_the_first_time(name: str) -> None:
+    # given a document's answer from graphql-core
+    theirs, _ = await _both(DOCUMENTS[name], {"yes": True})
+    # when the same parsed document runs in waves three times, its variables changing
+    repeats = [
+        await KEPT.execute(DOCUMENTS[name], variable_values={"yes": yes})
+        for yes in (True, True, False)
+    ]
+    await asyncio.gather(*(asyncio.all_tasks() - {asyncio.current_task()}))
+    # then each answer is the one graphql-core gives for its variables
+    _assert_same(theirs, repeats[0])
+    _assert_same(theirs, repeats[1])
+    theirs_without, _ = await _both(DOCUMENTS[name], {"yes": False})
+    _assert_same(theirs_without, repeats[2])
 
 
 async def test_a_failing_root_that_cannot_be_null_nulls_the_data() -> None:
