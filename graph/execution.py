@@ -25,11 +25,13 @@ from __future__ import annotations
 import datetime
 import enum
 import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLField,
     GraphQLID,
     GraphQLLeafType,
@@ -39,7 +41,11 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLString,
+    ListValueNode,
+    ObjectValueNode,
     OperationType,
+    ValueNode,
+    VariableNode,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -174,6 +180,7 @@ def _input_copies(converted: dict[str, Any]) -> tuple[str, ...] | None:
             continue
         if (
             has_object_definition(value)
+            and value.__strawberry_definition__.from_input is None  # may depend on the info
             and hasattr(value, "__dict__")
             and not hasattr(type(value), "__slots__")
             and all(isinstance(v, _SHARED) for v in vars(value).values())
@@ -208,6 +215,50 @@ class Plan:
 # Per schema (tests build many): each field's plan, keyed by the field's identity.
 _plans: weakref.WeakKeyDictionary[GraphQLSchema, dict[int, Plan]] = weakref.WeakKeyDictionary()
 
+# A selection's converted arguments, shared by its calls: the arguments and the flat inputs
+# each call copies.
+_Shared = tuple[dict[str, Any], tuple[str, ...]]
+# Selections whose converted arguments are kept across requests, per schema (least recently
+# used dropped past this).
+_MAX_KEPT_ARGUMENTS = 1_024
+
+
+def _literal(value: ValueNode) -> bool:
+    """Whether an argument's value names no variable: it converts alike in every request."""
+    if isinstance(value, VariableNode):
+        return False
+    if isinstance(value, ListValueNode):
+        return all(_literal(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return all(_literal(field.value) for field in value.fields)
+    return True
+
+
+class _KeptArguments:
+    """Per selection whose arguments are all literals (`submissions(first: 5, orderBy: …)`):
+    its shared converted arguments, so a repeated query converts them once, not per request.
+    Keyed by the field and its node's identity (the parser cache hands out one document per
+    query text), holding the node so that a reused id never matches."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[int, int], tuple[FieldNode, _Shared]] = OrderedDict()
+
+    def get(self, field: GraphQLField, node: FieldNode) -> _Shared | None:
+        kept = self._kept.get((id(field), id(node)))
+        if kept is None or kept[0] is not node:
+            return None
+        self._kept.move_to_end((id(field), id(node)))
+        return kept[1]
+
+    def keep(self, field: GraphQLField, node: FieldNode, shared: _Shared) -> None:
+        if all(_literal(argument.value) for argument in node.arguments or ()):
+            self._kept[(id(field), id(node))] = (node, shared)
+            if len(self._kept) > _MAX_KEPT_ARGUMENTS:
+                self._kept.popitem(last=False)
+
+
+_arguments: weakref.WeakKeyDictionary[GraphQLSchema, _KeptArguments] = weakref.WeakKeyDictionary()
+
 
 def _runs_in_waves(schema: GraphQLSchema) -> bool:
     """Whether the schema lets an operation defer or stream part of its answer, which waves
@@ -223,9 +274,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # Per selection (field, node, fragment variables): its converted arguments and the
         # inputs to copy per call, or None when some value is mutable and is converted per call.
-        self._converted: dict[
-            tuple[int, int, int], tuple[dict[str, Any], tuple[str, ...]] | None
-        ] = {}
+        self._converted: dict[tuple[int, int, int], _Shared | None] = {}
+        kept = _arguments.get(self.schema)
+        if kept is None:
+            kept = _arguments[self.schema] = _KeptArguments()
+        self._kept_arguments = kept
         plans = _plans.get(self.schema)
         if plans is None:
             plans = _plans[self.schema] = {}
@@ -347,6 +400,12 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 id(field_details.fragment_variable_values),
             )
             cached = self._converted.get(key)
+            node = field_details.node
+            first = cached is None and key not in self._converted  # the selection's first call
+            if first and field_details.fragment_variable_values is None:
+                cached = self._kept_arguments.get(field_def, node)
+                if cached is not None:
+                    self._converted[key] = cached
             if cached is not None:
                 kwargs = _own(*cached)
             else:
@@ -359,9 +418,12 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 )
                 if key not in self._converted:  # first call of this selection: may it be shared?
                     copies = _input_copies(kwargs)
-                    self._converted[key] = (kwargs, copies) if copies is not None else None
-                    if copies is not None:
-                        kwargs = _own(kwargs, copies)
+                    shared = (kwargs, copies) if copies is not None else None
+                    self._converted[key] = shared
+                    if shared is not None:
+                        if field_details.fragment_variable_values is None:
+                            self._kept_arguments.keep(field_def, node, shared)
+                        kwargs = _own(*shared)
         if call.parent:
             kwargs[call.parent] = source
         if call.root:

@@ -10,7 +10,7 @@ from typing import Any, cast
 import pytest
 import strawberry
 from graphql import GraphQLResolveInfo
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
@@ -173,6 +173,42 @@ async def test_a_list_converts_its_arguments_once(monkeypatch: pytest.MonkeyPatc
     # then `items` and the two selections converted once each, not 40 times
     assert result.errors is None
     assert len(calls) == 3
+
+
+async def test_literal_arguments_are_converted_once_across_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a count of argument conversions, and a schema with a parser cache (one document
+    # object per query text)
+    calls: list[int] = []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return convert_arguments(*args, **kwargs)
+
+    monkeypatch.setattr("graph.execution.convert_arguments", counting)
+    schema = strawberry.Schema(
+        query=Query,
+        execution_context_class=Executor,
+        config=StrawberryConfig(name_converter=FieldNames()),
+        extensions=[ParserCache()],
+    )
+    document = (
+        "query Q($o: Order, $n: Int!) { items(first: $n) {"
+        ' a: label(order: {direction: DESC}, prefix: "~") b: label(order: $o) } }'
+    )
+    # when it runs three times, its variables changing
+    results = [
+        await schema.execute(document, variable_values={"o": {"direction": o}, "n": n})
+        for o, n in (("ASC", 2), ("DESC", 3), ("ASC", 1))
+    ]
+    # then each answer follows its own variables
+    assert [r.data for r in results] == [
+        {"items": [{"a": f"~{i}:DESC", "b": f"#{i}:{o}"} for i in range(n)]}
+        for o, n in (("ASC", 2), ("DESC", 3), ("ASC", 1))
+    ]
+    # and only the selections with variables converted again: `a` once in all
+    assert len(calls) == 1 + 2 + 2 + 2
 
 
 async def test_each_call_gets_its_own_input_object() -> None:
