@@ -117,9 +117,8 @@ class _Position:
         "type",
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 (positional: one is made per field and list item)
         self,
-        *,
         container: dict[str, Any] | list[Any],
         key: Any,
         type: GraphQLOutputType,
@@ -127,7 +126,7 @@ class _Position:
         details: FieldDetailsList,
         parent: _Position | None,
         selection: _Selection,
-        parent_type: GraphQLObjectType | None = None,
+        parent_type: GraphQLObjectType | None,
     ) -> None:
         self.container = container
         self.key = key
@@ -465,7 +464,8 @@ class Waves:
                 self._fail(position, error)
             else:
                 raise error
-            self._start()
+            if self._held:
+                self._start()
         except _Nulled as nulled:
             # What is still running settles in the background, as graphql-core's does.
             self._settle(
@@ -562,14 +562,14 @@ class Waves:
         executor = self._executor
         field = selection.field
         position = _Position(
-            container=data,
-            key=selection.name,
-            type=field.type,
-            shape=selection.shape,
-            details=selection.details,
-            parent=parent,
-            selection=selection,
-            parent_type=parent_type,
+            data,
+            selection.name,
+            field.type,
+            selection.shape,
+            selection.details,
+            parent,
+            selection,
+            parent_type,
         )
         data[selection.name] = None
         result: Any
@@ -688,15 +688,7 @@ class Waves:
             shape = self._shape(item_type)
         for index, item in enumerate(items_left):
             items.append(None)
-            at = _Position(
-                container=items,
-                key=index,
-                type=item_type,
-                shape=shape,
-                details=details,
-                parent=position,
-                selection=selection,
-            )
+            at = _Position(items, index, item_type, shape, details, position, selection, None)
             awaitable = _awaitable_types.get(type(item))
             if awaitable is None:
                 awaitable = _awaitable(item)
