@@ -362,6 +362,8 @@ class Waves:
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
         self._is_awaitable = _awaitable
+        # Resolvers get Strawberry's own Info class (not a schema's own): built on demand.
+        self._lazy_info = executor.info_class is Info
         self._held: list[_Held] = []
         # Tasks running, by a number of their own (a future a resolver gives may be given to
         # several positions: a DataLoader's for one key): the Task, its position, whether its
@@ -592,7 +594,7 @@ class Waves:
                 if call.info is not None or call.takes_arguments:
                     info = (
                         _FieldInfo(position, executor, call)
-                        if executor.info_class is Info
+                        if self._lazy_info
                         else executor.info_class(
                             _raw_info=position.info(executor), _field=call.field
                         )
@@ -746,8 +748,14 @@ class Waves:
         # `_run_selections`, inlined: this runs once per object of the answer.
         read_leaf, field = executor.read_leaf, self._field
         for selection in selections:
-            if selection.leaf is not None:
-                value = read_leaf(selection.leaf, result)
+            leaf = selection.leaf
+            if leaf is not None:
+                if leaf.text:  # a string passes through String and ID as it is
+                    value = getattr(result, leaf.attribute, None)
+                    if type(value) is str:
+                        data[selection.name] = value
+                        continue
+                value = read_leaf(leaf, result)
                 if value is not Undefined:
                     data[selection.name] = value
                     continue
