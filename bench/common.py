@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -208,9 +208,16 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def api_process(
-    settings: Settings, *, command: Sequence[str] | None = None, **env: str
+    settings: Settings,
+    *,
+    command: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    wrapper: Sequence[str] = (),
+    start_timeout: float = 60,
+    stop_timeout: float = 15,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`prework serve` (or `command`, which gets `{port}` filled in) as a subprocess."""
+    """`prework serve` (or `command`, which gets `{port}` filled in) as a subprocess, with
+    `env` on top of the settings' environment; run under `wrapper` (valgrind) when given."""
     port = free_port()
     argv = (
         [part.format(port=port) for part in command]
@@ -218,18 +225,19 @@ def api_process(
         else [str(BIN / "prework"), "serve", "--port", str(port)]
     )
     process = subprocess.Popen(
-        argv,
+        [*wrapper, *argv],
         cwd=ROOT,
-        env=server_env(settings, PORT=str(port), **env),
+        env=server_env(settings, PORT=str(port), **(env or {})),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # A wrapper's own report would fill a pipe nobody reads.
+        stderr=subprocess.DEVNULL if wrapper else subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"{url}/healthz", process=process)
+        wait_http(f"{url}/healthz", process=process, timeout=start_timeout)
         yield url, process
     finally:
-        stop(process)
+        stop(process, timeout=stop_timeout)
 
 
 def handwritten_command(workers: int = 1) -> list[str]:

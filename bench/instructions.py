@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -39,16 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
     BIN,
-    ROOT,
+    api_process,
     environment,
-    free_port,
     handwritten_command,
     moto_process,
     seed,
-    server_env,
-    stop,
     verdict,
-    wait_http,
     write,
 )
 from bench.overhead import (
@@ -73,26 +68,19 @@ EXTRA = {
 }
 
 
-@contextlib.contextmanager
 def under_callgrind(
     settings: Any, argv: list[str], out: Path
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    command = [part.format(port=port) for part in argv]
+) -> contextlib.AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
+    """The server of `argv` under callgrind, counting nothing until `instrument` says so."""
     valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
-    process = subprocess.Popen(
-        [*valgrind, f"--callgrind-out-file={out}", *command],
-        cwd=ROOT,
-        env=server_env(settings, PORT=str(port), **EXTRA),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return api_process(
+        settings,
+        command=argv,
+        env=EXTRA,
+        wrapper=[*valgrind, f"--callgrind-out-file={out}"],
+        start_timeout=600,  # about 50 times slower under valgrind
+        stop_timeout=120,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{url}/healthz", process=process, timeout=600)
-        yield url, process
-    finally:
-        stop(process, timeout=120)
 
 
 def instrument(process: subprocess.Popen[bytes], on: bool) -> None:

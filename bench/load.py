@@ -218,7 +218,7 @@ def main() -> None:
         # botocore's 10 s read timeout; the API would then report SERVICE_UNAVAILABLE for a
         # write moto applies later, and botocore's retry would apply it twice (moto ignores
         # the ClientRequestToken that makes it a no-op on DynamoDB). As tests/system/test_load.py.
-        with api_process(seeded.settings, AWS_READ_TIMEOUT="120") as (url, _):
+        with api_process(seeded.settings, env={"AWS_READ_TIMEOUT": "120"}) as (url, _):
             stats, elapsed = asyncio.run(
                 run_load(url, seeded.admin_token, writers, args.clients, args.seconds)
             )

@@ -239,8 +239,8 @@ def servers(
         return settings.model_copy(update={"aws_endpoint_url": endpoint})
 
     with (
-        api_process(on(mine), **extra) as (gql_url, gql),
-        api_process(on(handwritten), command=handwritten_command(workers), **extra) as (
+        api_process(on(mine), env=extra) as (gql_url, gql),
+        api_process(on(handwritten), command=handwritten_command(workers), env=extra) as (
             hw_url,
             hw,
         ),

@@ -462,7 +462,7 @@ def main() -> None:
             owner = _me(url, token)
         redis = {"kind": "redis", "redis_url": redis_url, "owner": owner, "ids": ids}
         # 1. publish -> receipt, events from the product's Redis broker (as the worker sends)
-        with api_process(seeded.settings, REDIS_URL=redis_url) as (url, process):
+        with api_process(seeded.settings, env={"REDIS_URL": redis_url}) as (url, process):
             for rate in args.rates:
                 outcomes.append(
                     run_setup(
@@ -476,8 +476,8 @@ def main() -> None:
                     )
                 )
         with (
-            api_process(seeded.settings, REDIS_URL=redis_url) as (url_a, proc_a),
-            api_process(seeded.settings, REDIS_URL=redis_url) as (url_b, proc_b),
+            api_process(seeded.settings, env={"REDIS_URL": redis_url}) as (url_a, proc_a),
+            api_process(seeded.settings, env={"REDIS_URL": redis_url}) as (url_b, proc_b),
         ):
             two = {"API a": proc_a.pid, "API b": proc_b.pid}
             for rate in args.rates:
