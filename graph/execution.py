@@ -25,13 +25,11 @@ from __future__ import annotations
 import datetime
 import enum
 import weakref
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    FieldNode,
     GraphQLField,
     GraphQLID,
     GraphQLLeafType,
@@ -63,6 +61,7 @@ from strawberry.types.info import Info
 from strawberry.types.unset import UnsetType
 from typing_extensions import override
 
+from graph.kept import Kept
 from graph.waves import Waves
 
 # Strawberry keeps the field a GraphQL field was made from under this extensions key.
@@ -218,6 +217,8 @@ _plans: weakref.WeakKeyDictionary[GraphQLSchema, dict[int, Plan]] = weakref.Weak
 # A selection's converted arguments, shared by its calls: the arguments and the flat inputs
 # each call copies.
 _Shared = tuple[dict[str, Any], tuple[str, ...]]
+# A selection not yet called in this request (None: its arguments are converted per call).
+_UNSEEN: Any = object()
 # Selections whose converted arguments are kept across requests, per schema (least recently
 # used dropped past this).
 _MAX_KEPT_ARGUMENTS = 1_024
@@ -234,30 +235,17 @@ def _literal(value: ValueNode) -> bool:
     return True
 
 
-class _KeptArguments:
-    """Per selection whose arguments are all literals (`submissions(first: 5, orderBy: …)`):
-    its shared converted arguments, so a repeated query converts them once, not per request.
-    Keyed by the field and its node's identity (the parser cache hands out one document per
-    query text), holding the node so that a reused id never matches."""
-
-    def __init__(self) -> None:
-        self._kept: OrderedDict[tuple[int, int], tuple[FieldNode, _Shared]] = OrderedDict()
-
-    def get(self, field: GraphQLField, node: FieldNode) -> _Shared | None:
-        kept = self._kept.get((id(field), id(node)))
-        if kept is None or kept[0] is not node:
-            return None
-        self._kept.move_to_end((id(field), id(node)))
-        return kept[1]
-
-    def keep(self, field: GraphQLField, node: FieldNode, shared: _Shared) -> None:
-        if all(_literal(argument.value) for argument in node.arguments or ()):
-            self._kept[(id(field), id(node))] = (node, shared)
-            if len(self._kept) > _MAX_KEPT_ARGUMENTS:
-                self._kept.popitem(last=False)
+def _kept_arguments(schema: GraphQLSchema) -> Kept[_Shared]:
+    """Per field node whose arguments are all literals (`submissions(first: 5, orderBy: …)`),
+    and its field: the shared converted arguments, so a repeated query converts them once,
+    not per request (graph/kept.py)."""
+    kept = _arguments.get(schema)
+    if kept is None:
+        kept = _arguments[schema] = Kept(_MAX_KEPT_ARGUMENTS)
+    return kept
 
 
-_arguments: weakref.WeakKeyDictionary[GraphQLSchema, _KeptArguments] = weakref.WeakKeyDictionary()
+_arguments: weakref.WeakKeyDictionary[GraphQLSchema, Kept[_Shared]] = weakref.WeakKeyDictionary()
 
 
 def _runs_in_waves(schema: GraphQLSchema) -> bool:
@@ -275,10 +263,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         # Per selection (field, node, fragment variables): its converted arguments and the
         # inputs to copy per call, or None when some value is mutable and is converted per call.
         self._converted: dict[tuple[int, int, int], _Shared | None] = {}
-        kept = _arguments.get(self.schema)
-        if kept is None:
-            kept = _arguments[self.schema] = _KeptArguments()
-        self._kept_arguments = kept
+        self._kept_arguments = _kept_arguments(self.schema)
         plans = _plans.get(self.schema)
         if plans is None:
             plans = _plans[self.schema] = {}
@@ -390,40 +375,10 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         """The resolver called as Strawberry's wrapper calls it (`get_arguments`), with the
         selection's converted arguments shared when no call could change them. The info is
         needed only by a resolver that takes it, or arguments."""
-        assert self._converter is not None
         if not call.takes_arguments:
             kwargs: dict[str, Any] = {}
         else:
-            key = (
-                id(field_def),
-                id(field_details.node),
-                id(field_details.fragment_variable_values),
-            )
-            cached = self._converted.get(key)
-            node = field_details.node
-            first = cached is None and key not in self._converted  # the selection's first call
-            if first and field_details.fragment_variable_values is None:
-                cached = self._kept_arguments.get(field_def, node)
-                if cached is not None:
-                    self._converted[key] = cached
-            if cached is not None:
-                kwargs = _own(*cached)
-            else:
-                kwargs = convert_arguments(
-                    self.arguments_of(field_def, field_details),
-                    call.field.arguments,
-                    scalar_registry=self._converter.scalar_registry,
-                    config=self._converter.config,
-                    info=strawberry_info,
-                )
-                if key not in self._converted:  # first call of this selection: may it be shared?
-                    copies = _input_copies(kwargs)
-                    shared = (kwargs, copies) if copies is not None else None
-                    self._converted[key] = shared
-                    if shared is not None:
-                        if field_details.fragment_variable_values is None:
-                            self._kept_arguments.keep(field_def, node, shared)
-                        kwargs = _own(*shared)
+            kwargs = self._arguments(call, field_def, field_details, strawberry_info)
         if call.parent:
             kwargs[call.parent] = source
         if call.root:
@@ -433,6 +388,53 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         if call.wants_self:
             return call.function(source, **kwargs)
         return call.function(**kwargs)
+
+    def _arguments(
+        self,
+        call: Call,
+        field_def: GraphQLField,
+        field_details: Any,
+        strawberry_info: Info | None,
+    ) -> dict[str, Any]:
+        """A call's own converted arguments: the selection's shared ones copied (converted on
+        its first call, or kept from an earlier request when all are literals), or converted
+        afresh when some value is mutable."""
+        node, variables = field_details.node, field_details.fragment_variable_values
+        key = (id(field_def), id(node), id(variables))
+        shared = self._converted.get(key, _UNSEEN)
+        if shared is _UNSEEN:  # the selection's first call in this request
+            shared = self._kept_arguments.get(node, id(field_def)) if variables is None else None
+            if shared is None:
+                kwargs = self._convert(call, field_def, field_details, strawberry_info)
+                copies = _input_copies(kwargs)
+                self._converted[key] = shared = (kwargs, copies) if copies is not None else None
+                if shared is None:
+                    return kwargs  # converted for this call already
+                if variables is None and all(
+                    _literal(argument.value) for argument in node.arguments or ()
+                ):
+                    self._kept_arguments.put(node, shared, id(field_def))
+            else:
+                self._converted[key] = shared
+        if shared is None:
+            return self._convert(call, field_def, field_details, strawberry_info)
+        return _own(*shared)
+
+    def _convert(
+        self,
+        call: Call,
+        field_def: GraphQLField,
+        field_details: Any,
+        strawberry_info: Info | None,
+    ) -> dict[str, Any]:
+        assert self._converter is not None
+        return convert_arguments(
+            self.arguments_of(field_def, field_details),
+            call.field.arguments,
+            scalar_registry=self._converter.scalar_registry,
+            config=self._converter.config,
+            info=strawberry_info,
+        )
 
     def arguments_of(self, field_def: GraphQLField, field_details: Any) -> dict[str, Any]:
         """The field's argument values, coerced afresh (as graphql-core does for each call)."""

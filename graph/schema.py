@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -25,6 +24,7 @@ from graph.admin.operations import AdminMutation, AdminQuery
 from graph.audit.operations import AuditQuery
 from graph.errors import ErrorCodes, expected
 from graph.execution import FieldNames
+from graph.kept import Kept
 from graph.live.executions import SharedEventExecutor
 from graph.media.operations import MediaMutation, MediaQuery, MediaSubscription
 from graph.nodes import NodeQuery
@@ -52,18 +52,13 @@ Subscription = merge_types("Subscription", (SubmissionSubscription, MediaSubscri
 
 
 class ValidatedDocuments:
-    """Validation errors per parsed document, least recently used dropped past `size`.
-
-    Strawberry's ValidationCache keys an lru_cache by the document, and a DocumentNode's hash
-    walks its whole tree on every lookup (24 µs for the nested query of bench/overhead.py).
-    The parser cache hands out one document object per query text, so this keys by the
-    object's identity, and holds the object so that a reused id never matches."""
+    """Validation errors per parsed document (graph/kept.py), least recently used dropped past
+    `size`. Strawberry's ValidationCache keys an lru_cache by the document, and a
+    DocumentNode's hash walks its whole tree on every lookup (24 µs for the nested query of
+    bench/overhead.py)."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._kept: OrderedDict[
-            tuple[int, int, tuple[int, ...]], tuple[DocumentNode, list[GraphQLError]]
-        ] = OrderedDict()
+        self._kept: Kept[list[GraphQLError]] = Kept(size)
 
     def errors(
         self,
@@ -71,15 +66,11 @@ class ValidatedDocuments:
         document: DocumentNode,
         rules: Sequence[type[ASTValidationRule]],
     ) -> list[GraphQLError]:
-        key = (id(schema), id(document), tuple(map(id, rules)))
-        kept = self._kept.get(key)
-        if kept is not None and kept[0] is document:
-            self._kept.move_to_end(key)
-            return kept[1]
-        errors = validate_document(schema, document, tuple(rules))
-        self._kept[key] = (document, errors)
-        if len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        key = (id(schema), tuple(map(id, rules)))
+        errors = self._kept.get(document, key)
+        if errors is None:
+            errors = validate_document(schema, document, tuple(rules))
+            self._kept.put(document, errors, key)
         return errors
 
 

@@ -27,7 +27,6 @@ import asyncio
 import enum
 import functools
 import weakref
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import FunctionType, GeneratorType
@@ -54,7 +53,6 @@ from graphql.language import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    OperationDefinitionNode,
     SelectionSetNode,
 )
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, is_iterable
@@ -62,6 +60,7 @@ from graphql.pyutils import is_awaitable as default_is_awaitable
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.info import Info
 
+from graph.kept import Kept
 from resolvers.futures import Shaped
 
 if TYPE_CHECKING:
@@ -284,7 +283,6 @@ _MISSING = object()
 _Held = tuple[Awaitable[Any], _Position, bool]
 
 
-# Per schema (tests build many): its types' shapes and type checks (see `Waves`).
 # Operations whose selections are kept, per schema (least recently used dropped past this).
 _MAX_KEPT_OPERATIONS = 256
 
@@ -316,43 +314,12 @@ def _plain(
     return True
 
 
-class _KeptOperations:
-    """Per operation without directives, its root selections; their sub-selections fill in
-    as objects are completed, so a repeated query collects no field and plans no selection.
-    Without directives what a selection collects depends on the document and the schema
-    alone, not on variables. Keyed by the operation node's identity (the parser cache hands
-    out one document per query text), holding the node so that a reused id never matches."""
-
-    def __init__(self) -> None:
-        self._kept: OrderedDict[
-            tuple[int, str], tuple[OperationDefinitionNode, list[_Selection]]
-        ] = OrderedDict()
-
-    def get(
-        self, operation: OperationDefinitionNode, root_type: GraphQLObjectType
-    ) -> list[_Selection] | None:
-        kept = self._kept.get((id(operation), root_type.name))
-        if kept is None or kept[0] is not operation:
-            return None
-        self._kept.move_to_end((id(operation), root_type.name))
-        return kept[1]
-
-    def keep(
-        self,
-        operation: OperationDefinitionNode,
-        fragments: dict[str, FragmentDefinitionNode],
-        root_type: GraphQLObjectType,
-        selections: list[_Selection],
-    ) -> None:
-        if not _plain(operation.selection_set, fragments, set()):
-            return
-        self._kept[(id(operation), root_type.name)] = (operation, selections)
-        if len(self._kept) > _MAX_KEPT_OPERATIONS:
-            self._kept.popitem(last=False)
-
-
+# Per schema (tests build many): its types' shapes, its object types' checks, and per
+# operation without directives its root selections (graph/kept.py). The sub-selections fill
+# in as objects are completed, so a repeated query collects no field and plans no selection;
+# without directives what a selection collects depends on the document and the schema alone.
 _kept: weakref.WeakKeyDictionary[
-    GraphQLSchema, tuple[dict[int, _Shape], dict[str, _Check], _KeptOperations]
+    GraphQLSchema, tuple[dict[int, _Shape], dict[str, _Check], Kept[list[_Selection]]]
 ] = weakref.WeakKeyDictionary()
 
 
@@ -361,7 +328,6 @@ class Waves:
 
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
-        self._is_awaitable = _awaitable
         # Resolvers get Strawberry's own Info class (not a schema's own): built on demand.
         self._lazy_info = executor.info_class is Info
         self._held: list[_Held] = []
@@ -376,7 +342,7 @@ class Waves:
         self._all_landed: asyncio.Future[None]
         kept = _kept.get(executor.schema)
         if kept is None:
-            kept = _kept[executor.schema] = ({}, {}, _KeptOperations())
+            kept = _kept[executor.schema] = ({}, {}, Kept(_MAX_KEPT_OPERATIONS))
         # Per output type (by identity; types live as long as the schema): its shape; per
         # object type with an `is_type_of`, which kind of check it is; and kept operations.
         self._shapes, self._type_checks, self._operations = kept
@@ -387,14 +353,13 @@ class Waves:
         """The operation's data, or an awaitable of it; a GraphQLError when a root field that
         cannot be null fails (graphql-core then answers with null data and that error)."""
         data: dict[str, Any] = {}
-        executor = self._executor
+        operation = self._executor.operation
         try:
-            selections = self._operations.get(executor.operation, root_type)
+            selections = self._operations.get(operation)
             if selections is None:
                 selections = self._selection(root_type, grouped_field_set)
-                self._operations.keep(
-                    executor.operation, executor.fragment_definitions, root_type, selections
-                )
+                if _plain(operation.selection_set, self._executor.fragment_definitions, set()):
+                    self._operations.put(operation, selections)
             self._run_selections(selections, root_type, root_value, None, data)
         except _Nulled as nulled:
             self._settle([held[0] for held in self._held])
@@ -544,14 +509,22 @@ class Waves:
         parent: _Position | None,
         data: dict[str, Any],
     ) -> None:
-        executor = self._executor
+        """An object's (or the root's) fields into `data`: leaves read at once, the rest as
+        fields. Runs once per object of the answer."""
+        read_leaf, field = self._executor.read_leaf, self._field
         for selection in selections:
-            if selection.leaf is not None:
-                value = executor.read_leaf(selection.leaf, source)
+            leaf = selection.leaf
+            if leaf is not None:
+                if leaf.text:  # a string passes through String and ID as it is
+                    value = getattr(source, leaf.attribute, None)
+                    if type(value) is str:
+                        data[selection.name] = value
+                        continue
+                value = read_leaf(leaf, source)
                 if value is not Undefined:
                     data[selection.name] = value
                     continue
-            self._field(selection, parent_type, source, parent, data)
+            field(selection, parent_type, source, parent, data)
 
     def _field(
         self,
@@ -656,7 +629,7 @@ class Waves:
                 result,
                 None,
             )
-            if self._is_awaitable(completed):
+            if _awaitable(completed):
                 position.container[position.key] = None
                 self._held.append((completed, position, True))
             else:
@@ -674,7 +647,7 @@ class Waves:
             self._items(position, item_type, items, items_left)
         except _Nulled:
             # As graphql-core does: the items not reached still settle, in the background.
-            self._settle([item for item in items_left if self._is_awaitable(item)])
+            self._settle([item for item in items_left if _awaitable(item)])
             raise
 
     def _items(
@@ -707,7 +680,7 @@ class Waves:
         info = position.info(executor)
         resolve_type = type_.resolve_type or executor.type_resolver
         runtime_type = resolve_type(result, info, type_)
-        if self._is_awaitable(runtime_type):
+        if _awaitable(runtime_type):
             if asyncio.iscoroutine(runtime_type):
                 runtime_type.close()
             return False
@@ -745,21 +718,7 @@ class Waves:
             selections = objects[type_] = self._selection(type_, grouped_field_set)
         data: dict[str, Any] = {}
         position.container[position.key] = data
-        # `_run_selections`, inlined: this runs once per object of the answer.
-        read_leaf, field = executor.read_leaf, self._field
-        for selection in selections:
-            leaf = selection.leaf
-            if leaf is not None:
-                if leaf.text:  # a string passes through String and ID as it is
-                    value = getattr(result, leaf.attribute, None)
-                    if type(value) is str:
-                        data[selection.name] = value
-                        continue
-                value = read_leaf(leaf, result)
-                if value is not Undefined:
-                    data[selection.name] = value
-                    continue
-            field(selection, type_, result, position, data)
+        self._run_selections(selections, type_, result, position, data)
         return True
 
     def _fail(self, position: _Position, raw_error: Exception) -> None:

@@ -10,8 +10,7 @@ fields (scalars, types' own attributes) are free. docs/limits.md has the table a
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -36,6 +35,7 @@ from graphql import (
     get_named_type,
 )
 
+from graph.kept import Kept
 from resolvers.changes import QUERIES_PER_PAGE
 from services.media.collections import MAX_IMAGES
 from services.platform.settings import Settings
@@ -175,14 +175,11 @@ def operation_cost(
 
 
 class KeptCosts:
-    """Operation costs per parsed document and variables, least recently used dropped past
-    `size`. The parser cache hands out one document object per query text, so this keys by
-    the object's identity and holds the object, so that a reused id never matches; variables
-    by their JSON (a page size, an id)."""
+    """Operation costs per parsed document (graph/kept.py), operation, variables (by their
+    JSON: a page size, an id) and weights, least recently used dropped past `size`."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple[Hashable, ...], tuple[DocumentNode, int]] = OrderedDict()
+        self._kept: Kept[int] = Kept(size)
 
     def cost(
         self,
@@ -198,18 +195,18 @@ class KeptCosts:
             shown = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
         except TypeError:  # not JSON (not from a request): computed each time
             shown = None
-        key = (id(schema), id(document), operation_name, shown, weights)
-        kept = self._kept.get(key) if shown is not None else None
-        if kept is not None and kept[0] is document:
-            self._kept.move_to_end(key)
-            return kept[1]
-        cost = operation_cost(
-            schema, document, operation_name=operation_name, variables=variables, weights=weights
-        )
-        if shown is not None:
-            self._kept[key] = (document, cost)
-            if len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        key = (id(schema), operation_name, shown, weights)
+        cost = self._kept.get(document, key) if shown is not None else None
+        if cost is None:
+            cost = operation_cost(
+                schema,
+                document,
+                operation_name=operation_name,
+                variables=variables,
+                weights=weights,
+            )
+            if shown is not None:
+                self._kept.put(document, cost, key)
         return cost
 
 
