@@ -552,10 +552,7 @@ class Waves:
             # A plain attribute (Strawberry's resolver would only read it): no info needed.
             result = getattr(source, selection.attribute, _MISSING)
             if result is not _MISSING:
-                awaitable = _awaitable_types.get(type(result))
-                if awaitable is None:
-                    awaitable = _awaitable(result)
-                if awaitable:
+                if _awaitable(result):
                     self._held.append((result, position, False))
                 else:
                     self._complete(position, result)
@@ -579,10 +576,7 @@ class Waves:
         except Exception as error:
             self._fail(position, error)
             return
-        awaitable = _awaitable_types.get(type(result))
-        if awaitable is None:
-            awaitable = _awaitable(result)
-        if awaitable:
+        if _awaitable(result):
             self._held.append((result, position, False))
             return
         self._complete(position, result)
@@ -664,10 +658,7 @@ class Waves:
         for index, item in enumerate(items_left):
             items.append(None)
             at = _Position(items, index, item_type, shape, details, position, selection, None)
-            awaitable = _awaitable_types.get(type(item))
-            if awaitable is None:
-                awaitable = _awaitable(item)
-            if awaitable:
+            if _awaitable(item):
                 self._held.append((item, at, False))
             else:
                 self._complete(at, item)
