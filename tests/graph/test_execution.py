@@ -20,6 +20,7 @@ from strawberry.types.arguments import convert_arguments
 from graph.execution import Executor, FieldNames
 from graph.schema import build_schema
 from services.platform.settings import Settings
+from tests.support.counting import counted
 
 
 @strawberry.enum
@@ -159,13 +160,7 @@ async def test_answers_and_errors_equal_strawberrys_own(name: str) -> None:
 
 async def test_a_list_converts_its_arguments_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # given a count of argument conversions
-    calls: list[int] = []
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return convert_arguments(*args, **kwargs)
-
-    monkeypatch.setattr("graph.execution.convert_arguments", counting)
+    calls = counted(monkeypatch, "graph.execution.convert_arguments", convert_arguments)
     # when 20 items each resolve `label` with the same arguments, and `a`/`b` differ
     result = await _schema(Executor).execute(
         "{ items(first: 20) { a: label(order: {direction: DESC}) b: label } }"
@@ -180,13 +175,7 @@ async def test_literal_arguments_are_converted_once_across_requests(
 ) -> None:
     # given a count of argument conversions, and a schema with a parser cache (one document
     # object per query text)
-    calls: list[int] = []
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return convert_arguments(*args, **kwargs)
-
-    monkeypatch.setattr("graph.execution.convert_arguments", counting)
+    calls = counted(monkeypatch, "graph.execution.convert_arguments", convert_arguments)
     schema = strawberry.Schema(
         query=Query,
         execution_context_class=Executor,

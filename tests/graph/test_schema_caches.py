@@ -15,6 +15,7 @@ from strawberry.types.lazy_type import LazyType
 from graph.schema import build_schema
 from services.platform.settings import Settings
 from tests.support.clients import Api
+from tests.support.counting import counted
 
 DEEP = "{ me { profile { manager { profile { manager { profile { manager { email } } } } } } } }"
 
@@ -37,13 +38,7 @@ async def test_depth_and_alias_limits_still_reject() -> None:
 
 async def test_a_repeated_operation_is_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # given a count of full validations
-    calls: list[int] = []
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return validate(*args, **kwargs)
-
-    monkeypatch.setattr("strawberry.schema.schema.validate", counting)
+    calls = counted(monkeypatch, "strawberry.schema.schema.validate", validate)
     schema = build_schema(_settings())
     document = f"query Unique_{uuid.uuid4().hex} {{ __typename }}"
     # when the same operation runs three times (each with fresh extension instances)
@@ -56,13 +51,7 @@ async def test_a_repeated_operation_is_validated_once(monkeypatch: pytest.Monkey
 
 async def test_validations_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # given a count of full validations, and room for one validated document
-    calls: list[int] = []
-
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return validate(*args, **kwargs)
-
-    monkeypatch.setattr("strawberry.schema.schema.validate", counting)
+    calls = counted(monkeypatch, "strawberry.schema.schema.validate", validate)
     schema = build_schema(_settings(validation_cache_size=1))
     first, second = (f"query Q_{uuid.uuid4().hex} {{ __typename }}" for _ in range(2))
     # when two operations alternate, then one repeats
