@@ -206,6 +206,13 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def reproduce(command: str, began: float) -> str:
+    """A results file's last line: how to run it again, where it ran, and how long it took."""
+    return (
+        f"Reproduce: `{command}`. {environment()}. Whole run {time.perf_counter() - began:.0f} s."
+    )
+
+
 @contextmanager
 def api_process(
     settings: Settings,

@@ -36,7 +36,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 import graph.schema as api_schema
 from bench import handwritten
-from bench.common import NESTED, environment, median, moto_process, seed, spread, write
+from bench.common import NESTED, median, moto_process, reproduce, seed, spread, write
 from graph.context import Context
 from services.people import profiles, users
 from services.platform.settings import Settings
@@ -192,7 +192,7 @@ def main() -> None:
         "- The GraphQL layer column subtracts the hand-written handler's CPU (what the "
         "services and the JSON of the answer cost) from both.",
         "",
-        f"Reproduce: `{COMMAND}`. {environment()}. Whole run {time.perf_counter() - began:.0f} s.",
+        reproduce(COMMAND, began),
     ]
     write("executor", lines)
 

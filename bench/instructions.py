@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     BIN,
     api_process,
-    environment,
     handwritten_command,
     moto_process,
+    reproduce,
     seed,
     verdict,
     write,
@@ -197,7 +197,7 @@ def main() -> None:
         )
     lines += [
         "",
-        f"Reproduce: `{COMMAND}`. {environment()}. Whole run {time.perf_counter() - began:.0f} s.",
+        reproduce(COMMAND, began),
     ]
     write("instructions", lines)
 

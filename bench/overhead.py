@@ -48,11 +48,11 @@ from bench.common import (
     api_process,
     children,
     cpu_seconds,
-    environment,
     free_port,
     handwritten_command,
     median,
     moto_process,
+    reproduce,
     seed,
     spread,
     stop,
@@ -508,7 +508,7 @@ def main() -> None:
         ]
     lines += [
         "",
-        f"Reproduce: `{COMMAND}`. {environment()}. Whole run {time.perf_counter() - began:.0f} s.",
+        reproduce(COMMAND, began),
     ]
     write("overhead", lines)
 

@@ -23,7 +23,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from bench.common import NESTED, Seeded, environment, has_media, moto_process, seed, write
+from bench.common import NESTED, Seeded, has_media, moto_process, reproduce, seed, write
 from graph.server.app import create_app
 from services.runtime.wiring import RuntimeScope
 from tests.support.clients import Api, CallLog
@@ -246,7 +246,7 @@ def main() -> None:
             "",
         ]
     lines += [
-        f"Reproduce: `{COMMAND}`. {environment()}. Whole run {time.perf_counter() - began:.0f} s.",
+        reproduce(COMMAND, began),
     ]
     write("requests", lines)
 

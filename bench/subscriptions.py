@@ -41,10 +41,10 @@ from bench.common import (
     MOTO_PIDS,
     api_process,
     cpu_seconds,
-    environment,
     free_port,
     moto_process,
     percentile,
+    reproduce,
     seed,
     stop,
     verdict,
@@ -597,7 +597,7 @@ def main() -> None:
             )
     lines += [
         "",
-        f"Reproduce: `{COMMAND}`. {environment()}. Whole run {time.perf_counter() - began:.0f} s.",
+        reproduce(COMMAND, began),
     ]
     write("subscriptions", lines)
 

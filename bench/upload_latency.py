@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     BIN,
     ROOT,
-    environment,
     free_port,
     percentile,
+    reproduce,
     stop,
     verdict,
     wait_http,
@@ -206,7 +206,7 @@ def main() -> None:
         f"- upload to READY p50: **{p50:.0f} ms** (p99 {ms('total', 99):.0f} ms), target < "
         f"{TARGET_P50_MS:.0f} ms: {verdict(p50, TARGET_P50_MS, at_least=False)}.",
         "",
-        f"Reproduce: `{COMMAND}`. {environment()}. Whole run {time.perf_counter() - began:.0f} s.",
+        reproduce(COMMAND, began),
     ]
     write("upload", lines)
 
