@@ -15,6 +15,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
@@ -24,6 +25,7 @@ from graph.admin.operations import AdminMutation, AdminQuery
 from graph.audit.operations import AuditQuery
 from graph.errors import ErrorCodes, expected
 from graph.execution import FieldNames
+from graph.hooks import KeptHooksRunner
 from graph.kept import Kept
 from graph.live.executions import SharedEventExecutor
 from graph.media.operations import MediaMutation, MediaQuery, MediaSubscription
@@ -164,6 +166,12 @@ def extensions(
 
 
 class Schema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # Hooks looked up once per extension class, not per stage of every operation.
+        return KeptHooksRunner(execution_context=execution_context, extensions=extensions)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
