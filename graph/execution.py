@@ -25,11 +25,12 @@ from __future__ import annotations
 import datetime
 import enum
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLField,
     GraphQLID,
     GraphQLLeafType,
@@ -224,21 +225,55 @@ _UNSEEN: Any = object()
 _MAX_KEPT_ARGUMENTS = 1_024
 
 
-def _literal(value: ValueNode) -> bool:
-    """Whether an argument's value names no variable: it converts alike in every request."""
+def _variables_in(value: ValueNode, names: list[str]) -> None:
+    """The variables an argument's value names, added to `names`."""
     if isinstance(value, VariableNode):
-        return False
-    if isinstance(value, ListValueNode):
-        return all(_literal(item) for item in value.values)
-    if isinstance(value, ObjectValueNode):
-        return all(_literal(field.value) for field in value.fields)
-    return True
+        names.append(value.name.value)
+    elif isinstance(value, ListValueNode):
+        for item in value.values:
+            _variables_in(item, names)
+    elif isinstance(value, ObjectValueNode):
+        for field in value.fields:
+            _variables_in(field.value, names)
+
+
+# Variable values an argument may be kept for: immutable, and equal only to values of their
+# own type (the key holds the type too: True == 1). Not floats: a fraction keeps its digits in
+# a float subclass (services/platform/exactjson.py), and equal floats may differ in them.
+_KEYED = (str, int, bool, type(None))
+# Longer texts (a search) are converted per request: a kept key holds its values.
+_MAX_KEYED_TEXT = 256
+# A variable the request leaves out (the argument's default applies), as a key.
+_ABSENT = object()
+
+
+def _kept_key(
+    node: FieldNode, field_def: GraphQLField, variables: dict[str, Any]
+) -> Hashable | None:
+    """What a selection's converted arguments depend on besides its node: its field, and the
+    values of the variables it names; None when some value cannot key them (a list, an input
+    object, a float, a long text): those are converted per request."""
+    names: list[str] = []
+    for argument in node.arguments or ():
+        _variables_in(argument.value, names)
+    if not names:
+        return id(field_def)
+    values: list[Any] = [id(field_def)]
+    for name in names:
+        value = variables.get(name, _ABSENT)
+        kind = type(value)
+        if value is not _ABSENT and kind not in _KEYED and not isinstance(value, enum.Enum):
+            return None
+        if kind is str and len(value) > _MAX_KEYED_TEXT:
+            return None
+        values += (kind, value)
+    return tuple(values)
 
 
 def _kept_arguments(schema: GraphQLSchema) -> Kept[_Shared]:
-    """Per field node whose arguments are all literals (`submissions(first: 5, orderBy: …)`),
-    and its field: the shared converted arguments, so a repeated query converts them once,
-    not per request (graph/kept.py)."""
+    """Per field node, its field and the values of the variables its arguments name (none for
+    `submissions(first: 5, orderBy: …)`, `$n` for `users(first: $n)`): the shared converted
+    arguments, so a repeated query converts them once, not per request (graph/kept.py)."""
     kept = _arguments.get(schema)
     if kept is None:
         kept = _arguments[schema] = Kept(_MAX_KEPT_ARGUMENTS)
@@ -403,17 +438,18 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         key = (id(field_def), id(node), id(variables))
         shared = self._converted.get(key, _UNSEEN)
         if shared is _UNSEEN:  # the selection's first call in this request
-            shared = self._kept_arguments.get(node, id(field_def)) if variables is None else None
+            kept_key = None
+            if variables is None:  # not in a fragment with arguments
+                kept_key = _kept_key(node, field_def, self.variable_values.coerced)
+            shared = self._kept_arguments.get(node, kept_key) if kept_key is not None else None
             if shared is None:
                 kwargs = self._convert(call, field_def, field_details, strawberry_info)
                 copies = _input_copies(kwargs)
                 self._converted[key] = shared = (kwargs, copies) if copies is not None else None
                 if shared is None:
                     return kwargs  # converted for this call already
-                if variables is None and all(
-                    _literal(argument.value) for argument in node.arguments or ()
-                ):
-                    self._kept_arguments.put(node, shared, id(field_def))
+                if kept_key is not None:
+                    self._kept_arguments.put(node, shared, kept_key)
             else:
                 self._converted[key] = shared
         if shared is None:

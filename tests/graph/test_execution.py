@@ -200,6 +200,54 @@ async def test_literal_arguments_are_converted_once_across_requests(
     assert len(calls) == 1 + 2 + 2 + 2
 
 
+VARIABLE_ARGUMENTS = (
+    "query Q($n: Int!, $p: String, $d: Direction) { items(first: $n) {"
+    " a: label(prefix: $p) b: label(order: {direction: $d}) c: later(times: $n)"
+    " } }"
+)
+
+
+async def test_arguments_with_variables_are_converted_once_per_value_across_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a count of argument conversions, and a schema with a parser cache
+    calls = counted(monkeypatch, "graph.execution.convert_arguments", convert_arguments)
+    schema = strawberry.Schema(
+        query=Query,
+        execution_context_class=Executor,
+        config=StrawberryConfig(name_converter=FieldNames()),
+        extensions=[ParserCache()],
+    )
+    runs = [
+        {"n": 2, "p": "~", "d": "ASC"},
+        {"n": 1, "p": "~", "d": "DESC"},
+        {"n": 2, "p": "~", "d": "ASC"},  # the first one's values again: nothing converted
+        {"n": 2, "d": "ASC"},  # `$p` left out: `prefix` takes its default
+        {"n": 2, "p": None, "d": "ASC"},  # null is not left out
+    ]
+    # when the same document runs with these variables
+    results = [await schema.execute(VARIABLE_ARGUMENTS, variable_values=v) for v in runs]
+    # then each answer follows its own variables
+    assert results[-1].errors is not None  # null for a non-null `prefix`
+    assert [r.data for r in results[:4]] == [
+        {
+            "items": [
+                {
+                    "a": f"{v.get('p', '#')}{i}:-",
+                    "b": f"#{i}:{v['d']}",
+                    "c": f"later:{f'n{i}' * v['n']}",
+                }
+                for i in range(v["n"])
+            ]
+        }
+        for v in runs[:4]
+    ]
+    # and each selection converted once per distinct value of its own variables, across
+    # requests: all four, then `items`, `b` and `c` (`a`'s `$p` is the same), none, `a`; the
+    # null `$p` fails before conversion
+    assert len(calls) == 4 + 3 + 0 + 1 + 0
+
+
 async def test_each_call_gets_its_own_input_object() -> None:
     # given a resolver that changes its `order` argument after reading it
     # when 5 items share one selection
