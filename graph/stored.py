@@ -28,28 +28,32 @@ def _updated_at(self: Stored) -> datetime:
     return timestamp(self.record.updated_at)
 
 
+def _created_by(self: Stored) -> str:
+    return self.record.created_by
+
+
+def _last_updated_by(self: Stored) -> str:
+    return self.record.last_updated_by
+
+
+def _version(self: Stored) -> int:
+    return self.record.version
+
+
 @strawberry.interface(description="Fields every stored item carries.")
 class Stored:
-    # The record an object was made from. Its timestamps are parsed when asked for, not
-    # whenever an object is made: a page makes many objects and most queries ask for few
-    # timestamps (issue 16).
+    # The record an object was made from. Its fields here are read from it when asked for,
+    # not copied (or parsed, for timestamps) whenever an object is made: a page makes many
+    # objects, and most queries ask for few of these (issue 16).
     record: strawberry.Private[Record]
     created_at: datetime = strawberry.field(resolver=_created_at)
     updated_at: datetime = strawberry.field(resolver=_updated_at)
-    created_by: str
-    last_updated_by: str
-    version: int = strawberry.field(description="Pass as expectedVersion to update safely.")
+    created_by: str = strawberry.field(resolver=_created_by)
+    last_updated_by: str = strawberry.field(resolver=_last_updated_by)
+    version: int = strawberry.field(
+        resolver=_version, description="Pass as expectedVersion to update safely."
+    )
 
 
 def timestamp(value: str) -> datetime:
     return datetime.fromisoformat(value)
-
-
-def stored_fields(record: Record) -> dict[str, object]:
-    """The `Stored` fields of a record kept on its object, as keyword arguments for a type's
-    constructor (the timestamps are read from `record` when asked for)."""
-    return {
-        "created_by": record.created_by,
-        "last_updated_by": record.last_updated_by,
-        "version": record.version,
-    }

@@ -14,7 +14,7 @@ import graph.submissions.types as submission_types
 from graph.connections import Connection
 from graph.context import Info
 from graph.enums import MediaKind, MediaStatus, ThumbnailFormat
-from graph.stored import Node, Stored, stored_fields
+from graph.stored import Node, Stored
 from resolvers import media as media_resolvers
 from services.media import collections, items
 from services.media.items import UploadTicket as TicketRecord
@@ -68,7 +68,6 @@ class Media(Node, Stored):
             owner_id=strawberry.ID(r.user_id),
             submission_id=strawberry.ID(r.submission_id) if r.submission_id else None,
             record=r,
-            **stored_fields(r),  # type: ignore[arg-type]
         )
 
     @strawberry.field(graphql_type=LazyUser | None)
@@ -146,7 +145,6 @@ class ImageCollection(Node, Stored):
             owner_id=strawberry.ID(r.user_id),
             media_ids=[strawberry.ID(i) for i in r.media_ids],
             record=r,
-            **stored_fields(r),  # type: ignore[arg-type]
         )
 
     @strawberry.field(description="The images in order (deleted ones are left out).")

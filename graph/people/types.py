@@ -17,7 +17,7 @@ from graph.context import Info
 from graph.enums import MediaKind, MediaStatus, Role, SubmissionStatus
 from graph.media.inputs import CollectionOrder, MediaOrder
 from graph.people.inputs import PersonOrder
-from graph.stored import Node, Stored, stored_fields
+from graph.stored import Node, Stored
 from graph.submissions.inputs import SubmissionOrder
 from resolvers import media as media_resolvers
 from resolvers import people as people_resolvers
@@ -66,7 +66,6 @@ class User(Node, Stored):
             role=r.role,
             is_active=r.is_active,
             record=r,
-            **stored_fields(r),  # type: ignore[arg-type]
         )
 
     @strawberry.field(graphql_type=Optional["Profile"])
@@ -184,7 +183,6 @@ class Profile(Node, Stored):
             phone=r.phone,
             bio=r.bio,
             record=r,
-            **stored_fields(r),  # type: ignore[arg-type]
         )
 
     @strawberry.field(graphql_type=User | None)

@@ -13,7 +13,7 @@ import graph.people.types as people_types
 from graph.connections import Connection, wants_total
 from graph.context import Info
 from graph.enums import SubmissionStatus
-from graph.stored import Node, Stored, stored_fields, timestamp
+from graph.stored import Node, Stored, timestamp
 from resolvers import media as media_resolvers
 from services.submissions.records import Submission as SubmissionRecord
 
@@ -26,6 +26,14 @@ LazyMedia = Annotated["Media", strawberry.lazy("graph.media.types")]
 LazyUser = Annotated["User", strawberry.lazy("graph.people.types")]
 
 
+def _submitted_at(self: Submission) -> datetime | None:
+    return timestamp(self.record.submitted_at) if self.record.submitted_at else None
+
+
+def _reviewed_at(self: Submission) -> datetime | None:
+    return timestamp(self.record.reviewed_at) if self.record.reviewed_at else None
+
+
 @strawberry.type(description="Work a user hands in for review.")
 class Submission(Node, Stored):
     id: strawberry.ID
@@ -34,8 +42,9 @@ class Submission(Node, Stored):
     description: str | None
     content: str | None
     status: SubmissionStatus
-    submitted_at: datetime | None
-    reviewed_at: datetime | None
+    # Parsed when asked for, as `Stored`'s timestamps are (graph/stored.py).
+    submitted_at: datetime | None = strawberry.field(resolver=_submitted_at)
+    reviewed_at: datetime | None = strawberry.field(resolver=_reviewed_at)
     reviewer_id: strawberry.ID | None
     review_note: str | None
     record: strawberry.Private[SubmissionRecord]
@@ -49,12 +58,9 @@ class Submission(Node, Stored):
             description=r.description,
             content=r.content,
             status=r.status,
-            submitted_at=timestamp(r.submitted_at) if r.submitted_at else None,
-            reviewed_at=timestamp(r.reviewed_at) if r.reviewed_at else None,
             reviewer_id=strawberry.ID(r.reviewer_id) if r.reviewer_id else None,
             review_note=r.review_note,
             record=r,
-            **stored_fields(r),  # type: ignore[arg-type]
         )
 
     @strawberry.field(graphql_type=LazyUser | None)

@@ -150,3 +150,44 @@ def test_nodes_answers_the_outsider_with_nothing(api: Api, world: World) -> None
 def test_nodes_refuses_more_ids_than_a_page(api: Api, world: World) -> None:
     body = api.run(NODES, {"ids": [str(uuid.uuid4()) for _ in range(101)]}, token=world.admin_token)
     assert error_codes(body) == ["BAD_USER_INPUT"]
+
+
+STORED = """
+query($id: ID!) {
+  node(id: $id) { ... on Stored { createdAt updatedAt createdBy lastUpdatedBy version } }
+}
+"""
+USERNAME = "query($id: ID!) { node(id: $id) { ... on User { username } } }"
+RENAME = """
+mutation($id: ID!, $v: Int!) {
+  renameImageCollection(id: $id, name: "Renamed", expectedVersion: $v) { id version }
+}
+"""
+
+
+@pytest.mark.parametrize("type_name", ["Submission", "Media", "ImageCollection"])
+def test_stored_fields_answer_from_the_record_an_object_was_made_of(
+    api: Api, world: World, type_name: str
+) -> None:
+    # given something the member made, and the member's username
+    member = api.data(USERNAME, {"id": world.team.member.id}, token=world.admin_token)["node"]
+    # when its stored fields are read
+    node = api.data(STORED, {"id": world.ids[type_name]}, token=world.admin_token)["node"]
+    # then they are the record's: made and last changed by the member, at its version
+    assert node["createdBy"] == node["lastUpdatedBy"] == member["username"]
+    assert node["version"] >= 1
+    assert node["createdAt"] <= node["updatedAt"]
+
+
+def test_stored_version_follows_a_change(api: Api, world: World) -> None:
+    # given the member's collection at its version
+    collection_id = world.ids["ImageCollection"]
+    before = api.data(STORED, {"id": collection_id}, token=world.team.member.token)["node"]
+    # when it is renamed
+    renamed = api.data(
+        RENAME, {"id": collection_id, "v": before["version"]}, token=world.team.member.token
+    )["renameImageCollection"]
+    after = api.data(STORED, {"id": collection_id}, token=world.team.member.token)["node"]
+    # then the version read back is the new record's
+    assert renamed["version"] == after["version"] == before["version"] + 1
+    assert after["updatedAt"] >= before["updatedAt"]
