@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import inspect
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -135,6 +136,10 @@ class Call:
     root: str | None
     info: str | None
     takes_arguments: bool  # GraphQL arguments (validation refuses any a field does not take)
+    # How many leading positional parameters the function takes when they are all it takes:
+    # 1 for `(self)`, 2 for `(self, info)`; 0 when it is called with keywords (a call with
+    # keywords builds a dict: a few in a page's every object).
+    positional: int = 0
 
 
 def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> Call | None:
@@ -155,16 +160,38 @@ def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> Call | Non
         return None
     resolver = definition.base_resolver
     parent, root, info = resolver.parent_parameter, resolver.root_parameter, resolver.info_parameter
+    function = resolver.wrapped_func if callable(resolver.wrapped_func) else resolver
+    wants_self = resolver.self_parameter is not None
+    takes_arguments = bool(definition.arguments)
     return Call(
         field=definition,
         resolver=resolver,
-        function=resolver.wrapped_func if callable(resolver.wrapped_func) else resolver,
-        wants_self=resolver.self_parameter is not None,
+        function=function,
+        wants_self=wants_self,
         parent=parent.name if parent else None,
         root=root.name if root else None,
         info=info.name if info else None,
-        takes_arguments=bool(definition.arguments),
+        takes_arguments=takes_arguments,
+        positional=_positional(function, info.name if info else None)
+        if wants_self and not (parent or root or takes_arguments)
+        else 0,
     )
+
+
+def _positional(function: Callable[..., Any], info: str | None) -> int:
+    """1 when `function` takes `(self)` alone, 2 when `(self, info)`, else 0."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return 0
+    expected = 1 if info is None else 2
+    if len(parameters) != expected or any(
+        p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters
+    ):
+        return 0
+    if info is not None and parameters[1].name != info:
+        return 0
+    return expected
 
 
 # Values a call may share with the other calls of the same field node: immutable ones.
@@ -410,6 +437,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         """The resolver called as Strawberry's wrapper calls it (`get_arguments`), with the
         selection's converted arguments shared when no call could change them. The info is
         needed only by a resolver that takes it, or arguments."""
+        positional = call.positional
+        if positional:
+            if positional == 2:
+                return call.function(source, strawberry_info)
+            return call.function(source)
         if not call.takes_arguments:
             kwargs: dict[str, Any] = {}
         else:

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 import strawberry
-from graphql import GraphQLResolveInfo
+from graphql import GraphQLObjectType, GraphQLResolveInfo
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
@@ -17,7 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
 
-from graph.execution import Executor, FieldNames
+from graph.execution import Executor, FieldNames, _call_of
 from graph.schema import build_schema
 from services.platform.settings import Settings
 from tests.support.counting import counted
@@ -66,6 +66,14 @@ class Item:
         data = cast(dict[str, Any], value)
         data["seen"] = data.get("seen", 0) + 1  # mutable argument values stay per call
         return cast(JSON, data)
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        return f"{info.field_name}:{info.path.key}:{self.index}"
+
+    @strawberry.field
+    def twice(self) -> int:
+        return self.index * 2
 
     @strawberry.field
     def fails(self) -> str:
@@ -134,6 +142,7 @@ DOCUMENTS = {
     ),
     "fragments": "{ items { ...F } } fragment F on Item { index later(times: 2) }",
     "resolver errors": "{ items { index fails } }",
+    "resolvers of self and info": "{ items { w: where twice } }",
     "permissions": "{ items(first: 1) { index secret } }",
     "bad variable": "query Q($n: Int!) { items(first: $n) { index } }",
 }
@@ -218,7 +227,7 @@ async def test_arguments_with_variables_are_converted_once_per_value_across_requ
         config=StrawberryConfig(name_converter=FieldNames()),
         extensions=[ParserCache()],
     )
-    runs = [
+    runs: list[dict[str, Any]] = [
         {"n": 2, "p": "~", "d": "ASC"},
         {"n": 1, "p": "~", "d": "DESC"},
         {"n": 2, "p": "~", "d": "ASC"},  # the first one's values again: nothing converted
@@ -279,6 +288,22 @@ async def test_an_extension_that_resolves_sees_every_field() -> None:
     # then the hook saw the same fields, leaves included
     assert counts[0] == counts[1]
     assert len(counts[1]) == 1 + 2 * 3
+
+
+def test_resolvers_of_self_alone_or_self_and_info_are_called_positionally() -> None:
+    # given the schema's Item fields
+    schema = _schema(Executor)
+    item = schema._schema.get_type("Item")
+    assert isinstance(item, GraphQLObjectType)
+    converter = schema.schema_converter
+    # when their calls are planned
+    plans = {name: _call_of(item.fields[name], converter) for name in ("where", "twice", "later")}
+    # then `(self, info)` and `(self)` take positions; one with arguments takes keywords
+    assert {name: plan.positional if plan else None for name, plan in plans.items()} == {
+        "where": 2,
+        "twice": 1,
+        "later": 0,
+    }
 
 
 def test_the_api_schema_executes_with_it() -> None:
