@@ -112,13 +112,12 @@ class GraphQLView(GraphQL[Context, None]):
         return exactjson.dumps(data).decode()
 
     def should_render_graphql_ide(self, request: Any) -> bool:
-        # A GET naming its operation by hash or id is a query, not a visit to GraphiQL.
+        # A GET naming its operation by hash or id is a query, not a visit to GraphiQL. (Asked
+        # after Strawberry's own check, which refuses a POST before reading any parameter.)
+        if not super().should_render_graphql_ide(request):
+            return False
         params = request.query_params
-        return (
-            "extensions" not in params
-            and "documentId" not in params
-            and super().should_render_graphql_ide(request)
-        )
+        return "extensions" not in params and "documentId" not in params
 
     async def parse_http_body(self, request: Any) -> Any:
         data = await super().parse_http_body(request)
