@@ -108,15 +108,17 @@ FIELDS: dict[str, Kind] = {
         Kind.LIST,
     ),
     **dict.fromkeys(("Query.adminTables", "Media.url", "Media.thumbnailUrl"), Kind.FREE),
-    # Stored timestamps: parsed from the object's record when asked for (graph/stored.py).
+    # Stored fields and a submission's timestamps: read from the object's record when asked
+    # for (graph/stored.py).
     **dict.fromkeys(
         (
             f"{type_name}.{field}"
             for type_name in ("Stored", "User", "Profile", "Submission", "Media", "ImageCollection")
-            for field in ("createdAt", "updatedAt")
+            for field in ("createdAt", "updatedAt", "createdBy", "lastUpdatedBy", "version")
         ),
         Kind.FREE,
     ),
+    **dict.fromkeys(("Submission.submittedAt", "Submission.reviewedAt"), Kind.FREE),
 }
 # Lists without `first`: how many items they can hold, and reads by key per parent.
 FIXED_SIZES: dict[str, int] = {"ImageCollection.images": MAX_IMAGES}
