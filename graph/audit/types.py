@@ -8,18 +8,18 @@ from typing import Self
 import strawberry
 
 from graph.connections import Connection
-from graph.stored import Node, timestamp
+from graph.stored import Node, id_field, optional_id_field, timestamp
 from services.store.audit import AuditEntry as AuditEntryRecord
 
 
 @strawberry.type(description="One recorded change.")
 class AuditEntry(Node):
-    id: strawberry.ID
-    user_id: strawberry.ID = strawberry.field(description="Who made the change.")
-    entity_id: strawberry.ID
+    id: str = id_field()
+    user_id: str = id_field(description="Who made the change.")
+    entity_id: str = id_field()
     entity_type: str
     action: str
-    owner_id: strawberry.ID | None
+    owner_id: str | None = optional_id_field()
     changes: str | None = strawberry.field(
         description='JSON object: field -> {"from": old, "to": new}.'
     )
@@ -29,12 +29,12 @@ class AuditEntry(Node):
     @classmethod
     def of(cls, r: AuditEntryRecord) -> Self:
         return cls(
-            id=strawberry.ID(r.log_id),
-            user_id=strawberry.ID(r.user_id),
-            entity_id=strawberry.ID(r.entity_id),
+            id=r.log_id,
+            user_id=r.user_id,
+            entity_id=r.entity_id,
             entity_type=r.entity_type,
             action=r.action,
-            owner_id=strawberry.ID(r.owner_id) if r.owner_id else None,
+            owner_id=r.owner_id or None,
             changes=r.changes,
             created_at=timestamp(r.created_at),
             created_by=r.created_by,

@@ -14,7 +14,7 @@ import graph.submissions.types as submission_types
 from graph.connections import Connection
 from graph.context import Info
 from graph.enums import MediaKind, MediaStatus, ThumbnailFormat
-from graph.stored import Node, Stored
+from graph.stored import Node, Stored, id_field, optional_id_field
 from resolvers import media as media_resolvers
 from services.media import collections, items
 from services.media.items import UploadTicket as TicketRecord
@@ -32,7 +32,7 @@ LazyUser = Annotated["User", strawberry.lazy("graph.people.types")]
 
 @strawberry.type(description="An uploaded file: an image with thumbnails, or a document.")
 class Media(Node, Stored):
-    id: strawberry.ID
+    id: str = id_field()
     kind: MediaKind
     status: MediaStatus
     filename: str
@@ -47,14 +47,14 @@ class Media(Node, Stored):
     dominant_color: str | None = strawberry.field(
         description="The image's most common colour, `#rrggbb`; READY images."
     )
-    owner_id: strawberry.ID
-    submission_id: strawberry.ID | None
+    owner_id: str = id_field()
+    submission_id: str | None = optional_id_field()
     record: strawberry.Private[MediaRecord]
 
     @classmethod
     def of(cls, r: MediaRecord) -> Self:
         return cls(
-            id=strawberry.ID(r.media_id),
+            id=r.media_id,
             kind=r.kind,
             status=r.status,
             filename=r.filename,
@@ -65,8 +65,8 @@ class Media(Node, Stored):
             failure_reason=r.failure_reason,
             placeholder=r.placeholder,
             dominant_color=r.dominant_color,
-            owner_id=strawberry.ID(r.user_id),
-            submission_id=strawberry.ID(r.submission_id) if r.submission_id else None,
+            owner_id=r.user_id,
+            submission_id=r.submission_id or None,
             record=r,
         )
 
@@ -131,19 +131,19 @@ class UploadTicket:
 
 @strawberry.type(description="A named, ordered list of READY images.")
 class ImageCollection(Node, Stored):
-    id: strawberry.ID = strawberry.field(description="`<ownerId>:<collectionId>`.")
+    id: str = id_field(description="`<ownerId>:<collectionId>`.")
     name: str
-    owner_id: strawberry.ID
-    media_ids: list[strawberry.ID]
+    owner_id: str = id_field()
+    media_ids: list[str] = strawberry.field(graphql_type=list[strawberry.ID])
     record: strawberry.Private[ImageCollectionRecord]
 
     @classmethod
     def of(cls, r: ImageCollectionRecord) -> Self:
         return cls(
-            id=strawberry.ID(collections.public_id(r)),
+            id=collections.public_id(r),
             name=r.name,
-            owner_id=strawberry.ID(r.user_id),
-            media_ids=[strawberry.ID(i) for i in r.media_ids],
+            owner_id=r.user_id,
+            media_ids=list(r.media_ids),
             record=r,
         )
 

@@ -17,7 +17,7 @@ from graph.context import Info
 from graph.enums import MediaKind, MediaStatus, Role, SubmissionStatus
 from graph.media.inputs import CollectionOrder, MediaOrder
 from graph.people.inputs import PersonOrder
-from graph.stored import Node, Stored
+from graph.stored import Node, Stored, id_field, optional_id_field
 from graph.submissions.inputs import SubmissionOrder
 from resolvers import media as media_resolvers
 from resolvers import people as people_resolvers
@@ -50,7 +50,7 @@ def linked_user(info: Info, user_id: str | None) -> Awaitable[User | None] | Non
 
 @strawberry.type(description="A person who can sign in.")
 class User(Node, Stored):
-    id: strawberry.ID
+    id: str = id_field()
     email: str
     username: str
     role: Role
@@ -60,7 +60,7 @@ class User(Node, Stored):
     @classmethod
     def of(cls, r: UserRecord) -> Self:
         return cls(
-            id=strawberry.ID(r.user_id),
+            id=r.user_id,
             email=r.email,
             username=r.username,
             role=r.role,
@@ -159,9 +159,9 @@ class User(Node, Stored):
 
 @strawberry.type(description="Personal details of a user; `manager` makes the team.")
 class Profile(Node, Stored):
-    id: strawberry.ID
-    user_id: strawberry.ID
-    manager_id: strawberry.ID | None
+    id: str = id_field()
+    user_id: str = id_field()
+    manager_id: str | None = optional_id_field()
     first_name: str | None
     last_name: str | None
     job_title: str | None
@@ -173,9 +173,9 @@ class Profile(Node, Stored):
     @classmethod
     def of(cls, r: ProfileRecord) -> Self:
         return cls(
-            id=strawberry.ID(r.profile_id),
-            user_id=strawberry.ID(r.user_id),
-            manager_id=strawberry.ID(r.manager_id) if r.manager_id else None,
+            id=r.profile_id,
+            user_id=r.user_id,
+            manager_id=r.manager_id or None,
             first_name=r.first_name,
             last_name=r.last_name,
             job_title=r.job_title,

@@ -13,7 +13,7 @@ import graph.people.types as people_types
 from graph.connections import Connection, wants_total
 from graph.context import Info
 from graph.enums import SubmissionStatus
-from graph.stored import Node, Stored, timestamp
+from graph.stored import Node, Stored, id_field, optional_id_field, timestamp
 from resolvers import media as media_resolvers
 from services.submissions.records import Submission as SubmissionRecord
 
@@ -36,8 +36,8 @@ def _reviewed_at(self: Submission) -> datetime | None:
 
 @strawberry.type(description="Work a user hands in for review.")
 class Submission(Node, Stored):
-    id: strawberry.ID
-    user_id: strawberry.ID
+    id: str = id_field()
+    user_id: str = id_field()
     title: str
     description: str | None
     content: str | None
@@ -45,20 +45,20 @@ class Submission(Node, Stored):
     # Parsed when asked for, as `Stored`'s timestamps are (graph/stored.py).
     submitted_at: datetime | None = strawberry.field(resolver=_submitted_at)
     reviewed_at: datetime | None = strawberry.field(resolver=_reviewed_at)
-    reviewer_id: strawberry.ID | None
+    reviewer_id: str | None = optional_id_field()
     review_note: str | None
     record: strawberry.Private[SubmissionRecord]
 
     @classmethod
     def of(cls, r: SubmissionRecord) -> Self:
         return cls(
-            id=strawberry.ID(r.submission_id),
-            user_id=strawberry.ID(r.user_id),
+            id=r.submission_id,
+            user_id=r.user_id,
             title=r.title,
             description=r.description,
             content=r.content,
             status=r.status,
-            reviewer_id=strawberry.ID(r.reviewer_id) if r.reviewer_id else None,
+            reviewer_id=r.reviewer_id or None,
             review_note=r.review_note,
             record=r,
         )
