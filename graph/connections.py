@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import (
@@ -69,8 +69,18 @@ class Edge(Generic[N]):
 @strawberry.type
 class Connection(Generic[N]):
     edges: list[Edge[N]]
-    page_info: PageInfo
-    count_keys: strawberry.Private[tuple[str, ...] | None] = None
+    # The page the edges came from: its page info is made when asked for, not with every
+    # connection (a nested list makes one per parent; most queries read none).
+    page: strawberry.Private[Slice[Any]]
+
+    @strawberry.field
+    def page_info(self) -> PageInfo:
+        page = self.page
+        return PageInfo(
+            has_next_page=page.has_next,
+            end_cursor=page.end_cursor,
+            start_cursor=page.edges[0][1] if page.edges else None,
+        )
 
     @strawberry.field(
         description=(
@@ -80,20 +90,18 @@ class Connection(Generic[N]):
         )
     )
     async def total_count(self, info: Info) -> int | None:
-        if self.count_keys is None:
+        count_keys = self.page.count_keys
+        if count_keys is None:
             return None
-        counts = await info.context.loaders.counter.load_many(list(self.count_keys))
+        counts = await info.context.loaders.counter.load_many(list(count_keys))
         return sum(c or 0 for c in counts)
 
     @classmethod
     def of(cls, page: Slice[R], node: Callable[[R], N]) -> Connection[N]:
-        edges = [Edge(cursor=cursor, node=node(record)) for record, cursor in page.edges]
-        info = PageInfo(
-            has_next_page=page.has_next,
-            end_cursor=page.end_cursor,
-            start_cursor=edges[0].cursor if edges else None,
+        return cls(
+            edges=[Edge(cursor=cursor, node=node(record)) for record, cursor in page.edges],
+            page=page,
         )
-        return cls(edges=edges, page_info=info, count_keys=page.count_keys)
 
 
 def order_of(field: StrEnum | None, direction: Direction) -> Order | None:

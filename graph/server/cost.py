@@ -119,6 +119,14 @@ FIELDS: dict[str, Kind] = {
         Kind.FREE,
     ),
     **dict.fromkeys(("Submission.submittedAt", "Submission.reviewedAt"), Kind.FREE),
+    # A connection's page info: made from its page when asked for (graph/connections.py).
+    **dict.fromkeys(
+        (
+            f"{node}Connection.pageInfo"
+            for node in ("User", "Profile", "Submission", "Media", "ImageCollection", "AuditEntry")
+        ),
+        Kind.FREE,
+    ),
 }
 # Lists without `first`: how many items they can hold, and reads by key per parent.
 FIXED_SIZES: dict[str, int] = {"ImageCollection.images": MAX_IMAGES}
