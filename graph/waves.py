@@ -27,7 +27,7 @@ import asyncio
 import enum
 import functools
 import weakref
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from types import FunctionType, GeneratorType
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -426,7 +426,13 @@ class Waves:
                 elif shape is None:
                     self._complete(position, task.result())
                 else:
-                    self._shaped(position, shape, task.result())
+                    value = task.result()
+                    try:
+                        shaped = shape(value)
+                    except Exception as failed:  # the field's error, as a resolver's own
+                        self._fail(position, failed)
+                    else:
+                        self._complete(position, shaped)
             elif isinstance(error, Exception):
                 self._fail(position, error)
             else:
@@ -450,14 +456,6 @@ class Waves:
             return
         if not self._in_flight:
             all_landed.set_result(None)
-
-    def _shaped(self, position: _Position, shape: Callable[[Any], Any], value: Any) -> None:
-        try:
-            shaped = shape(value)
-        except Exception as error:  # the field's error, as a resolver's own
-            self._fail(position, error)
-            return
-        self._complete(position, shaped)
 
     def _settle(self, awaitables: list[Awaitable[Any]]) -> None:
         if awaitables:
@@ -636,32 +634,23 @@ class Waves:
     def _list(self, position: _Position, item_type: GraphQLOutputType, result: Any) -> None:
         items: list[Any] = []
         position.container[position.key] = items
-        items_left = iter(result)
-        try:
-            self._items(position, item_type, items, items_left)
-        except _Nulled:
-            # As graphql-core does: the items not reached still settle, in the background.
-            self._settle([item for item in items_left if _awaitable(item)])
-            raise
-
-    def _items(
-        self,
-        position: _Position,
-        item_type: GraphQLOutputType,
-        items: list[Any],
-        items_left: Iterator[Any],
-    ) -> None:
         details, selection = position.details, position.selection
         shape = selection.item_shape
         if shape is None or item_type is not selection.item_type:  # in a list of lists
             shape = self._shape(item_type)
-        for index, item in enumerate(items_left):
-            items.append(None)
-            at = _Position(items, index, item_type, shape, details, position, selection, None)
-            if _awaitable(item):
-                self._held.append((item, at, False))
-            else:
-                self._complete(at, item)
+        items_left = iter(result)
+        try:
+            for index, item in enumerate(items_left):
+                items.append(None)
+                at = _Position(items, index, item_type, shape, details, position, selection, None)
+                if _awaitable(item):
+                    self._held.append((item, at, False))
+                else:
+                    self._complete(at, item)
+        except _Nulled:
+            # As graphql-core does: the items not reached still settle, in the background.
+            self._settle([item for item in items_left if _awaitable(item)])
+            raise
 
     def _abstract(self, position: _Position, type_: GraphQLAbstractType, result: Any) -> bool:
         """Complete an interface's or a union's object here (graphql-core's
