@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from resolvers.loaders import Loaders, make_loaders
@@ -20,28 +21,24 @@ class RequestContext:
     identity: Identity | None = None
     auth_error: ServiceError | None = None
     connection_params: dict[str, Any] | None = None
-    # Built on first use: an idle WebSocket (most subscribers of a fan-out group, whose stream
-    # runs with the first member's context) never needs its own (~8 kB each; docs/limits.md).
-    _loaders: Loaders | None = field(default=None, init=False, repr=False)
-    _viewer: Viewer | None = field(default=None, init=False, repr=False)
 
     def refresh(self) -> None:
         """New loaders and viewer: per request, and per event on a long-lived subscription."""
-        self._loaders = self._viewer = None
+        self.__dict__.pop("loaders", None)
+        self.__dict__.pop("viewer", None)
 
-    @property
+    # Built on first use, then plain attributes (read a few times for every object of a page):
+    # an idle WebSocket (most subscribers of a fan-out group, whose stream runs with the first
+    # member's context) never needs its own (~8 kB each; docs/limits.md).
+    @cached_property
     def loaders(self) -> Loaders:
-        if self._loaders is None:
-            self._loaders = make_loaders(self.runtime)
-        return self._loaders
+        return make_loaders(self.runtime)
 
-    @property
+    @cached_property
     def viewer(self) -> Viewer:
-        if self._viewer is None:
-            self._viewer = viewer_for(
-                runtime=self.runtime,
-                identity=self.identity,
-                load_user=self.loaders.user.load,
-                rejection=self.auth_error,
-            )
-        return self._viewer
+        return viewer_for(
+            runtime=self.runtime,
+            identity=self.identity,
+            load_user=self.loaders.user.load,
+            rejection=self.auth_error,
+        )

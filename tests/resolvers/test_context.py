@@ -15,7 +15,7 @@ async def test_loaders_and_viewer_are_built_once_on_first_use_and_anew_after_ref
         # given a new context
         context = RequestContext(runtime=runtime, request_id="r-1")
         # then nothing is built yet
-        assert context._loaders is None and context._viewer is None
+        assert "loaders" not in vars(context) and "viewer" not in vars(context)
         # when the loaders and viewer are used twice
         loaders, viewer = context.loaders, context.viewer
         # then they were built once
