@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -104,6 +105,9 @@ class Connection(Generic[N]):
         )
 
 
+# Orders are few (a field by a direction) and frozen: one of each is shared, not made again
+# for every parent of a nested list.
+@functools.cache
 def order_of(field: StrEnum | None, direction: Direction) -> Order | None:
     """The services' order of an `orderBy` input (None: the list's default order)."""
     return Order(str(field), direction) if field is not None else None
