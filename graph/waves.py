@@ -89,8 +89,8 @@ class _Selection:
     # When the field is a list: its items' type, and their shape.
     item_type: GraphQLOutputType | None
     item_shape: _Shape | None
-    # Per object type its values (or list items) have: that object's selections.
-    objects: dict[GraphQLObjectType, list[_Selection]]
+    # Per object type its values (or list items) have: that object's selections and check.
+    objects: dict[GraphQLObjectType, _ObjectPlan]
 
 
 class _Position:
@@ -214,6 +214,9 @@ class _TypeCheck(enum.Enum):
 # An object type's check, and for Strawberry's own, the class whose instances (not cast to
 # another type with `strawberry.cast`) it always accepts: its check need not be called.
 _Check = tuple[_TypeCheck, type | None]
+# An object type's sub-selections under a selection, its `is_type_of` (None: no check), the
+# check's kind and the class whose instances it always accepts.
+_ObjectPlan = tuple[list["_Selection"], Callable[..., Any] | None, "_TypeCheck | None", type | None]
 
 
 def _type_check_of(type_: GraphQLObjectType, check: Callable[..., Any]) -> _Check:
@@ -672,34 +675,44 @@ class Waves:
     def _object(self, position: _Position, type_: GraphQLObjectType, result: Any) -> bool:
         """Complete an object here; False when graphql-core must (its `is_type_of` awaits,
         or its selection defers)."""
-        executor = self._executor
+        # A field's details are its selection's (a list item's, its list's): its plan per
+        # object type is kept on the selection.
+        objects = position.selection.objects
+        plan = objects.get(type_)
+        if plan is None:
+            plan = self._object_plan(position, type_)
+            if plan is None:
+                return False
+            objects[type_] = plan
+        selections, check, kind, origin = plan
+        if check is not None and (
+            type(result) is not origin or getattr(result, TYPE_CAST_ATTRIBUTE, None)
+        ):
+            # Strawberry's own check ignores its info; another's gets the field's.
+            info = None if kind is _TypeCheck.STRAWBERRY else position.info(self._executor)
+            if not check(result, info):
+                raise invalid_return_type_error(type_, result, position.details)
+        data: dict[str, Any] = {}
+        position.container[position.key] = data
+        self._run_selections(selections, type_, result, position, data)
+        return True
+
+    def _object_plan(self, position: _Position, type_: GraphQLObjectType) -> _ObjectPlan | None:
+        """An object type's sub-selections under a selection, and its type check; None when
+        graphql-core must complete it (an awaited `is_type_of`, a deferred selection)."""
         check = type_.is_type_of
+        kind = origin = None
         if check is not None:
             known = self._type_checks.get(type_.name)
             if known is None:
                 known = self._type_checks[type_.name] = _type_check_of(type_, check)
             kind, origin = known
             if kind is _TypeCheck.AWAITS:
-                return False
-            if type(result) is not origin or getattr(result, TYPE_CAST_ATTRIBUTE, None):
-                # Strawberry's own check ignores its info; another's gets the field's.
-                info = None if kind is _TypeCheck.STRAWBERRY else position.info(executor)
-                fits = check(result, info)  # type: ignore[arg-type]
-                if not fits:
-                    raise invalid_return_type_error(type_, result, position.details)
-        # A field's details are its selection's (a list item's, its list's): its sub-selections
-        # are kept on the selection, per object type.
-        objects = position.selection.objects
-        selections = objects.get(type_)
-        if selections is None:
-            grouped_field_set, deferred, _ = executor.collect_subfields(type_, position.details)
-            if deferred:
-                return False
-            selections = objects[type_] = self._selection(type_, grouped_field_set)
-        data: dict[str, Any] = {}
-        position.container[position.key] = data
-        self._run_selections(selections, type_, result, position, data)
-        return True
+                return None
+        grouped_field_set, deferred, _ = self._executor.collect_subfields(type_, position.details)
+        if deferred:
+            return None
+        return self._selection(type_, grouped_field_set), check, kind, origin
 
     def _fail(self, position: _Position, raw_error: Exception) -> None:
         """graphql-core's `handle_field_error`, with the propagation its exceptions do: up to
