@@ -143,6 +143,7 @@ DOCUMENTS = {
     "fragments": "{ items { ...F } } fragment F on Item { index later(times: 2) }",
     "resolver errors": "{ items { index fails } }",
     "resolvers of self and info": "{ items { w: where twice } }",
+    "enum leaves": "{ items(first: 2) { index state } }",
     "permissions": "{ items(first: 1) { index secret } }",
     "bad variable": "query Q($n: Int!) { items(first: $n) { index } }",
 }
