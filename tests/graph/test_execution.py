@@ -180,11 +180,9 @@ async def test_a_list_converts_its_arguments_once(monkeypatch: pytest.MonkeyPatc
     assert len(calls) == 3
 
 
-async def test_literal_arguments_are_converted_once_across_requests(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # given a count of argument conversions, and a schema with a parser cache (one document
-    # object per query text)
+def _conversions_counted(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], strawberry.Schema]:
+    """A count of argument conversions, and a schema with a parser cache (one document object
+    per query text, as the API's)."""
     calls = counted(monkeypatch, "graph.execution.convert_arguments", convert_arguments)
     schema = strawberry.Schema(
         query=Query,
@@ -192,6 +190,15 @@ async def test_literal_arguments_are_converted_once_across_requests(
         config=StrawberryConfig(name_converter=FieldNames()),
         extensions=[ParserCache()],
     )
+    return calls, schema
+
+
+async def test_literal_arguments_are_converted_once_across_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a count of argument conversions, and a schema with a parser cache (one document
+    # object per query text)
+    calls, schema = _conversions_counted(monkeypatch)
     document = (
         "query Q($o: Order, $n: Int!) { items(first: $n) {"
         ' a: label(order: {direction: DESC}, prefix: "~") b: label(order: $o) } }'
@@ -221,13 +228,7 @@ async def test_arguments_with_variables_are_converted_once_per_value_across_requ
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given a count of argument conversions, and a schema with a parser cache
-    calls = counted(monkeypatch, "graph.execution.convert_arguments", convert_arguments)
-    schema = strawberry.Schema(
-        query=Query,
-        execution_context_class=Executor,
-        config=StrawberryConfig(name_converter=FieldNames()),
-        extensions=[ParserCache()],
-    )
+    calls, schema = _conversions_counted(monkeypatch)
     runs: list[dict[str, Any]] = [
         {"n": 2, "p": "~", "d": "ASC"},
         {"n": 1, "p": "~", "d": "DESC"},
