@@ -104,10 +104,9 @@ class _Position:
     them (only errors, resolvers that take an info, and graphql-core's own completion do)."""
 
     __slots__ = (
-        "_info",
-        "_path",
+        "_info",  # unset until asked for (`info`)
+        "_path",  # unset until asked for (`path`)
         "container",
-        "details",
         "key",
         "parent",
         "parent_type",
@@ -122,7 +121,6 @@ class _Position:
         key: Any,
         type: GraphQLOutputType,
         shape: _Shape,
-        details: FieldDetailsList,
         parent: _Position | None,
         selection: _Selection,
         parent_type: GraphQLObjectType | None,
@@ -131,16 +129,18 @@ class _Position:
         self.key = key
         self.type = type
         self.shape = shape
-        self.details = details
         self.parent = parent
         self.parent_type = parent_type
         self.selection = selection
-        self._path: Path | None = None
-        self._info: GraphQLResolveInfo[Any] | None = None
+
+    @property
+    def details(self) -> FieldDetailsList:
+        """The field's details (a list item's, its list field's)."""
+        return self.selection.details
 
     @property
     def path(self) -> Path:
-        path = self._path
+        path: Path | None = getattr(self, "_path", None)
         if path is None:
             parent = self.parent
             if self.parent_type is not None:  # a field
@@ -154,7 +154,7 @@ class _Position:
 
     def info(self, executor: Executor) -> GraphQLResolveInfo[Any]:
         """The field's resolve info (a list item's is its list field's, as in graphql-core)."""
-        info = self._info
+        info: GraphQLResolveInfo[Any] | None = getattr(self, "_info", None)
         if info is None:
             selection, parent_type = self.selection, self.parent_type
             if parent_type is not None:
@@ -542,7 +542,6 @@ class Waves:
             selection.name,
             field.type,
             selection.shape,
-            selection.details,
             parent,
             selection,
             parent_type,
@@ -637,7 +636,7 @@ class Waves:
     def _list(self, position: _Position, item_type: GraphQLOutputType, result: Any) -> None:
         items: list[Any] = []
         position.container[position.key] = items
-        details, selection = position.details, position.selection
+        selection = position.selection
         shape = selection.item_shape
         if shape is None or item_type is not selection.item_type:  # in a list of lists
             shape = self._shape(item_type)
@@ -645,7 +644,7 @@ class Waves:
         try:
             for index, item in enumerate(items_left):
                 items.append(None)
-                at = _Position(items, index, item_type, shape, details, position, selection, None)
+                at = _Position(items, index, item_type, shape, position, selection, None)
                 if _awaitable(item):
                     self._held.append((item, at, False))
                 else:
