@@ -512,7 +512,8 @@ class Waves:
     ) -> None:
         """An object's (or the root's) fields into `data`: leaves read at once, the rest as
         fields. Runs once per object of the answer."""
-        read_leaf, field = self._executor.read_leaf, self._field
+        # Methods are called as `self.m(...)`, which makes no bound method object (a
+        # `m = self.m` would, for every object of the answer).
         for selection in selections:
             leaf = selection.leaf
             if leaf is not None:
@@ -521,11 +522,11 @@ class Waves:
                     if type(value) is str:
                         data[selection.name] = value
                         continue
-                value = read_leaf(leaf, source)
+                value = self._executor.read_leaf(leaf, source)
                 if value is not Undefined:
                     data[selection.name] = value
                     continue
-            field(selection, parent_type, source, parent, data)
+            self._field(selection, parent_type, source, parent, data)
 
     def _field(
         self,
@@ -599,12 +600,12 @@ class Waves:
                 position.container[position.key] = None
                 return
             executor = self._executor
-            if kind is _Kind.LEAF:
-                position.container[position.key] = executor.complete_leaf_value(named, result)
-                return
-            if kind is _Kind.OBJECT:
+            if kind is _Kind.OBJECT:  # the most common: leaves are mostly read inline
                 if self._object(position, named, result):
                     return
+            elif kind is _Kind.LEAF:
+                position.container[position.key] = executor.complete_leaf_value(named, result)
+                return
             elif kind is _Kind.ABSTRACT:
                 if self._abstract(position, named, result):
                     return
