@@ -239,6 +239,10 @@ class _Kind(enum.Enum):
 # Whether non-null, the kind, and the nullable type itself (of the class its kind says).
 _Shape = tuple[bool, _Kind, Any]
 
+# An enum's member read through its class (`_Kind.OBJECT`) costs about five plain attribute
+# reads (its metaclass is asked each time): completing a value compares with these instead.
+_LEAF, _LIST, _OBJECT, _ABSTRACT = _Kind.LEAF, _Kind.LIST, _Kind.OBJECT, _Kind.ABSTRACT
+
 
 def _shape_of(type_: GraphQLOutputType) -> _Shape:
     """Whether a type is non-null, what kind its nullable type is, and that type."""
@@ -600,16 +604,16 @@ class Waves:
                 position.container[position.key] = None
                 return
             executor = self._executor
-            if kind is _Kind.OBJECT:  # the most common: leaves are mostly read inline
+            if kind is _OBJECT:  # the most common: leaves are mostly read inline
                 if self._object(position, named, result):
                     return
-            elif kind is _Kind.LEAF:
+            elif kind is _LEAF:
                 position.container[position.key] = executor.complete_leaf_value(named, result)
                 return
-            elif kind is _Kind.ABSTRACT:
+            elif kind is _ABSTRACT:
                 if self._abstract(position, named, result):
                     return
-            elif kind is _Kind.LIST and (
+            elif kind is _LIST and (
                 type(result) is list
                 or (is_iterable(result) and not executor.is_async_iterable(result))
             ):
