@@ -163,6 +163,7 @@ def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> Call | Non
     function = resolver.wrapped_func if callable(resolver.wrapped_func) else resolver
     wants_self = resolver.self_parameter is not None
     takes_arguments = bool(definition.arguments)
+    info_name = info.name if info else None
     return Call(
         field=definition,
         resolver=resolver,
@@ -170,9 +171,9 @@ def _call_of(field: GraphQLField, converter: GraphQLCoreConverter) -> Call | Non
         wants_self=wants_self,
         parent=parent.name if parent else None,
         root=root.name if root else None,
-        info=info.name if info else None,
+        info=info_name,
         takes_arguments=takes_arguments,
-        positional=_positional(function, info.name if info else None)
+        positional=_positional(function, info_name)
         if wants_self and not (parent or root or takes_arguments)
         else 0,
     )
@@ -464,8 +465,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         strawberry_info: Info | None,
     ) -> dict[str, Any]:
         """A call's own converted arguments: the selection's shared ones copied (converted on
-        its first call, or kept from an earlier request when all are literals), or converted
-        afresh when some value is mutable."""
+        its first call, or kept from an earlier request with the same values of the variables
+        they name), or converted afresh when some value is mutable."""
         node, variables = field_details.node, field_details.fragment_variable_values
         key = (id(field_def), id(node), id(variables))
         shared = self._converted.get(key, _UNSEEN)

@@ -28,14 +28,16 @@ class Kept(Generic[V]):
 
     def get(self, owner: object, key: Hashable = None) -> V | None:
         """The value kept for `owner` and `key`, or None."""
-        found = self._kept.get((id(owner), key))
+        entry = (id(owner), key)
+        found = self._kept.get(entry)
         if found is None or found[0] is not owner:
             return None
-        self._kept.move_to_end((id(owner), key))
+        self._kept.move_to_end(entry)
         return found[1]
 
     def put(self, owner: object, value: V, key: Hashable = None) -> None:
-        self._kept[(id(owner), key)] = (owner, value)
-        self._kept.move_to_end((id(owner), key))
+        entry = (id(owner), key)
+        self._kept[entry] = (owner, value)
+        self._kept.move_to_end(entry)
         if len(self._kept) > self.size:
             self._kept.popitem(last=False)
