@@ -1,7 +1,8 @@
-// The subscription benchmark's client: N graphql-transport-ws sockets in one node process.
+// The subscription benchmark's client: N graphql-transport-ws sockets in one node process
+// (bench/subscriptions.py runs several, each with its share of the subscribers).
 //
 //   node bench/subscribers.mjs '{"urls": ["ws://127.0.0.1:8000/graphql"], "token": "...",
-//                                "subscribers": 1000, "query": "subscription { ... }",
+//                                "subscribers": 1000, "first": 0, "query": "subscription { ... }",
 //                                "field": "submissionStatusChanged"}'
 //
 // Why node: 50 events/s to 1,000 sockets is 50,000 messages/s to receive, parse and time; a
@@ -32,8 +33,19 @@ const fail = (index, what) => {
 const sockets = [];
 let outside = 0;
 
-// "2026-11-22T00:18:00.123456+00:00" -> epoch ms with the microseconds Date.parse drops
+// "2026-11-22T00:18:00.123456+00:00" -> epoch ms with the microseconds Date.parse drops.
+// Every subscriber gets the same event: its stamp is parsed once, not 10,000 times.
+let lastStamp = "";
+let lastMs = 0;
 function stampMs(stamp) {
+  if (stamp !== lastStamp) {
+    lastMs = parseStamp(stamp);
+    lastStamp = stamp;
+  }
+  return lastMs;
+}
+
+function parseStamp(stamp) {
   const dot = stamp.indexOf(".");
   let micros = 0;
   if (dot > 0) {
@@ -99,7 +111,7 @@ function open(url, index) {
 const began = performance.now();
 const opening = [];
 for (let i = 0; i < config.subscribers; i += 1) {
-  opening.push(open(config.urls[i % config.urls.length], i));
+  opening.push(open(config.urls[i % config.urls.length], (config.first ?? 0) + i));
   // do not flood the accept queue
   if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
 }

@@ -5,10 +5,11 @@ latency from the change (the event's `updatedAt`) to receipt. One API process, t
 processes + Redis. Also the API processes' RSS per idle subscriber.
 
     .venv/bin/python bench/subscriptions.py [--subscribers 10000] [--rates 5] [--seconds 5]
-                                            [--end-to-end]
+                                            [--clients 2] [--end-to-end]
 
-One node process (bench/subscribers.mjs, `ws`) holds every WebSocket (fd limit raised); the
-publisher is a separate process (`--publisher`), so its CPU does not slow the receivers. moto
+Two node processes (bench/subscribers.mjs, `ws`; `--clients`) hold the WebSockets between them
+(fd limit raised): one alone is most of a core at 50,000 messages a second. The publisher is a
+separate process (`--publisher`), so its CPU does not slow the receivers. moto
 and redis-server run in their own processes on free loopback ports. Writes
 bench/results/subscriptions.md.
 """
@@ -215,80 +216,120 @@ async def run_subscribers(
     rate: float,
     seconds: float,
     watch: dict[str, int],
+    clients: int,
 ) -> tuple[Received, float]:
-    """Connect `n` subscribers spread over `urls` (bench/subscribers.mjs), warm up until each
-    got one event, then publish for `seconds` and collect latencies and the CPU time of the
-    `watch`ed processes, the client and the publisher. Returns them and the connect time."""
+    """Connect `n` subscribers spread over `urls`, held by `clients` node processes
+    (bench/subscribers.mjs), warm up until each got one event, then publish for `seconds` and
+    collect latencies and the CPU time of the `watch`ed processes, the clients and the
+    publisher. Returns them and the connect time."""
     out = Received(subscribers=n)
     apis = [pid for label, pid in watch.items() if label.startswith("API")]
     await prime(urls, token, source)
     rss_before = sum(rss_kb(pid) for pid in apis)
-    async with _client(urls, token, n) as client:
-        assert client.stdin is not None
-        connected = await _line(client, 120)
-        connect_s = float(connected["connect_s"])
-        failed, warmed = await _warm_up(client, source, 120)
+    async with _clients(urls, token, n, clients) as held:
+        connected = await held.lines(120)
+        connect_s = max(float(line["connect_s"]) for line in connected)
+        failed, warmed = await _warm_up(held, source, 120)
         out.publish_errors += failed
         if not warmed:
             out.errors.append("not every subscriber warmed up within 120 s")
         await asyncio.sleep(1)
         # every subscriber has had an event and waits for the next: idle, as most are
         out.rss_kb_per_subscriber = (sum(rss_kb(pid) for pid in apis) - rss_before) / n
-        pids = {**watch, "subscriber client (node)": client.pid}
+        pids = {**watch, **held.labels()}
         before = {label: cpu_seconds(pid) for label, pid in pids.items()}
         publisher_before = _children_cpu()
         window_began = time.perf_counter()
-        client.stdin.write(b"measure\n")
-        await client.stdin.drain()
+        await held.tell(b"measure\n")
         failed, out.publish_ms = await asyncio.to_thread(publisher_process, source, rate, seconds)
         out.publish_errors += failed
         await asyncio.sleep(3)  # drain
         out.window_cpu = {label: cpu_seconds(pid) - before[label] for label, pid in pids.items()}
         out.window_cpu["publisher"] = _children_cpu() - publisher_before
         out.window_s = time.perf_counter() - window_began
-        done = await _stop(client)
-        out.latencies_ms = [float(v) for v in done["latencies"]]
-        out.errors += [str(e) for e in done["errors"]]
-        if done["error_count"] > len(done["errors"]):
-            out.errors.append(f"... {done['error_count']} subscriber errors in all")
-        out.error_kinds = {str(k): int(v) for k, v in done.get("errorKinds", {}).items()}
-        out.warmed = int(done.get("warm", 0))
+        for done in await _stop(held):
+            out.latencies_ms += [float(v) for v in done["latencies"]]
+            out.errors += [str(e) for e in done["errors"]]
+            if done["error_count"] > len(done["errors"]):
+                out.errors.append(f"... {done['error_count']} subscriber errors in one client")
+            for kind, count in done.get("errorKinds", {}).items():
+                out.error_kinds[str(kind)] = out.error_kinds.get(str(kind), 0) + int(count)
+            out.warmed += int(done.get("warm", 0))
         return out, connect_s
 
 
+CLIENT = "subscriber client (node)"
+
+
+@dataclass
+class Clients:
+    """The node processes holding the subscribers between them (bench/subscribers.mjs)."""
+
+    processes: list[asyncio.subprocess.Process]
+
+    def labels(self) -> dict[str, int]:
+        if len(self.processes) == 1:
+            return {CLIENT: self.processes[0].pid}
+        return {f"{CLIENT} {i + 1}": p.pid for i, p in enumerate(self.processes)}
+
+    async def lines(self, seconds: float) -> list[dict[str, Any]]:
+        """The next line of every client."""
+        return list(await asyncio.gather(*(_line(p, seconds) for p in self.processes)))
+
+    async def tell(self, command: bytes) -> None:
+        for process in self.processes:
+            assert process.stdin is not None
+            process.stdin.write(command)
+        await asyncio.gather(*(p.stdin.drain() for p in self.processes if p.stdin is not None))
+
+
+def client_cpu(window_cpu: dict[str, float]) -> float:
+    """CPU seconds of every subscriber client."""
+    return sum(seconds for label, seconds in window_cpu.items() if label.startswith(CLIENT))
+
+
 @contextlib.asynccontextmanager
-async def _client(urls: list[str], token: str, n: int) -> AsyncIterator[asyncio.subprocess.Process]:
-    """bench/subscribers.mjs holding `n` subscribers spread over `urls`; killed on the way
-    out if it is still running."""
-    config = {
-        "urls": [u.replace("http://", "ws://") + "/graphql" for u in urls],
-        "token": token,
-        "subscribers": n,
-        "query": SUBSCRIPTION,
-        "field": "submissionStatusChanged",
-    }
-    client = await asyncio.create_subprocess_exec(
-        NODE,
-        str(BENCH / "subscribers.mjs"),
-        orjson.dumps(config).decode(),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        limit=64 * 1024 * 1024,  # the final line carries every latency
-    )
+async def _clients(urls: list[str], token: str, n: int, k: int) -> AsyncIterator[Clients]:
+    """`k` node processes holding `n` subscribers between them, each spreading its own over
+    `urls`; killed on the way out if still running. One node process receiving 50,000
+    messages a second is most of a core (about 15 µs a message): alone it would be the
+    bottleneck it is meant to measure."""
+    processes = []
     try:
-        yield client
+        for i in range(k):
+            config = {
+                "urls": [u.replace("http://", "ws://") + "/graphql" for u in urls],
+                "token": token,
+                "subscribers": n // k + (1 if i < n % k else 0),
+                "first": i * (n // k) + min(i, n % k),  # subscribers are numbered across clients
+                "query": SUBSCRIPTION,
+                "field": "submissionStatusChanged",
+            }
+            processes.append(
+                await asyncio.create_subprocess_exec(
+                    NODE,
+                    str(BENCH / "subscribers.mjs"),
+                    orjson.dumps(config).decode(),
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                    limit=64 * 1024 * 1024,  # the final line carries every latency
+                )
+            )
+        yield Clients(processes)
     finally:
-        if client.returncode is None:
-            client.kill()
-        await client.wait()
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+            await process.wait()
 
 
 async def _warm_up(
-    client: asyncio.subprocess.Process, source: dict[str, Any], seconds: float
+    clients: Clients, source: dict[str, Any], seconds: float
 ) -> tuple[list[str], bool]:
-    """Publish slowly until every subscriber of `client` has received an event (its "warm"
-    line), for at most `seconds`. Returns the failed publishes and whether it warmed up."""
-    warm = asyncio.create_task(_line(client, seconds))
+    """Publish slowly until every subscriber of `clients` has received an event (each
+    client's "warm" line), for at most `seconds`. Returns the failed publishes and whether
+    they all warmed up."""
+    warm = asyncio.create_task(clients.lines(seconds))
     failures: list[str] = []
     while not warm.done():
         failed, _ = await asyncio.to_thread(publisher_process, source, 5, 1)
@@ -297,22 +338,20 @@ async def _warm_up(
     return failures, warm.exception() is None
 
 
-async def _stop(client: asyncio.subprocess.Process) -> dict[str, Any]:
-    """Tell `client` to close its sockets; its final report."""
-    assert client.stdin is not None
-    client.stdin.write(b"stop\n")
-    await client.stdin.drain()
-    return await _line(client, 60)
+async def _stop(clients: Clients) -> list[dict[str, Any]]:
+    """Tell `clients` to close their sockets; their final reports."""
+    await clients.tell(b"stop\n")
+    return await clients.lines(60)
 
 
 async def prime(urls: list[str], token: str, source: dict[str, Any]) -> None:
     """Ten subscribers connect, receive an event and leave before the RSS baseline is read,
     so what the first sockets cost once (lazy imports, parsed documents, caches) is not
     reported as cost per subscriber: 0.5 kB a subscriber at 10,000 when it was (2026-11-30)."""
-    async with _client(urls, token, 10) as client:
-        await _line(client, 60)
-        await _warm_up(client, source, 60)
-        await _stop(client)
+    async with _clients(urls, token, 10, 1) as clients:
+        await clients.lines(60)
+        await _warm_up(clients, source, 60)
+        await _stop(clients)
 
 
 def publisher_process(
@@ -404,7 +443,9 @@ def run_setup(
     args: argparse.Namespace,
 ) -> Outcome:
     received, connect_s = asyncio.run(
-        run_subscribers(urls, token, args.subscribers, source, rate, args.seconds, watch)
+        run_subscribers(
+            urls, token, args.subscribers, source, rate, args.seconds, watch, args.clients
+        )
     )
     return Outcome(label, received, int(rate * args.seconds) * args.subscribers, connect_s, rate)
 
@@ -439,6 +480,9 @@ def main() -> None:
         help="events per second, one run each (comma-separated)",
     )
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument(
+        "--clients", type=int, default=2, help="node processes holding the subscribers"
+    )
     parser.add_argument(
         "--end-to-end",
         action="store_true",
@@ -524,11 +568,12 @@ def main() -> None:
     lines = [
         "## Subscriptions: publish-to-receipt latency",
         "",
-        f"{args.subscribers} graphql-transport-ws subscribers (one node process, `ws`, offering "
-        "permessage-deflate as browsers do) to `submissionStatusChanged { id status updatedAt }` "
-        "as the admin, so every event reaches every subscriber: "
-        "messages a second. Latency = receipt time - the event's `updatedAt`. Warm-up first: "
-        "every subscriber has received an event before measuring.",
+        f"{args.subscribers} graphql-transport-ws subscribers ({args.clients} node processes, "
+        "`ws`, offering permessage-deflate as browsers do) to "
+        "`submissionStatusChanged { id status updatedAt }` as the admin, so every event reaches "
+        f"every subscriber: {max(args.rates) * args.subscribers:,.0f} messages a second at "
+        f"{max(args.rates):g} events/s. Latency = receipt time - the event's `updatedAt`. "
+        "Warm-up first: every subscriber has received an event before measuring.",
         "",
         "- **+ Redis** rows (the target): a separate process publishes each event with the "
         "product's `RedisBroker`, exactly as the upload worker publishes from its process; "
@@ -570,13 +615,13 @@ def main() -> None:
         else:
             got = len(o.received.latencies_ms)
             rss = o.received.rss_kb_per_subscriber
-            client_cpu = o.received.window_cpu.get("subscriber client (node)", 0.0)
+            used = client_cpu(o.received.window_cpu)
             lines += [
                 f"- {o.label}, {args.subscribers} subscribers, {o.rate:g} events/s: p99 "
                 f"{p99:.0f} ms, target < {TARGET_P99_MS} ms: "
                 f"{verdict(p99, TARGET_P99_MS, at_least=False)}; connecting all took "
-                f"{o.connect_s:.1f} s; the client used {client_cpu / o.received.window_s:.2f} "
-                "CPUs.",
+                f"{o.connect_s:.1f} s; the {args.clients} client processes used "
+                f"{used / o.received.window_s:.2f} CPUs.",
                 f"- {o.label}, {o.rate:g} events/s: deliveries {got} of {o.expected}: "
                 f"{'**met**' if got == o.expected else '**missed**'} (every message delivered).",
                 f"- {o.label}: API RSS per idle subscriber **{rss:.1f} kB**, target < "
