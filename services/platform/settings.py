@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     cognito_jwks_url: str | None = None
     cognito_issuer: str | None = None
     jwks_cache_seconds: int = Field(default=3600, ge=0)
+    # Verified tokens kept by their text, so a client's next requests skip the signature check
+    # (about a fifth of a small request's CPU): until the token expires, at most
+    # JWKS_CACHE_SECONDS, and only while its key is still in the key set. Revocation is still
+    # checked on every request. 0 turns it off.
+    token_cache_size: int = Field(default=4096, ge=0, le=1_000_000)
     jwks_timeout_seconds: float = Field(default=3.0, gt=0)
     demo_password: str = "PreWork-Demo-2026!"  # noqa: S105 - local stack only
 

@@ -66,9 +66,10 @@ async def test_keys_are_cached_and_refetched_for_an_unknown_kid(settings: Settin
 
 
 async def test_cached_keys_still_verify_when_the_jwks_endpoint_is_down(settings: Settings) -> None:
-    # given a verifier that has fetched the keys
+    # given a verifier that has fetched the keys (keeping no verified token, so the second
+    # verification needs the key again)
     fetches: list[str] = []
-    verifier = _verifier(settings, fetches)
+    verifier = _verifier(settings, fetches, token_cache_size=0)
     token = login(settings, "user@example.com", settings.demo_password)
     await verifier.verify(token)
     # when the endpoint disappears (a closed port) and the cache is stale
