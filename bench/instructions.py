@@ -83,7 +83,7 @@ def under_callgrind(
     )
 
 
-def instrument(process: subprocess.Popen[bytes], on: bool) -> None:
+def instrument(process: subprocess.Popen[Any], on: bool) -> None:
     subprocess.run(
         ["callgrind_control", "-i", "on" if on else "off", str(process.pid)],
         check=True,

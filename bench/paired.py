@@ -38,13 +38,6 @@ import orjson
 # nothing of the product is imported here before `main` or `harness` runs.
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 40
-# As bench/instructions.py: the budget lifted, the revocation poll rare.
-EXTRA = {
-    "BUDGET_POINTS": "100000000",
-    "BUDGET_POINTS_PER_SECOND": "1000000",
-    "REVOCATION_POLL_SECONDS": "60",
-    "PYTHONHASHSEED": "0",
-}
 
 
 # --- the measured process ------------------------------------------------------------------
@@ -146,6 +139,10 @@ def harness(which: str, query: str, size: int, requests: int, token: str) -> Non
 
 def count(tree: Path, which: str, size: int, requests: int, seeded: dict[str, Any]) -> float:
     """Millions of instructions a request of `which` ("product" or "hand") in `tree`."""
+    # The driver's helpers (here, not at the top: the measured process imports nothing of
+    # this tree); the environment as bench/instructions.py's: budget lifted, poll rare.
+    from bench.instructions import EXTRA, instrument, totals
+
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "callgrind.out"
         argv = [
@@ -182,20 +179,12 @@ def count(tree: Path, which: str, size: int, requests: int, seeded: dict[str, An
             process.stdin.write(word + "\n")
             process.stdin.flush()
 
-        def instrument(on: bool) -> None:
-            state = "on" if on else "off"
-            subprocess.run(
-                ["callgrind_control", "-i", state, str(process.pid)],
-                check=True,
-                capture_output=True,
-            )
-
         try:
             expect("ready")
-            instrument(True)
+            instrument(process, True)
             tell("go")
             expect("done")
-            instrument(False)
+            instrument(process, False)
             tell("stop")
             answer = orjson.loads(process.stdout.readline())
             if "errors" in answer:
@@ -204,10 +193,7 @@ def count(tree: Path, which: str, size: int, requests: int, seeded: dict[str, An
         finally:
             if process.poll() is None:
                 process.kill()
-        for line in out.read_text().splitlines():
-            if line.startswith("totals:"):
-                return int(line.split()[1]) / requests / 1e6
-    raise RuntimeError(f"no totals from callgrind for {which} in {tree}")
+        return totals(out) / requests / 1e6
 
 
 @contextlib.contextmanager
