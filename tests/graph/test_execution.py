@@ -4,6 +4,8 @@ included, while converting a selection's arguments once instead of once per list
 from __future__ import annotations
 
 import enum
+import gc
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -319,3 +321,28 @@ def test_field_names_are_camel_cased_once() -> None:
     assert names.apply_naming_config("order_by") == "orderBy"
     assert names.apply_naming_config("order_by") == "orderBy"
     assert names._converted == {"order_by": "orderBy"}
+
+
+class _Context:
+    """A request's context: an operation is the only one holding it."""
+
+
+@pytest.mark.parametrize(
+    "name", ["arguments by literal", "resolvers of self and info", "enum leaves"]
+)
+async def test_an_operation_leaves_no_reference_cycles(name: str) -> None:
+    # given our executor and a context that only the operation refers to
+    schema = _schema(Executor)
+    context = _Context()
+    freed = weakref.ref(context)
+    gc.collect()
+    gc.disable()  # only reference counting frees what the operation made
+    try:
+        # when an operation runs and its result is dropped
+        result = await schema.execute(DOCUMENTS[name], context_value=context)
+        assert result.data is not None
+        del context, result
+        # then its context (and all the request's objects it reaches) is freed at once
+        assert freed() is None
+    finally:
+        gc.enable()

@@ -5,6 +5,7 @@ headers once connected."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Iterator
 from types import CoroutineType
@@ -12,11 +13,19 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
+from graph.context import Context
 from graph.server.sockets import WebSocketProtocol
 from tests.conftest import Stack
 from tests.graph.submissions.test_subscriptions import _open
+from tests.support.clients import Api
 
 BAD_DOCUMENT = "subscription { noSuchField }"
+NESTED = """query Nested($n: Int!) {
+  users(first: $n) { edges { node {
+    profile { manager { email } }
+    submissions(first: 5) { edges { node { status } } }
+  } } }
+}"""
 
 
 def _awaiting(coro: Any) -> Iterator[str]:
@@ -70,3 +79,25 @@ async def test_a_socket_skips_the_http_middleware_keeps_its_request_id_and_drops
         assert error["payload"][0]["extensions"]["requestId"] == "socket-rid-1"
     finally:
         await ws.close()
+
+
+def _contexts() -> int:
+    """Request contexts the process holds, reachable or not (the cyclic collector's share)."""
+    return sum(1 for kept in gc.get_objects() if type(kept) is Context)
+
+
+def test_a_request_leaves_nothing_for_the_cyclic_collector(api: Api, admin_token: str) -> None:
+    # given a server that has answered the nested query once, and no cyclic collection
+    api.data(NESTED, {"n": 20}, token=admin_token)
+    gc.collect()
+    gc.disable()
+    try:
+        before = _contexts()
+        # when it answers it five more times
+        for _ in range(5):
+            api.data(NESTED, {"n": 20}, token=admin_token)
+        # then each request's context (and the loaders, futures and records it reaches) was
+        # freed as the request ended, by reference counting alone
+        assert _contexts() <= before
+    finally:
+        gc.enable()
