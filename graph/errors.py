@@ -97,6 +97,7 @@ def with_code(error: GraphQLError, *, request_id: str | None, mask_internal: boo
         log.error("unexpected error (request %s)", request_id, exc_info=original)
         if mask_internal:
             message = "Internal server error"
+    _drop_tracebacks(error)
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -106,3 +107,21 @@ def with_code(error: GraphQLError, *, request_id: str | None, mask_internal: boo
         original_error=None if code == "INTERNAL_SERVER_ERROR" else original,
         extensions=extensions,
     )
+
+
+def _drop_tracebacks(error: BaseException) -> None:
+    """Once an error is answered (and an unexpected one logged), its tracebacks are not read
+    again. Kept, they would tie the failed resolver's frames, and through them the executor
+    and the request's context, loaders and records, into reference cycles that only the
+    cyclic collector frees (tests/graph/server/test_app.py)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        one = pending.pop()
+        if one is None or id(one) in seen:
+            continue
+        seen.add(id(one))
+        one.__traceback__ = None
+        pending += [one.__cause__, one.__context__]
+        if isinstance(one, GraphQLError):
+            pending.append(one.original_error)

@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from types import CoroutineType
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import ClientConnection
 
 from graph.context import Context
 from graph.server.sockets import WebSocketProtocol
 from tests.conftest import Stack
 from tests.graph.submissions.test_subscriptions import _open
-from tests.support.clients import Api
+from tests.support.clients import Api, error_codes
 
 BAD_DOCUMENT = "subscription { noSuchField }"
 NESTED = """query Nested($n: Int!) {
@@ -86,16 +87,35 @@ def _contexts() -> int:
     return sum(1 for kept in gc.get_objects() if type(kept) is Context)
 
 
-def test_a_request_leaves_nothing_for_the_cyclic_collector(api: Api, admin_token: str) -> None:
-    # given a server that has answered the nested query once, and no cyclic collection
-    api.data(NESTED, {"n": 20}, token=admin_token)
+ANSWERS = {
+    "the nested query": (NESTED, {"n": 20}, True, None),
+    "a caller's error in a resolver": (NESTED, {"n": 20}, False, "UNAUTHENTICATED"),
+    "an error from the service layer": (
+        'query { node(id: "VXNlcjpub3QtdGhlcmU=") { id } user(id: "nobody") { id } }',
+        {},
+        True,
+        "NOT_FOUND",
+    ),
+    "an invalid document": ("query { nothing }", {}, True, "GRAPHQL_VALIDATION_FAILED"),
+}
+
+
+@pytest.mark.parametrize("name", ANSWERS)
+def test_a_request_leaves_nothing_for_the_cyclic_collector(
+    api: Api, admin_token: str, name: str
+) -> None:
+    # given a server that has answered the request once, and no cyclic collection
+    query, variables, signed_in, code = ANSWERS[name]
+    token = admin_token if signed_in else None
+    first = api.run(query, variables, token=token)
+    assert error_codes(first)[:1] == ([code] if code else [])
     gc.collect()
     gc.disable()
     try:
         before = _contexts()
         # when it answers it five more times
         for _ in range(5):
-            api.data(NESTED, {"n": 20}, token=admin_token)
+            api.run(query, variables, token=token)
         # then each request's context (and the loaders, futures and records it reaches) was
         # freed as the request ended, by reference counting alone
         assert _contexts() <= before
