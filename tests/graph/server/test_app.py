@@ -121,3 +121,67 @@ def test_a_request_leaves_nothing_for_the_cyclic_collector(
         assert _contexts() <= before
     finally:
         gc.enable()
+
+
+# A JSON POST takes the view's plain path; a media type that Strawberry also reads as JSON
+# (it looks for "application/json" inside it) takes Strawberry's general one.
+PLAIN, GENERAL = "application/json", "application/json-patch+json"
+BODIES = {
+    "a query": json.dumps({"query": NESTED, "variables": {"n": 2}}),
+    "an invalid document": json.dumps({"query": "{ nothing }"}),
+    "a batch": json.dumps([{"query": "{ __typename }"}]),
+    "a query that is not text": json.dumps({"query": 5}),
+    "variables that are not an object": json.dumps({"query": NESTED, "variables": [2]}),
+    "extensions that are not an object": json.dumps({"query": NESTED, "extensions": 1}),
+    "an operation name that is not text": json.dumps({"query": NESTED, "operationName": 1}),
+    "no query": "{}",
+    "not JSON": "{nope",
+    "an unknown operation": json.dumps({"query": "query A { __typename }", "operationName": "B"}),
+    "two operations, none named": json.dumps(
+        {"query": "query A { a: __typename } query B { b: __typename }"}
+    ),
+    "an unknown persisted query": json.dumps(
+        {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ab" * 32}}}
+    ),
+    "a bare number": "5",
+    "a bare string": '"query"',
+    "null": "null",
+}
+
+
+def _answer(api: Api, token: str, media_type: str, body: str) -> tuple[int, str, Any]:
+    response = api.http.post(
+        f"{api.url}/graphql",
+        content=body,
+        headers={"Content-Type": media_type, "Authorization": f"Bearer {token}"},
+    )
+    answer = response.json()
+    for error in answer.get("errors") or []:
+        error.get("extensions", {}).pop("requestId", None)
+    answer.pop("extensions", None)  # the budget left differs from one request to the next
+    return response.status_code, response.headers["content-type"], answer
+
+
+@pytest.mark.parametrize("name", BODIES)
+def test_a_json_post_is_answered_alike_on_both_paths(api: Api, admin_token: str, name: str) -> None:
+    # given a body sent as plain JSON and under another JSON media type
+    body = BODIES[name]
+    # when both are answered
+    plain = _answer(api, admin_token, PLAIN, body)
+    general = _answer(api, admin_token, GENERAL, body)
+    # then the answers are the same, and never a server error
+    assert plain == general
+    assert plain[0] < 500
+
+
+@pytest.mark.parametrize("body", ["5", '"query"', "null", "true"])
+@pytest.mark.parametrize("media_type", [PLAIN, GENERAL])
+def test_a_body_that_is_not_an_object_is_a_bad_request(
+    api: Api, admin_token: str, body: str, media_type: str
+) -> None:
+    # when the body is a JSON value that is neither an operation nor a batch of them
+    status, _, answer = _answer(api, admin_token, media_type, body)
+    # then it is refused as a bad request, saying why (Strawberry alone answered with a 500)
+    assert status == 400
+    assert error_codes(answer) == ["BAD_REQUEST"]
+    assert "must be a JSON object" in answer["errors"][0]["message"]
