@@ -68,7 +68,7 @@ __all__ = ["GraphQLView", "app_from_env", "bearer", "create_app", "request_id_of
 
 # What a POST may run (Strawberry's rule for POST: a subscription is refused unless streamed).
 _POST_OPERATIONS = frozenset(OperationType.from_http("POST"))
-NOT_AN_OBJECT = "The GraphQL request must be a JSON object (or, batched, an array of them)"
+NOT_AN_OBJECT = "The GraphQL request must be a JSON object"
 
 
 class GraphQLView(GraphQL[Context, None]):
