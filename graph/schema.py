@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +19,9 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
+from typing_extensions import override
 
 from graph.admin.operations import AdminMutation, AdminQuery
 from graph.audit.operations import AuditQuery
@@ -165,7 +167,37 @@ def extensions(
     return factories
 
 
+# What runs once and answers once: a subscription streams, over a WebSocket (graphql-transport-ws
+# uses `stream`, graphql-ws `subscribe`), and no HTTP streaming transport is on.
+ONCE = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
 class Schema(strawberry.Schema):
+    @override
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        # Strawberry lets POST and GET run a subscription once: its field resolves to a stream
+        # and fails as an internal error. Refused instead: a 400 saying subscriptions are not
+        # allowed over that method.
+        allowed = ONCE if allowed_operation_types is None else ONCE & set(allowed_operation_types)
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed,
+            operation_extensions,
+        )
+
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> SchemaExtensionsRunner:

@@ -140,6 +140,7 @@ BODIES = {
     "two operations, none named": json.dumps(
         {"query": "query A { a: __typename } query B { b: __typename }"}
     ),
+    "a subscription": json.dumps({"query": "subscription { submissionStatusChanged { id } }"}),
     "an unknown persisted query": json.dumps(
         {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ab" * 32}}}
     ),
@@ -185,3 +186,12 @@ def test_a_body_that_is_not_an_object_is_a_bad_request(
     assert status == 400
     assert error_codes(answer) == ["BAD_REQUEST"]
     assert "must be a JSON object" in answer["errors"][0]["message"]
+
+
+def test_a_subscription_over_http_is_refused_as_a_bad_request(api: Api, admin_token: str) -> None:
+    # when a subscription is sent as a plain POST (it streams only over a WebSocket)
+    status, _, answer = _answer(api, admin_token, PLAIN, BODIES["a subscription"])
+    # then it is a 400 saying so, not an internal error from running its field once
+    assert status == 400
+    assert error_codes(answer) == ["BAD_REQUEST"]
+    assert answer["errors"][0]["message"] == "subscriptions are not allowed when using POST"
