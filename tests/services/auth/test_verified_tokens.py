@@ -18,12 +18,14 @@ from tests.support.counting import counted
 from tests.support.tokens import forge
 
 
-def _token(settings: Settings, *, sub: str = "kept-user", lifetime: int = 600) -> str:
+def _token(
+    settings: Settings, *, sub: str = "kept-user", lifetime: int = 600, aud: str | None = None
+) -> str:
     now = int(time.time())
     return forge(
         {
             "iss": settings.issuer,
-            "aud": settings.cognito_client_id,
+            "aud": aud or settings.cognito_client_id,
             "token_use": "id",
             "sub": sub,
             "iat": now,
@@ -140,17 +142,7 @@ async def test_the_kept_tokens_are_bounded_and_can_be_turned_off(
 async def test_a_refused_token_is_never_kept(settings: Settings, decodes: list[int]) -> None:
     # given a token for another client
     verifier = _verifier(settings)
-    now = int(time.time())
-    stranger = forge(
-        {
-            "iss": settings.issuer,
-            "aud": "another-client",
-            "token_use": "id",
-            "sub": "x",
-            "iat": now,
-            "exp": now + 600,
-        }
-    )
+    stranger = _token(settings, sub="x", aud="another-client")
     # when it is used twice
     for _ in range(2):
         with pytest.raises(Unauthenticated, match="another client"):
