@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    specified_rules,
+)
 from graphql import parse as graphql_parse
 from strawberry.extensions import (
     DisableIntrospection,
@@ -25,6 +33,7 @@ from typing_extensions import override
 
 from graph.admin.operations import AdminMutation, AdminQuery
 from graph.audit.operations import AuditQuery
+from graph.direct import DirectPath
 from graph.errors import ErrorCodes, expected
 from graph.execution import FieldNames
 from graph.hooks import KeptHooksRunner
@@ -125,46 +134,78 @@ class Documents(SchemaExtension):
         yield
 
 
-def extensions(
-    settings: Settings, *, tracer_provider: Any = None
-) -> list[Callable[[], SchemaExtension]]:
-    """Metrics, error codes, limits and caches from settings; factories so each operation gets
-    fresh state. With a tracer provider (tracing on), OpenTelemetry spans too.
+@dataclass(frozen=True, slots=True)
+class OperationParts:
+    """What the schema's extensions share across operations, built once from settings: the
+    parser cache, the depth and alias rules, kept validations and costs.
 
     The depth and alias rules are built once: kept validations are keyed by the rule
     classes, and QueryDepthLimiter/MaxAliasesLimiter create new classes per instance, so
     building them per operation would make every validation a miss.
     """
-    production = settings.env == "production"
-    rules = (
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    )
-    parse = lru_cache(maxsize=settings.parser_cache_size)(graphql_parse)
-    validated = ValidatedDocuments(settings.validation_cache_size)
-    costs = KeptCosts(settings.validation_cache_size)
-    factories: list[Callable[[], SchemaExtension]] = [
-        # First in, last out: it sees the codes ErrorCodes sets and the whole duration.
-        Observability,
-        lambda: ErrorCodes(mask_internal=production),
-        # Fresh instances share the schema's parser cache and kept validations.
-        lambda: Documents(
-            max_tokens=settings.max_query_tokens,
-            parse=parse,
-            rules=rules,
-            validated=validated,
-        ),
-        # After validation, before any resolver: cost, budget, `extensions.cost`.
-        lambda: QueryCharge(costs=costs),
-    ]
-    if not settings.introspection_enabled:
-        factories.append(DisableIntrospection)
-    if tracer_provider is not None:
-        # Imported only here: it imports opentelemetry, which stays unloaded when tracing is off.
-        from strawberry.extensions.tracing import OpenTelemetryExtension
 
-        factories.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))
-    return factories
+    max_tokens: int
+    parse: Callable[..., DocumentNode]
+    rules: tuple[type[ASTValidationRule], ...]
+    validated: ValidatedDocuments
+    costs: KeptCosts
+    production: bool
+    introspection: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> OperationParts:
+        return cls(
+            max_tokens=settings.max_query_tokens,
+            parse=lru_cache(maxsize=settings.parser_cache_size)(graphql_parse),
+            rules=(
+                *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+                *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+            ),
+            validated=ValidatedDocuments(settings.validation_cache_size),
+            costs=KeptCosts(settings.validation_cache_size),
+            production=settings.env == "production",
+            introspection=settings.introspection_enabled,
+        )
+
+    def extensions(self, *, tracer_provider: Any = None) -> list[Callable[[], SchemaExtension]]:
+        """Metrics, error codes, limits and caches; factories so each operation gets fresh
+        state. With a tracer provider (tracing on), OpenTelemetry spans too."""
+        factories: list[Callable[[], SchemaExtension]] = [
+            # First in, last out: it sees the codes ErrorCodes sets and the whole duration.
+            Observability,
+            lambda: ErrorCodes(mask_internal=self.production),
+            # Fresh instances share the schema's parser cache and kept validations.
+            lambda: Documents(
+                max_tokens=self.max_tokens,
+                parse=self.parse,
+                rules=self.rules,
+                validated=self.validated,
+            ),
+            # After validation, before any resolver: cost, budget, `extensions.cost`.
+            lambda: QueryCharge(costs=self.costs),
+        ]
+        if not self.introspection:
+            factories.append(DisableIntrospection)
+        if tracer_provider is not None:
+            # Imported only here: it imports opentelemetry, which stays unloaded when tracing
+            # is off.
+            from strawberry.extensions.tracing import OpenTelemetryExtension
+
+            factories.append(lambda: OpenTelemetryExtension(tracer_provider=tracer_provider))
+        return factories
+
+    def direct_path(self) -> DirectPath:
+        """The same work as `extensions()` without tracing, done in line (graph/direct.py);
+        validated with the rules in the order the extensions add them."""
+        introspection = () if self.introspection else (NoSchemaIntrospectionCustomRule,)
+        return DirectPath(
+            max_tokens=self.max_tokens,
+            parse=self.parse,
+            rules=(*specified_rules, *self.rules, *introspection),
+            validated=self.validated,
+            costs=self.costs,
+            mask_internal=self.production,
+        )
 
 
 # What runs once and answers once: a subscription streams, over a WebSocket (graphql-transport-ws
@@ -173,6 +214,10 @@ ONCE = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
 class Schema(strawberry.Schema):
+    def __init__(self, *args: Any, direct: DirectPath | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.direct = direct
+
     @override
     async def execute(
         self,
@@ -188,6 +233,19 @@ class Schema(strawberry.Schema):
         # and fails as an internal error. Refused instead: a 400 saying subscriptions are not
         # allowed over that method.
         allowed = ONCE if allowed_operation_types is None else ONCE & set(allowed_operation_types)
+        if self.direct is not None:
+            result = await self.direct.execute(
+                schema=self,
+                query=query,
+                variables=variable_values,
+                context=context_value,
+                root_value=root_value,
+                operation_name=operation_name,
+                allowed=allowed,
+                operation_extensions=operation_extensions,
+            )
+            if result is not None:
+                return result
         return await super().execute(
             query,
             variable_values,
@@ -216,11 +274,14 @@ class Schema(strawberry.Schema):
 
 def build_schema(settings: Settings, *, tracer_provider: Any = None) -> strawberry.Schema:
     """The schema with its extensions; `tracer_provider` (from services.tracing) adds spans."""
+    parts = OperationParts.of(settings)
     return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=extensions(settings, tracer_provider=tracer_provider),
+        extensions=parts.extensions(tracer_provider=tracer_provider),
+        # Spans wrap the extension stages: a traced operation takes them all.
+        direct=parts.direct_path() if tracer_provider is None else None,
         execution_context_class=SharedEventExecutor,
         config=StrawberryConfig(name_converter=FieldNames()),
     )

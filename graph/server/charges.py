@@ -14,6 +14,7 @@ import math
 from collections.abc import AsyncIterator
 from typing import Any
 
+from graphql import DocumentNode, GraphQLSchema
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -68,51 +69,87 @@ class QueryCharge(SchemaExtension):
 
     async def _refusal(self, context: Any) -> ServiceError | None:
         """Cost the operation and charge the client; the error that refuses it, if any."""
-        settings = context.runtime.settings
         document = self.execution_context.graphql_document
         assert document is not None
         self.subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
-        self.requested = cost = self.costs.cost(
-            self.execution_context.schema._schema,
-            document,
+        self.requested, self.charge, refusal = await charge_operation(
+            context=context,
+            schema=self.execution_context.schema._schema,
+            document=document,
             operation_name=self.execution_context.operation_name,
             variables=self.execution_context.variables,
-            weights=Weights.of(settings),
+            costs=self.costs,
         )
-        metrics.QUERY_COST.observe(cost)
-        if cost > settings.max_query_cost:
-            metrics.REFUSED_BY_COST.labels("QUERY_TOO_COSTLY").inc()
-            return TooCostly(
+        return refusal
+
+    def get_results(self) -> dict[str, Any]:
+        if self.subscription:
+            return {}  # events carry no cost; the subscription paid when it subscribed
+        return cost_extension(requested=self.requested, count=self.count, charge=self.charge)
+
+
+async def charge_operation(
+    *,
+    context: Any,
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    costs: KeptCosts,
+) -> tuple[int, Charge | None, ServiceError | None]:
+    """Cost an operation and charge its client: the points requested, the charge (None when
+    refused by cost alone) and the error that refuses it, if any."""
+    settings = context.runtime.settings
+    cost = costs.cost(
+        schema,
+        document,
+        operation_name=operation_name,
+        variables=variables,
+        weights=Weights.of(settings),
+    )
+    metrics.QUERY_COST.observe(cost)
+    if cost > settings.max_query_cost:
+        metrics.REFUSED_BY_COST.labels("QUERY_TOO_COSTLY").inc()
+        return (
+            cost,
+            None,
+            TooCostly(
                 f"this operation may cost {cost} points, more than the {settings.max_query_cost}"
                 " allowed: ask for smaller pages (`first`) or fewer nested lists",
                 cost=cost,
                 maximum=settings.max_query_cost,
-            )
-        charge = await context.runtime.budget.charge(client=client_key(context), cost=cost)
-        self.charge = charge
-        if charge.allowed:
-            return None
-        metrics.REFUSED_BY_COST.labels("THROTTLED").inc()
-        wait = math.ceil(charge.retry_after * 1000) / 1000
-        response = getattr(context, "response", None)
-        if response is not None and hasattr(response, "status_code"):
-            response.status_code = 429
-            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-        return Throttled(
+            ),
+        )
+    charge = await context.runtime.budget.charge(client=client_key(context), cost=cost)
+    if charge.allowed:
+        return cost, charge, None
+    metrics.REFUSED_BY_COST.labels("THROTTLED").inc()
+    wait = math.ceil(charge.retry_after * 1000) / 1000
+    response = getattr(context, "response", None)
+    if response is not None and hasattr(response, "status_code"):
+        response.status_code = 429
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return (
+        cost,
+        charge,
+        Throttled(
             f"over your budget: this operation costs {cost} points and "
             f"{charge.available} are available; retry in {wait} s",
             retryAfter=wait,
             cost=cost,
             throttleStatus=_status(charge),
-        )
+        ),
+    )
 
-    def get_results(self) -> dict[str, Any]:
-        if self.subscription:
-            return {}  # events carry no cost; the subscription paid when it subscribed
-        cost: dict[str, Any] = {"requested": self.requested or 0, "actual": self.count.calls}
-        if self.charge is not None:
-            cost["throttleStatus"] = _status(self.charge)
-        return {"cost": cost}
+
+def cost_extension(
+    *, requested: int | None, count: CallCount, charge: Charge | None
+) -> dict[str, Any]:
+    """A response's `extensions.cost`: points requested, backend calls made, the budget."""
+    cost: dict[str, Any] = {"requested": requested or 0, "actual": count.calls}
+    if charge is not None:
+        cost["throttleStatus"] = _status(charge)
+    return {"cost": cost}
 
 
 def _status(charge: Charge) -> dict[str, Any]:

@@ -35,6 +35,7 @@ _OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
 # "other" so a client cannot grow the metrics without bound.
 MAX_OPERATION_NAMES = 500
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_SUBSCRIPTION = OperationType.SUBSCRIPTION.value
 
 
 @dataclass
@@ -127,43 +128,63 @@ class Observability(SchemaExtension):
 
     def _record(self, seconds: float, failure: Exception | None) -> None:
         context = self.execution_context
-        name = operation_label(context.operation_name)
         try:
             kind: str | None = context.operation_type.value
         except RuntimeError:  # the document did not parse
             kind = None
-        errors = list(context.result.errors or []) if context.result is not None else []
-        if failure is not None and not errors:
-            errors = [
-                failure
-                if isinstance(failure, GraphQLError)
-                else GraphQLError(str(failure), original_error=failure)
-            ]
-        codes = [_code(error) for error in errors]
-        metrics.REQUESTS.labels(name, codes[0] if codes else "ok").inc()
-        # A subscription's "duration" is how long it stayed open: not a latency.
-        if kind != OperationType.SUBSCRIPTION.value:
-            metrics.REQUEST_SECONDS.labels(name).observe(seconds)
-        identity = getattr(context.context, "identity", None)
-        user_id = getattr(identity, "user_id", None)
-        record = _current.get()
-        if record is not None:
-            record.operation, record.operation_type = name, kind or "unknown"
-            record.user_id, record.error_codes = user_id, codes
-            return
-        # Over a WebSocket: no HTTP request to attach to, so a line of its own.
-        log.info(
-            "graphql operation",
-            extra={
-                "requestId": getattr(context.context, "request_id", None),
-                "transport": "websocket",
-                "operation": name,
-                "operationType": kind or "unknown",
-                "userId": user_id,
-                "durationMs": round(seconds * 1000, 2),
-                "errorCodes": codes,
-            },
+        record_operation(
+            seconds=seconds,
+            operation_name=context.operation_name,
+            kind=kind,
+            errors=list(context.result.errors or []) if context.result is not None else [],
+            failure=failure,
+            context=context.context,
         )
+
+
+def record_operation(
+    *,
+    seconds: float,
+    operation_name: str | None,
+    kind: str | None,
+    errors: list[GraphQLError],
+    failure: Exception | None,
+    context: object,
+) -> None:
+    """One operation in the metrics, and its access-log fields (its own line over a
+    WebSocket). `kind`: "query", "mutation", "subscription", or None if it did not parse."""
+    name = operation_label(operation_name)
+    if failure is not None and not errors:
+        errors = [
+            failure
+            if isinstance(failure, GraphQLError)
+            else GraphQLError(str(failure), original_error=failure)
+        ]
+    codes = [_code(error) for error in errors]
+    metrics.REQUESTS.labels(name, codes[0] if codes else "ok").inc()
+    # A subscription's "duration" is how long it stayed open: not a latency.
+    if kind != _SUBSCRIPTION:
+        metrics.REQUEST_SECONDS.labels(name).observe(seconds)
+    identity = getattr(context, "identity", None)
+    user_id = getattr(identity, "user_id", None)
+    record = _current.get()
+    if record is not None:
+        record.operation, record.operation_type = name, kind or "unknown"
+        record.user_id, record.error_codes = user_id, codes
+        return
+    # Over a WebSocket: no HTTP request to attach to, so a line of its own.
+    log.info(
+        "graphql operation",
+        extra={
+            "requestId": getattr(context, "request_id", None),
+            "transport": "websocket",
+            "operation": name,
+            "operationType": kind or "unknown",
+            "userId": user_id,
+            "durationMs": round(seconds * 1000, 2),
+            "errorCodes": codes,
+        },
+    )
 
 
 def operation_label(name: str | None) -> str:
