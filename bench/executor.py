@@ -92,7 +92,7 @@ async def measure(settings: Settings, token: str, rounds: int, block: int) -> di
         query=api_schema.Query,
         mutation=api_schema.Mutation,
         subscription=api_schema.Subscription,
-        extensions=api_schema.extensions(settings),
+        extensions=api_schema.OperationParts.of(settings).extensions(),
         execution_context_class=StrawberryGraphQLCoreExecutionContext,
     )
     results: dict[int, Any] = {}
