@@ -23,7 +23,7 @@ per document and have no side effects. tests/graph/test_direct.py runs both path
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
@@ -42,30 +42,26 @@ from strawberry.types.graphql import OperationType
 
 from graph.errors import coded, with_code
 from graph.server.charges import charge_operation, cost_extension
-from graph.server.cost import KeptCosts
 from graph.server.observability import record_operation
 from services.limits import Charge
 from services.platform.aws import CURRENT_COUNT, CallCount
 
 if TYPE_CHECKING:
-    from graph.schema import Schema, ValidatedDocuments
+    from graph.schema import OperationParts, Schema
 
 _KINDS = {kind.value: kind for kind in OperationType}
 
 
 @dataclass(frozen=True, slots=True)
 class DirectPath:
-    """What the schema's extensions would do to an operation, done in line (module docstring).
+    """What the schema's extensions would do to an operation, done in line (module docstring),
+    with what they share (`parts`).
 
     `rules`: every validation rule the general path validates with, in its order (graphql's
     specified rules, then the extensions'), so both share the kept validations."""
 
-    max_tokens: int
-    parse: Callable[..., DocumentNode]
+    parts: OperationParts
     rules: tuple[type[ASTValidationRule], ...]
-    validated: ValidatedDocuments
-    costs: KeptCosts
-    mask_internal: bool
 
     async def execute(
         self,
@@ -83,8 +79,9 @@ class DirectPath:
         started = time.perf_counter()
         if not query or getattr(context, "runtime", None) is None:
             return None
+        parts = self.parts
         try:
-            document = self.parse(query, max_tokens=self.max_tokens)
+            document = parts.parse(query, max_tokens=parts.max_tokens)
         except GraphQLError:
             return None
         operation = _operation(document, operation_name)
@@ -93,7 +90,7 @@ class DirectPath:
         kind = _KINDS[operation.operation.value]
         if kind not in allowed or kind is OperationType.SUBSCRIPTION:
             return None
-        if self.validated.errors(schema._schema, document, self.rules):
+        if parts.validated.errors(schema._schema, document, self.rules):
             return None
         # The name Strawberry's execution context reports: the one asked for, else the first
         # operation's (here the only one: a document of several needs a name to get here).
@@ -110,7 +107,7 @@ class DirectPath:
                 document=document,
                 operation_name=name,
                 variables=variables,
-                costs=self.costs,
+                costs=parts.costs,
             )
             if refusal is not None:
                 # As a result set before execution: no resolver runs.
@@ -136,7 +133,7 @@ class DirectPath:
                 schema.process_errors(result.errors)
                 request_id = getattr(context, "request_id", None)
                 result.errors = [
-                    with_code(error, request_id=request_id, mask_internal=self.mask_internal)
+                    with_code(error, request_id=request_id, mask_internal=parts.production)
                     for error in result.errors
                 ]
         except Exception as failure:  # as Strawberry answers one: logged, uncoded

@@ -198,14 +198,7 @@ class OperationParts:
         """The same work as `extensions()` without tracing, done in line (graph/direct.py);
         validated with the rules in the order the extensions add them."""
         introspection = () if self.introspection else (NoSchemaIntrospectionCustomRule,)
-        return DirectPath(
-            max_tokens=self.max_tokens,
-            parse=self.parse,
-            rules=(*specified_rules, *self.rules, *introspection),
-            validated=self.validated,
-            costs=self.costs,
-            mask_internal=self.production,
-        )
+        return DirectPath(parts=self, rules=(*specified_rules, *self.rules, *introspection))
 
 
 # What runs once and answers once: a subscription streams, over a WebSocket (graphql-transport-ws
