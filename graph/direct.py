@@ -136,15 +136,22 @@ class DirectPath:
                     with_code(error, request_id=request_id, mask_internal=parts.production)
                     for error in result.errors
                 ]
-        except Exception as failure:  # as Strawberry answers one: logged, uncoded
+        except Exception as failure:  # a bug: logged, answered as an internal error
             error = failure if isinstance(failure, GraphQLError) else None
             error = error or GraphQLError(str(failure), original_error=failure)
             schema.process_errors([error])
+            # Coded too (the stages leave such an error without a code, and the view then
+            # calls it a validation failure).
+            error = with_code(
+                error,
+                request_id=getattr(context, "request_id", None),
+                mask_internal=parts.production,
+            )
             record_operation(
                 seconds=time.perf_counter() - started,
                 operation_name=name,
                 kind=kind.value,
-                errors=[],
+                errors=[error],
                 failure=failure,
                 context=context,
             )

@@ -168,6 +168,31 @@ async def test_what_the_direct_path_leaves_to_the_stages(settings: Settings) -> 
         assert result is None, name
 
 
+def test_an_unexpected_failure_is_answered_as_a_coded_internal_error(
+    api: Api,
+    admin_token: str,
+    schema: Schema,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given a bug in the operation's charging (the budget itself fails open)
+    async def broken(**_: Any) -> Any:
+        raise RuntimeError("charging broke")
+
+    monkeypatch.setattr("graph.direct.charge_operation", broken)
+    caplog.set_level(logging.INFO, logger="prework.access")
+    # when an operation runs
+    status, answer, logged = _answer(
+        api, admin_token, {"query": NESTED, "variables": {"n": 1}}, caplog
+    )
+    # then it is an internal error with its code, logged, and no server error over HTTP
+    assert status == 200
+    assert answer["data"] is None
+    assert [e["extensions"]["code"] for e in answer["errors"]] == ["INTERNAL_SERVER_ERROR"]
+    assert logged["errorCodes"] == ["INTERNAL_SERVER_ERROR"]
+    assert any(r.name == "prework.errors" and r.levelname == "ERROR" for r in caplog.records)
+
+
 def test_a_traced_schema_takes_the_stages(settings: Settings) -> None:
     # when the schema is built with a tracer provider (tracing on)
     from opentelemetry.sdk.trace import TracerProvider
