@@ -28,13 +28,7 @@ from dataclasses import dataclass
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
-from graphql import (
-    ASTValidationRule,
-    DocumentNode,
-    GraphQLError,
-    OperationDefinitionNode,
-    execute,
-)
+from graphql import ASTValidationRule, GraphQLError, execute, get_operation_ast
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
@@ -84,7 +78,7 @@ class DirectPath:
             document = parts.parse(query, max_tokens=parts.max_tokens)
         except GraphQLError:
             return None
-        operation = _operation(document, operation_name)
+        operation = get_operation_ast(document, operation_name)
         if operation is None:
             return None
         kind = _KINDS[operation.operation.value]
@@ -100,6 +94,7 @@ class DirectPath:
         count = CallCount()
         requested: int | None = None
         charge: Charge | None = None
+        failure: Exception | None = None
         try:
             requested, charge, refusal = await charge_operation(
                 context=context,
@@ -136,9 +131,10 @@ class DirectPath:
                     with_code(error, request_id=request_id, mask_internal=parts.production)
                     for error in result.errors
                 ]
-        except Exception as failure:  # a bug: logged, answered as an internal error
-            error = failure if isinstance(failure, GraphQLError) else None
-            error = error or GraphQLError(str(failure), original_error=failure)
+        except Exception as raised:  # a bug: logged, answered as an internal error
+            failure = raised
+            error = raised if isinstance(raised, GraphQLError) else None
+            error = error or GraphQLError(str(raised), original_error=raised)
             schema.process_errors([error])
             # Coded too (the stages leave such an error without a code, and the view then
             # calls it a validation failure).
@@ -147,25 +143,13 @@ class DirectPath:
                 request_id=getattr(context, "request_id", None),
                 mask_internal=parts.production,
             )
-            record_operation(
-                seconds=time.perf_counter() - started,
-                operation_name=name,
-                kind=kind.value,
-                errors=[error],
-                failure=failure,
-                context=context,
-            )
-            return ExecutionResult(
-                data=None,
-                errors=[error],
-                extensions=cost_extension(requested=requested, count=count, charge=charge),
-            )
+            result = GraphQLExecutionResult(data=None, errors=[error])
         record_operation(
             seconds=time.perf_counter() - started,
             operation_name=name,
             kind=kind.value,
             errors=list(result.errors or ()),
-            failure=None,
+            failure=failure,
             context=context,
         )
         return ExecutionResult(
@@ -173,17 +157,3 @@ class DirectPath:
             errors=result.errors,
             extensions=cost_extension(requested=requested, count=count, charge=charge),
         )
-
-
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    """The operation a request runs (graphql-core's choice), or None if there is no one."""
-    found = None
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            if name is None:
-                if found is not None:
-                    return None  # several: a name is needed
-                found = definition
-            elif definition.name is not None and definition.name.value == name:
-                return definition
-    return found
