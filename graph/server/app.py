@@ -68,6 +68,12 @@ __all__ = ["GraphQLView", "app_from_env", "bearer", "create_app", "request_id_of
 NOT_AN_OBJECT = "The GraphQL request must be a JSON object"
 
 
+def _check_operation_name(name: object) -> None:
+    """Strawberry passes any JSON value on as the operation's name: only text (or none) is."""
+    if not isinstance(name, str | None):
+        raise HTTPException(400, "The GraphQL operation's `operationName` must be a string")
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with our typed context and token handling."""
 
@@ -131,8 +137,7 @@ class GraphQLView(GraphQL[Context, None]):
         data = await super().parse_http_body(request)
         batch = data if isinstance(data, list) else [data]
         for one in batch:
-            if not isinstance(one.operation_name, str | None):
-                raise HTTPException(400, "The GraphQL operation's `operationName` must be a string")
+            _check_operation_name(one.operation_name)
         ids = await self._document_ids(request, len(batch))
         for one, document_id in zip(batch, ids, strict=True):
             one.query = await self.persisted.resolve(
@@ -222,8 +227,7 @@ class GraphQLView(GraphQL[Context, None]):
                 400,
                 "The GraphQL operation's `extensions` must be an object or null, if provided.",
             )
-        if not isinstance(operation_name, str | None):
-            raise HTTPException(400, "The GraphQL operation's `operationName` must be a string")
+        _check_operation_name(operation_name)
         query = await self.persisted.resolve(
             query=query, extensions=extensions, document_id=data.get("documentId")
         )
