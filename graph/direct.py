@@ -34,7 +34,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from graph.errors import coded, with_code
+from graph.errors import as_graphql_error, coded, with_code
 from graph.server.charges import charge_operation, cost_extension
 from graph.server.observability import record_operation
 from services.limits import Charge
@@ -133,8 +133,7 @@ class DirectPath:
                 ]
         except Exception as raised:  # a bug: logged, answered as an internal error
             failure = raised
-            error = raised if isinstance(raised, GraphQLError) else None
-            error = error or GraphQLError(str(raised), original_error=raised)
+            error = as_graphql_error(raised)
             schema.process_errors([error])
             # Coded too (the stages leave such an error without a code, and the view then
             # calls it a validation failure).

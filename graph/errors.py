@@ -53,6 +53,13 @@ def coded(error: ServiceError) -> GraphQLError:
     return GraphQLError(error.message, extensions={"code": error.code, **error.details})
 
 
+def as_graphql_error(error: Exception) -> GraphQLError:
+    """An exception raised out of an operation as the GraphQL error that reports it."""
+    if isinstance(error, GraphQLError):
+        return error
+    return GraphQLError(str(error), original_error=error)
+
+
 def expected(error: GraphQLError) -> bool:
     """Errors that are the caller's doing (coded service errors, invalid documents)."""
     original = error.original_error

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from graph.errors import code_of
+from graph.errors import as_graphql_error, code_of
 from graph.server.headers import request_id_of
 from services.platform import metrics
 
@@ -155,11 +155,7 @@ def record_operation(
     WebSocket). `kind`: "query", "mutation", "subscription", or None if it did not parse."""
     name = operation_label(operation_name)
     if failure is not None and not errors:
-        errors = [
-            failure
-            if isinstance(failure, GraphQLError)
-            else GraphQLError(str(failure), original_error=failure)
-        ]
+        errors = [as_graphql_error(failure)]
     codes = [_code(error) for error in errors]
     metrics.REQUESTS.labels(name, codes[0] if codes else "ok").inc()
     # A subscription's "duration" is how long it stayed open: not a latency.
