@@ -17,14 +17,9 @@ from graph.direct import DirectPath
 from graph.schema import Schema, build_schema
 from services.platform.settings import Settings
 from tests.conftest import Stack
+from tests.graph.server.test_app import NESTED
 from tests.support.clients import Api
 
-NESTED = """query Nested($n: Int!) {
-  users(first: $n) { edges { node {
-    profile { manager { email } }
-    submissions(first: 5) { edges { node { status } } }
-  } } }
-}"""
 MISSING = 'query Missing { node(id: "VXNlcjpub3QtdGhlcmU=") { id } user(id: "nobody") { id } }'
 CREATE_USER = "mutation Create($i: CreateUserInput!) { createUser(input: $i) { id } }"
 TWO = "query A { a: __typename } query B { b: __typename }"
